@@ -1,0 +1,150 @@
+"""``flair:applystyle``: show a class raster with the official FLAIR colours and names.
+
+Predictions and ``MSK_*.tif`` annotations are rasters of small integers; unstyled they
+look black (the first complaint on FLAIR's own tracker). This writes the ``.qml`` sidecar,
+which QGIS applies whenever the raster is loaded (also after ``qgis_process``), and styles
+the layer in the open project when run from QGIS.
+"""
+
+import os
+
+from qgis.core import (QgsProcessing, QgsProcessingContext, QgsProcessingException,
+                       QgsProcessingOutputRasterLayer, QgsProcessingParameterRasterLayer)
+
+from ..nomenclature import SCHEMES, schemes_covering
+from ..styling import qml
+from ..styling.layers import (StylePostProcessor, apply_qml, check_class_band,
+                              class_value_counts, raster_file_path)
+from .base import FlairAlgorithm
+from .parameters import band_parameter, band_value, replace_style_parameter, scheme_parameter
+
+
+class ApplyStyleAlgorithm(FlairAlgorithm):
+    INPUT = "INPUT"
+    BAND = "BAND"
+    SCHEME = "SCHEME"
+    REPLACE_STYLE = "REPLACE_STYLE"
+    OUTPUT = "OUTPUT"
+
+    NAME = "applystyle"
+    DISPLAY_NAME = "Apply FLAIR land-cover style"
+    GROUP = "Styles"
+    GROUP_ID = "styles"
+    TAGS = ("style", "legend", "colour", "palette", "qml", "mask", "annotation")
+    HELP = (
+        "Styles a raster of land-cover classes with the official FLAIR colours and class "
+        "names, so the legend reads building, water, coniferous...\n\n"
+        "<b>Input</b>: a prediction or an MSK_*.tif annotation; <b>Band</b>: the band "
+        "holding the class values.\n"
+        "<b>Class scheme</b>: what the values mean. flair19: FLAIR codes 1..19 (FLAIR "
+        "annotations and this plugin's predictions); baseline13: 0..12, the 13-class "
+        "baseline of FLAIR-1/FLAIR-2 (12 = other); flairhub: 0..18 in FLAIR-HUB's order; "
+        "flair19-index: 0..18 = code - 1, as the official FLAIR-1 zone detection writes.\n\n"
+        "A style file <i>raster</i>.qml is written beside the raster, so the raster opens "
+        "styled in any QGIS, also after qgis_process. A .qml you made yourself is never "
+        "replaced unless you tick the advanced option.\n"
+        "Values that the scheme does not know are named in the log; if no value fits, the "
+        "algorithm stops and suggests the scheme that fits.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INPUT, "Land-cover raster (prediction or MSK_ annotation)"))
+        self.addParameter(band_parameter(self.BAND, self.INPUT, "Band holding the classes"))
+        self.addParameter(scheme_parameter(self.SCHEME))
+        self.addParameter(replace_style_parameter(self.REPLACE_STYLE))
+        self.addOutput(QgsProcessingOutputRasterLayer(self.OUTPUT, "Styled raster"))
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if layer is None or not layer.isValid():
+            raise QgsProcessingException("The input is not a raster QGIS can open.")
+        band = band_value(self, parameters, self.BAND, context)
+        scheme = SCHEMES[self.parameterAsEnumString(parameters, self.SCHEME, context)]
+        replace = self.parameterAsBoolean(parameters, self.REPLACE_STYLE, context)
+
+        path = raster_file_path(layer)
+        if path is None:
+            raise QgsProcessingException(
+                f"{layer.name()} is not a raster file (provider {layer.providerType()}); "
+                "save it as a GeoTIFF first.")
+        check_class_band(layer, band)
+        sidecar = qml.sidecar_path(path)
+        self._check_sidecar_writable(sidecar, replace)
+
+        feedback.pushInfo(f"Reading the class values of band {band} of {path}")
+        counts = class_value_counts(layer, band, feedback)
+        if feedback.isCanceled():
+            return {}
+        self._report_values(counts, scheme, feedback)
+
+        qml.write_sidecar(path, scheme, band, replace=replace)
+        feedback.pushInfo(f"Wrote the style {sidecar} ({scheme.key}, "
+                          f"{len(scheme.entries)} classes)")
+        self._sidecar = str(sidecar)
+        return {self.OUTPUT: path}
+
+    def postProcessAlgorithm(self, context, feedback):  # noqa: N802
+        """Style the layer on the map: runs in the main thread, where layers may be touched."""
+        layer = self._project_layer(context)
+        if layer is not None:
+            apply_qml(layer, self._sidecar)
+        elif context.project() is not None and self._input_path:
+            details = QgsProcessingContext.LayerDetails(
+                os.path.splitext(os.path.basename(self._input_path))[0], context.project(),
+                self.OUTPUT)
+            details.setPostProcessor(StylePostProcessor.create(self._sidecar))
+            context.addLayerToLoadOnCompletion(self._input_path, details)
+        return {}
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        super().prepareAlgorithm(parameters, context, feedback)
+        # Remember, in the main thread, whether the input is a layer of the open project.
+        self._sidecar = None
+        self._input_layer_id = None
+        self._input_path = None
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        if layer is not None:
+            self._input_path = raster_file_path(layer)
+            project = context.project()
+            if project is not None and project.mapLayer(layer.id()) is layer:
+                self._input_layer_id = layer.id()
+        return True
+
+    def _project_layer(self, context):
+        project = context.project()
+        if project is None or self._input_layer_id is None or self._sidecar is None:
+            return None
+        return project.mapLayer(self._input_layer_id)
+
+    @staticmethod
+    def _check_sidecar_writable(sidecar, replace: bool) -> None:
+        if sidecar.exists() and not replace and not qml.is_our_style(sidecar):
+            raise QgsProcessingException(
+                f"{sidecar} already exists and was not written by FLAIR Land Cover, so it "
+                "is kept. Move it away, or tick 'Replace an existing .qml style' "
+                "(REPLACE_STYLE=true) to replace it.")
+        if not os.access(sidecar.parent, os.W_OK):
+            raise QgsProcessingException(
+                f"Cannot write the style file in {sidecar.parent} (no write permission). "
+                "Copy the raster to a folder you can write to.")
+
+    @staticmethod
+    def _report_values(counts, scheme, feedback) -> None:
+        known = set(scheme.values)
+        stray = {v: n for v, n in counts.items() if v not in known}
+        total = sum(counts.values())
+        names = ", ".join(f"{scheme.entry(v).name} ({n})" for v, n in sorted(counts.items())
+                          if v in known)
+        feedback.pushInfo(f"{total} pixels with data; classes present: {names or 'none'}")
+        if not stray:
+            return
+        fits = schemes_covering(counts)
+        hint = (f" The values fit the scheme(s): {', '.join(fits)}." if fits else
+                " No FLAIR scheme has these values: is this a class raster?")
+        listed = ", ".join(f"{v} ({n} pixels)" for v, n in sorted(stray.items())[:20])
+        if len(stray) == len(counts):
+            raise QgsProcessingException(
+                f"None of the raster's values belongs to scheme {scheme.key} "
+                f"({min(known)}..{max(known)}): found {listed}.{hint}")
+        feedback.pushWarning(
+            f"Values outside scheme {scheme.key} stay transparent: {listed}.{hint}")

@@ -1,0 +1,59 @@
+"""What every FLAIR algorithm shares: names, help, icon, and the dependency gate.
+
+Subclasses declare class attributes instead of re-implementing the same half-dozen
+methods, so the provider's algorithms cannot drift apart in how they present themselves.
+"""
+
+from typing import Sequence
+
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.PyQt.QtCore import QCoreApplication
+from qgis.PyQt.QtGui import QIcon
+
+from .. import dependencies
+from ..resources import icon_path
+
+
+class FlairAlgorithm(QgsProcessingAlgorithm):
+    NAME = ""
+    DISPLAY_NAME = ""
+    GROUP = ""
+    GROUP_ID = ""
+    HELP = ""
+    TAGS: Sequence[str] = ()
+    # Python packages the algorithm needs beyond QGIS; checked in prepareAlgorithm because
+    # qgis_process and processing.run ignore canExecute().
+    REQUIREMENTS: Sequence[dependencies.Requirement] = ()
+
+    def tr(self, text: str) -> str:
+        return QCoreApplication.translate("FlairAlgorithm", text)
+
+    def name(self):
+        return self.NAME
+
+    def displayName(self):  # noqa: N802
+        return self.tr(self.DISPLAY_NAME)
+
+    def group(self):
+        return self.tr(self.GROUP)
+
+    def groupId(self):  # noqa: N802
+        return self.GROUP_ID
+
+    def tags(self):
+        return list(self.TAGS) + ["flair", "ign", "land cover", "occupation du sol"]
+
+    def shortHelpString(self):  # noqa: N802
+        return self.tr(self.HELP)
+
+    def icon(self):
+        return QIcon(icon_path())
+
+    def createInstance(self):  # noqa: N802
+        return type(self)()
+
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        missing = dependencies.missing_message(self.REQUIREMENTS) if self.REQUIREMENTS else ""
+        if missing:
+            raise QgsProcessingException(missing)
+        return True

@@ -1,0 +1,40 @@
+"""Parameter definitions shared by several algorithms (one definition, one behaviour)."""
+
+from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterBoolean,
+                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum)
+
+from ..nomenclature import SCHEME_KEYS, SCHEMES
+
+
+def scheme_parameter(name: str = "SCHEME", default: str = "flair19") -> QgsProcessingParameterEnum:
+    """Which meaning the raster values have. Static strings: ``SCHEME=flairhub`` works on
+    the command line and in saved models, where an index would silently shift if the list
+    ever grows."""
+    param = QgsProcessingParameterEnum(
+        name, "Class scheme of the raster values", options=list(SCHEME_KEYS),
+        defaultValue=default)
+    param.setUsesStaticStrings(True)
+    param.setHelp("; ".join(f"{key}: {SCHEMES[key].title}" for key in SCHEME_KEYS))
+    return param
+
+
+def band_parameter(name: str, layer_parameter: str, description: str = "Band",
+                   default: int = 1) -> QgsProcessingParameterBand:
+    """A band of ``layer_parameter``. Optional so that ``qgis_process`` applies the
+    default (QGIS 3.22 treats a band parameter with no value as missing otherwise); read it
+    with :func:`band_value`."""
+    return QgsProcessingParameterBand(name, description, defaultValue=default,
+                                      parentLayerParameterName=layer_parameter, optional=True)
+
+
+def band_value(algorithm, parameters, name: str, context, default: int = 1) -> int:
+    """The band chosen for ``name``, ``default`` when none was given."""
+    return algorithm.parameterAsInt(parameters, name, context) or default
+
+
+def replace_style_parameter(name: str = "REPLACE_STYLE") -> QgsProcessingParameterBoolean:
+    param = QgsProcessingParameterBoolean(
+        name, "Replace an existing .qml style that FLAIR Land Cover did not write",
+        defaultValue=False)
+    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    return param

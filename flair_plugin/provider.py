@@ -1,0 +1,28 @@
+"""The ``flair`` Processing provider: lists the algorithms, nothing heavy at import."""
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from .algorithms import ALGORITHMS
+from .resources import icon_path
+
+
+class FlairProvider(QgsProcessingProvider):
+    def id(self):
+        return "flair"
+
+    def name(self):
+        return "FLAIR land cover"
+
+    def longName(self):  # noqa: N802
+        return "FLAIR land cover (IGN FLAIR models for aerial imagery)"
+
+    def icon(self):
+        return QIcon(icon_path())
+
+    def svgIconPath(self):  # noqa: N802
+        return icon_path()
+
+    def loadAlgorithms(self):  # noqa: N802
+        for algorithm_class in ALGORITHMS:
+            self.addAlgorithm(algorithm_class())

@@ -1,0 +1,1 @@
+"""Land-cover styles: QML written from the nomenclature (QGIS-free) and applied in QGIS."""

@@ -1,0 +1,88 @@
+"""Styling inside QGIS: read which class values a layer holds, apply our QML to layers.
+
+The QML itself comes from :mod:`.qml`, so a layer styled here and a raster styled by its
+sidecar on a machine without QGIS look exactly the same.
+"""
+
+from typing import Dict, List, Optional
+
+from qgis.core import (Qgis, QgsProcessingException, QgsProcessingLayerPostProcessorInterface,
+                       QgsProviderRegistry, QgsRasterBandStats, QgsRasterBlockFeedback, QgsRasterLayer, QgsRectangle)
+
+INTEGER_TYPES = (Qgis.Byte, Qgis.UInt16, Qgis.Int16, Qgis.UInt32, Qgis.Int32)
+MAX_DISTINCT_RANGE = 65536  # a wider min..max range is not a class raster
+
+
+def raster_file_path(layer: QgsRasterLayer) -> Optional[str]:
+    """The file behind a GDAL layer, or None for a layer with no file (WMS, memory...)."""
+    if layer.providerType() != "gdal":
+        return None
+    return QgsProviderRegistry.instance().decodeUri("gdal", layer.source()).get("path") or None
+
+
+def check_class_band(layer: QgsRasterLayer, band: int) -> None:
+    """Refuse a band that cannot hold class codes, saying why and what to do."""
+    count = layer.bandCount()
+    if not 1 <= band <= count:
+        raise QgsProcessingException(
+            f"Band {band} does not exist: {layer.name()} has {count} band(s). "
+            "Choose the band that holds the class codes.")
+    data_type = layer.dataProvider().dataType(band)
+    if data_type not in INTEGER_TYPES:
+        type_name = layer.dataProvider().dataTypeSize(band) * 8
+        raise QgsProcessingException(
+            f"Band {band} of {layer.name()} holds {type_name}-bit floating point or "
+            "non-integer values, but a land-cover raster holds integer class codes. If it "
+            "does hold whole numbers, convert it first (Raster > Conversion > Translate, "
+            "output data type Byte).")
+
+
+def class_value_counts(layer: QgsRasterLayer, band: int, feedback=None) -> Dict[int, int]:
+    """Exact pixel count of every value in ``band`` (no data excluded), streamed by QGIS."""
+    provider = layer.dataProvider()
+    raster_feedback = QgsRasterBlockFeedback()  # the provider wants this type of feedback
+    if feedback is not None:
+        feedback.canceled.connect(raster_feedback.cancel)
+    stats = provider.bandStatistics(band, QgsRasterBandStats.Min | QgsRasterBandStats.Max,
+                                    QgsRectangle(), 0, raster_feedback)
+    if stats.elementCount == 0 and stats.minimumValue > stats.maximumValue:
+        return {}
+    low, high = int(stats.minimumValue), int(stats.maximumValue)
+    if high - low + 1 > MAX_DISTINCT_RANGE:
+        raise QgsProcessingException(
+            f"Band {band} of {layer.name()} spans values {low}..{high}: that is not a "
+            "raster of class codes. Pick the band of a prediction or an MSK_ annotation.")
+    histogram = provider.histogram(band, high - low + 1, low - 0.5, high + 0.5,
+                                   QgsRectangle(), 0, False, raster_feedback)
+    return {low + i: n for i, n in enumerate(histogram.histogramVector) if n}
+
+
+class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
+    """Applies a QML to an output layer once the toolbox has loaded it into the project.
+
+    QGIS holds post-processors by raw pointer, so ``create`` keeps each one alive in a
+    class-level list; otherwise Python collects it before QGIS calls it.
+    """
+
+    _alive: List["StylePostProcessor"] = []
+
+    def __init__(self, qml_path: str):
+        super().__init__()
+        self.qml_path = qml_path
+
+    @classmethod
+    def create(cls, qml_path: str) -> "StylePostProcessor":
+        processor = cls(qml_path)
+        cls._alive.append(processor)
+        return processor
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802
+        apply_qml(layer, self.qml_path)
+
+
+def apply_qml(layer: QgsRasterLayer, qml_path: str) -> None:
+    message, ok = layer.loadNamedStyle(qml_path)
+    if not ok:
+        raise QgsProcessingException(f"Could not apply style {qml_path}: {message}")
+    layer.triggerRepaint()
+    layer.emitStyleChanged()

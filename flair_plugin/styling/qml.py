@@ -1,0 +1,104 @@
+"""Write QGIS ``.qml`` styles for class rasters, without QGIS.
+
+The engine writes a sidecar ``<raster>.qml`` beside every class raster it produces, also
+on a GPU server with no QGIS; QGIS applies a sidecar of the same name automatically when
+the raster is loaded. So the style is plain XML built from the nomenclature here, and the
+QGIS side loads this same file: one source for every legend.
+
+A marker property (``flair_landcover/scheme``) tells our own sidecars apart from a
+user's hand-made style, which we never overwrite without being asked.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+from ..nomenclature import Scheme, scheme as get_scheme
+
+MARKER = "flair_landcover/scheme"
+
+PathLike = Union[str, os.PathLike]
+
+
+def sidecar_path(raster_path: PathLike) -> Path:
+    """Where QGIS looks for a raster's default style: ``x.tif`` -> ``x.qml``."""
+    return Path(raster_path).with_suffix(".qml")
+
+
+def paletted_qml(scheme: Union[str, Scheme], band: int = 1,
+                 codes: Optional[Sequence[int]] = None) -> str:
+    """The QML text of a paletted renderer for ``scheme`` (optionally only some codes)."""
+    s = get_scheme(scheme) if isinstance(scheme, str) else scheme
+    if codes is not None:
+        s = s.subset(codes)
+    root = ET.Element("qgis", {"version": "3.22.0", "styleCategories": "Symbology",
+                               "hasScaleBasedVisibilityFlag": "0"})
+    props = ET.SubElement(ET.SubElement(root, "customproperties"), "Option", {"type": "Map"})
+    ET.SubElement(props, "Option", {"type": "QString", "name": MARKER, "value": s.key})
+    pipe = ET.SubElement(root, "pipe")
+    # Nearest neighbour at every zoom: interpolating class codes would invent classes.
+    ET.SubElement(ET.SubElement(pipe, "provider"), "resampling", {
+        "enabled": "false", "maxOversampling": "2",
+        "zoomedInResamplingMethod": "nearestNeighbour",
+        "zoomedOutResamplingMethod": "nearestNeighbour"})
+    renderer = ET.SubElement(pipe, "rasterrenderer", {
+        "type": "paletted", "band": str(band), "opacity": "1", "alphaBand": "-1",
+        "nodataColor": ""})
+    palette = ET.SubElement(renderer, "colorPalette")
+    for e in s.entries:
+        ET.SubElement(palette, "paletteEntry", {"value": str(e.value), "label": e.name,
+                                                "color": e.colour, "alpha": "255"})
+    ET.SubElement(pipe, "brightnesscontrast", {"brightness": "0", "contrast": "0",
+                                               "gamma": "1"})
+    ET.SubElement(pipe, "rasterresampler", {"maxOversampling": "2"})
+    ET.SubElement(root, "blendMode").text = "0"
+    ET.indent(root)
+    return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+            + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def is_our_style(qml_path: PathLike) -> bool:
+    """True if ``qml_path`` is a sidecar this plugin wrote (safe to replace)."""
+    try:
+        root = ET.parse(str(qml_path)).getroot()
+    except (ET.ParseError, OSError):
+        return False
+    return any(o.get("name") == MARKER for o in root.iter("Option"))
+
+
+def _default_file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class StyleExistsError(FileExistsError):
+    """A style file that is not ours sits where the sidecar would go."""
+
+
+def write_sidecar(raster_path: PathLike, scheme: Union[str, Scheme], band: int = 1,
+                  codes: Optional[Sequence[int]] = None, replace: bool = False) -> Path:
+    """Write ``<raster>.qml``; refuse to replace a user's own style unless ``replace``.
+
+    Written to a temporary file and renamed, so a reader never sees half a style.
+    """
+    target = sidecar_path(raster_path)
+    if target.exists() and not replace and not is_our_style(target):
+        raise StyleExistsError(
+            f"{target} already exists and was not written by FLAIR Land Cover; it is "
+            "kept. Move it away, or allow replacing existing styles.")
+    text = paletted_qml(scheme, band, codes)
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".qml.tmp", dir=str(target.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, _default_file_mode())  # mkstemp makes it private; a style is not
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
