@@ -7,6 +7,7 @@ the user's system, because QGIS's Python is not the ``python`` on a user's PATH.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from importlib import metadata
@@ -56,12 +57,15 @@ def _dotted(version: Tuple[int, ...]) -> str:
 
 
 def _parse(version: str) -> Tuple[int, ...]:
+    """Leading numeric release of a version string: "2.14.1+cu130" -> (2, 14, 1)."""
     parts = []
     for piece in version.split("+")[0].split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit()) if piece[:1].isdigit() else ""
-        if not digits:
+        match = re.match(r"\d+", piece)
+        if match is None:
             break
-        parts.append(int(digits))
+        parts.append(int(match.group()))
+        if match.end() < len(piece):  # "0rc1": a pre-release tag ends the release part
+            break
     return tuple(parts)
 
 
