@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # the demo has no screen
 REPO = Path(__file__).resolve().parents[1]
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
 
@@ -76,8 +77,8 @@ def render(image: Path, annotation: Path, png: Path) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=REPO / "demo-output")
-    parser.add_argument("--size", type=int, default=1536, help="side of the area in pixels")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--size", type=int, default=2048, help="side of the area in pixels")
+    parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
     _import_plugin()
     from flair_landcover.flair_plugin.engine.synthetic import write_mosaic

@@ -8,7 +8,8 @@ from typing import Sequence
 
 from qgis.core import (QgsLayerTree, QgsLayout, QgsLayoutExporter, QgsLayoutItemLabel,
                        QgsLayoutItemLegend, QgsLayoutItemMap, QgsLayoutPoint, QgsLayoutSize,
-                       QgsMapLayer, QgsProject, QgsUnitTypes)
+                       QgsMapLayer, QgsMapLayerLegendUtils, QgsPalettedRasterRenderer,
+                       QgsProject, QgsUnitTypes)
 from qgis.PyQt.QtGui import QFont
 
 MM = QgsUnitTypes.LayoutMillimeters
@@ -26,7 +27,9 @@ def export_maps_png(layers: Sequence[Sequence[QgsMapLayer]], titles: Sequence[st
     layout.initializeDefaults()
     page = layout.pageCollection().page(0)
     frame_mm, margin = 110.0, 8.0
-    page.setPageSize(QgsLayoutSize(margin + len(layers) * (frame_mm + margin) + 60, 150, MM))
+    rows = sum(len(_palette_rows(layer)) for layer in legend_layers) + 2 * len(legend_layers)
+    height = max(frame_mm + 30, 40 + 6.6 * rows)
+    page.setPageSize(QgsLayoutSize(margin + len(layers) * (frame_mm + margin) + 70, height, MM))
     _label(layout, title, margin, 4, 12)
     for i, (frame_layers, frame_title) in enumerate(zip(layers, titles)):
         x = margin + i * (frame_mm + margin)
@@ -45,15 +48,33 @@ def export_maps_png(layers: Sequence[Sequence[QgsMapLayer]], titles: Sequence[st
     for layer in legend_layers:
         root.addLayer(layer)
     legend.model().setRootGroup(root)
+    for node in root.findLayers():
+        _hide_band_name(legend, node)
     legend.attemptMove(QgsLayoutPoint(margin + len(layers) * (frame_mm + margin), 22, MM))
     layout.addLayoutItem(legend)
     output.parent.mkdir(parents=True, exist_ok=True)
     settings = QgsLayoutExporter.ImageExportSettings()
     settings.dpi = dpi
+    settings.exportMetadata = False  # PNG has no room for it; GDAL warns otherwise
+    settings.generateWorldFile = False
     result = QgsLayoutExporter(layout).exportToImage(str(output), settings)
     if result != QgsLayoutExporter.Success:
         raise RuntimeError(f"QGIS could not export the map to {output} (code {result})")
     return output
+
+
+def _palette_rows(layer: QgsMapLayer) -> list:
+    renderer = getattr(layer, "renderer", lambda: None)()
+    return renderer.classes() if isinstance(renderer, QgsPalettedRasterRenderer) else []
+
+
+def _hide_band_name(legend: QgsLayoutItemLegend, node) -> None:
+    """Drop the "Band 1 (Gray)" row QGIS puts above a paletted legend: readers want the
+    classes, not the band."""
+    count = len(_palette_rows(node.layer()))
+    if count:
+        QgsMapLayerLegendUtils.setLegendNodeOrder(node, list(range(1, count + 1)))
+        legend.model().refreshLayerLegend(node)
 
 
 def _label(layout: QgsLayout, text: str, x: float, y: float, size: int) -> None:
