@@ -1,0 +1,347 @@
+"""Save and load FLAIR models: our self-describing format, and the files users already have.
+
+Our format (``*.flair.safetensors``): a safetensors file of the FlairUNet weights whose
+string metadata holds the :class:`ModelMeta` JSON under ``"flair_landcover"`` (and the
+caller's ``extra`` JSON under ``"flair_landcover_extra"``). safetensors holds only
+tensors, so loading it cannot run code; the metadata makes the file self-describing.
+
+Also loaded (see :mod:`.importers`): FLAIR-INC ``.pth`` state dicts as published,
+FLAIR-1 Lightning ``.ckpt`` files and bare smp U-Net state dicts. Those are pickles, so
+they go through ``torch.load(weights_only=True)`` only, which refuses any pickle that
+asks to call a function; we turn that refusal into a message a user can act on.
+
+The format is recognised by the file's first bytes, never by its extension alone.
+torch is imported inside the functions that need it, so the toolbox can import this
+module (e.g. for :func:`read_meta`) without torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import re
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple, Union
+
+from .importers import (describe_flair_inc, infer_encoder, meta_for_state,
+                        to_flair_unet_keys)
+from .model_meta import CheckpointError, ModelMeta
+from .weights_download import (FLAIR_INC_VARIANTS, WeightsDownloadError,  # noqa: F401
+                               download_flair_inc)
+
+if TYPE_CHECKING:
+    import torch
+
+    from ...models.unet import FlairUNet
+
+__all__ = ["CHECKPOINT_SUFFIX", "CheckpointError", "FLAIR_INC_VARIANTS", "LoadedModel",
+           "ModelMeta", "WeightsDownloadError", "build_module", "detect_format",
+           "download_flair_inc", "load_model", "read_meta", "save_checkpoint"]
+
+META_KEY = "flair_landcover"
+EXTRA_KEY = "flair_landcover_extra"
+CHECKPOINT_SUFFIX = ".flair.safetensors"
+ACCEPTED_FORMATS = ("this plugin's .flair.safetensors models, FLAIR-INC .pth weights (as "
+                    "published on Hugging Face by IGNF) and FLAIR-1 Lightning .ckpt checkpoints")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+_MAX_LISTED_KEYS = 6
+_SAFE_HEADER_LIMIT = 100 * 1024 * 1024  # safetensors' own cap on the JSON header
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for inference: ``module`` in eval mode on the CPU, and its description."""
+
+    module: "torch.nn.Module"
+    meta: ModelMeta
+    extra: Dict[str, Any] = field(default_factory=dict)
+    source_format: str = "flair-landcover"  # or flair-inc, flair-1-lightning, smp-state-dict
+
+
+# ---------------------------------------------------------------------------- building
+
+
+def build_module(meta: ModelMeta) -> "FlairUNet":
+    """A freshly initialised FlairUNet of the shape ``meta`` describes."""
+    from ...models.unet import FlairUNet
+
+    return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
+                     encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
+                     encoder_depth=meta.encoder_depth,
+                     decoder_channels=meta.decoder_channels or None)
+
+
+# ---------------------------------------------------------------------------- saving
+
+
+def save_checkpoint(path: PathLike, module: "torch.nn.Module", meta: ModelMeta,
+                    extra: Dict[str, Any] | None = None) -> Path:
+    """Write ``module``'s weights and ``meta`` to ``path`` in our safetensors format.
+
+    ``extra`` (JSON-serialisable: epoch, scores...) is stored beside the metadata. The
+    file appears whole or not at all: it is written under a temporary name and renamed.
+    """
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    try:
+        extra_json = json.dumps(extra or {}, sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"`extra` must be JSON-serialisable: {exc}") from None
+    state = _plain_state(module)
+    _check_keys(build_module(meta).state_dict(), state, meta, "the module to save")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        save_file(state, str(partial), metadata={
+            META_KEY: json.dumps(meta.to_dict(), sort_keys=True), EXTRA_KEY: extra_json})
+        os.replace(partial, path)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return path
+
+
+def _plain_state(module: "torch.nn.Module") -> Dict[str, "torch.Tensor"]:
+    """CPU, contiguous tensors keyed as in a bare FlairUNet (DDP / torch.compile unwrapped)."""
+    state = {}
+    for key, value in module.state_dict().items():
+        for wrapper in ("module.", "_orig_mod."):
+            key = key[len(wrapper):] if key.startswith(wrapper) else key
+        state[key] = value.detach().to("cpu").contiguous()
+    return state
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def load_model(path: PathLike) -> LoadedModel:
+    """Load any accepted model file (see the module doc) as a ready-to-run FlairUNet.
+
+    Raises :class:`CheckpointError` with an actionable message for anything else: an
+    unknown or truncated file, a pickle that would run code, weights that do not fit.
+    """
+    path = _existing_file(path)
+    if detect_format(path) == "safetensors":
+        return _load_ours(path)
+    return _import_torch_object(_torch_load(path), path)
+
+
+def read_meta(path: PathLike) -> ModelMeta:
+    """The ModelMeta of a model file; for our format read from the header alone (no torch)."""
+    path = _existing_file(path)
+    if detect_format(path) == "safetensors":
+        header = _safetensors_header(path).get("__metadata__") or {}
+        if META_KEY in header:
+            return _meta_from_json(header[META_KEY], path)
+    return load_model(path).meta
+
+
+def detect_format(path: PathLike) -> str:
+    """``"safetensors"``, ``"torch-zip"`` or ``"torch-pickle"``, from the file's first bytes."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{path} is empty (an interrupted download or copy?); get the "
+                              f"model file again")
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "torch-zip"  # torch.save since 1.6: a zip holding a pickle and tensor blobs
+    if head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5:
+        return "torch-pickle"  # legacy torch.save, or a raw pickle
+    if len(head) >= 9 and head[8:9] == b"{":
+        (header_size,) = struct.unpack("<Q", head[:8])
+        if 8 + header_size > size:
+            raise CheckpointError(_truncated_message(path, "its safetensors header is cut"))
+        return "safetensors"
+    raise CheckpointError(f"{path.name} is not a model file this plugin reads"
+                          f"{_foreign_hint(head)}. Accepted: {ACCEPTED_FORMATS}")
+
+
+def _existing_file(path: PathLike) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "missing"
+        raise CheckpointError(f"model file {path} is {what}; give the path of a model file "
+                              f"({ACCEPTED_FORMATS})")
+    return path
+
+
+def _foreign_hint(head: bytes) -> str:
+    text = head.lstrip().lower()
+    if text.startswith(b"version https://git-lfs"):
+        return (": it is a Git LFS pointer, not the weights (fetch the real file, e.g. with "
+                "`git lfs pull` or the Hugging Face download link)")
+    if text.startswith((b"<!doctype", b"<html")):
+        return ": it is an HTML page (a failed download?)"
+    if head.startswith(b"\x89HDF"):
+        return ": it is an HDF5 (Keras) file"
+    return ""
+
+
+# ---------------------------------------------------------------------------- our format
+
+
+def _load_ours(path: Path) -> LoadedModel:
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as f:
+            header = f.metadata() or {}
+            state = {key: f.get_tensor(key) for key in f.keys()}
+    except SafetensorError as exc:
+        raise CheckpointError(_truncated_message(path, str(exc))) from None
+    if META_KEY not in header:
+        hub = any(k.startswith(("encoders.", "model.encoders.")) for k in state)
+        raise CheckpointError(
+            f"{path.name} is a safetensors file without FLAIR Land Cover metadata, so its "
+            f"bands and classes are unknown" + (" (it looks like a FLAIR-HUB model, not "
+                                                 "supported yet)" if hub else "")
+            + f". Accepted: {ACCEPTED_FORMATS}")
+    meta = _meta_from_json(header[META_KEY], path)
+    extra = _json_object(header.get(EXTRA_KEY, "{}"), path)
+    module = _module_with_weights(meta, state, path.name)
+    return LoadedModel(module=module, meta=meta, extra=extra, source_format="flair-landcover")
+
+
+def _safetensors_header(path: Path) -> Dict[str, Any]:
+    with open(path, "rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        if size > _SAFE_HEADER_LIMIT:
+            raise CheckpointError(_truncated_message(path, "its header size is implausible"))
+        raw = f.read(size)
+    return _json_object(raw.decode("utf-8", errors="replace"), path)
+
+
+def _meta_from_json(text: str, path: Path) -> ModelMeta:
+    return ModelMeta.from_dict(_json_object(text, path))
+
+
+def _json_object(text: str, path: Path) -> Dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CheckpointError(f"{path.name} has unreadable metadata ({exc}); the file is "
+                              f"damaged: get or save it again") from None
+    if not isinstance(value, dict):
+        raise CheckpointError(f"{path.name} has metadata that is not a JSON object")
+    return value
+
+
+# ---------------------------------------------------------------------------- pickles
+
+
+def _torch_load(path: Path) -> Any:
+    """``torch.load(weights_only=True)`` with its failures turned into CheckpointErrors."""
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if "Weights only load failed" in str(exc):
+            raise CheckpointError(_refused_message(path, str(exc))) from None
+        raise CheckpointError(_truncated_message(path, str(exc))) from None
+    except (RuntimeError, EOFError, struct.error, ValueError, OSError) as exc:
+        raise CheckpointError(_truncated_message(path, str(exc))) from None
+
+
+def _refused_message(path: Path, torch_message: str) -> str:
+    found = re.search(r"Unsupported global: GLOBAL (\S+)", torch_message)
+    asked = f" (it asks to call `{found.group(1)}`)" if found else ""
+    return (f"{path.name} contains executable pickle code{asked}; refusing to load it, "
+            f"since loading it could run any program. A model file should hold only weights. "
+            f"If you trust its author, load it once yourself in Python with "
+            f"torch.load(path, weights_only=False), save only the weights with "
+            f"torch.save(model.state_dict(), 'weights.pth') (for a Lightning checkpoint: "
+            f"its ['state_dict']), and give that file instead")
+
+
+def _truncated_message(path: Path, detail: str) -> str:
+    first_line = detail.strip().splitlines()[0] if detail.strip() else "unreadable"
+    return (f"{path.name} is truncated or corrupted ({first_line}); download or copy it "
+            f"again")
+
+
+def _import_torch_object(obj: Any, path: Path) -> LoadedModel:
+    state, kind, extra = _find_state_dict(obj, path)
+    renamed, loss_weight = to_flair_unet_keys(state)
+    if kind == "flair-1-lightning":
+        source = f"FLAIR-1 Lightning checkpoint {path.name}" + (
+            f" (epoch {extra['epoch']})" if "epoch" in extra else "")
+    elif any(k.startswith("model.seg_model.") for k in state):
+        kind, source = "flair-inc", describe_flair_inc(path)
+    else:
+        source = f"segmentation_models_pytorch U-Net state dict {path.name}"
+    meta = meta_for_state(renamed, file_name=path.name, source=source,
+                          loss_weight=loss_weight)
+    module = _module_with_weights(meta, renamed, path.name)
+    return LoadedModel(module=module, meta=meta, extra=extra, source_format=kind)
+
+
+def _find_state_dict(obj: Any, path: Path) -> Tuple[Mapping[str, Any], str, Dict[str, Any]]:
+    """The state dict inside a loaded pickle, its kind, and scalar training facts."""
+    import torch
+
+    kind, extra = "smp-state-dict", {}
+    if isinstance(obj, Mapping) and isinstance(obj.get("state_dict"), Mapping):
+        kind = "flair-1-lightning"
+        extra = {k: obj[k] for k in ("epoch", "global_step", "pytorch-lightning_version")
+                 if isinstance(obj.get(k), (int, float, str))}
+        obj = obj["state_dict"]
+    if not isinstance(obj, Mapping) or not obj:
+        raise CheckpointError(f"{path.name} holds a {type(obj).__name__}, not model weights. "
+                              f"Accepted: {ACCEPTED_FORMATS}")
+    not_tensors = [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]
+    if not_tensors:
+        raise CheckpointError(f"{path.name} is a dictionary but not a state dict: "
+                              f"{_listed(not_tensors)} are not tensors. Accepted: "
+                              f"{ACCEPTED_FORMATS}")
+    return obj, kind, extra
+
+
+# ---------------------------------------------------------------------------- key checks
+
+
+def _module_with_weights(meta: ModelMeta, state: Mapping[str, Any], where: str) -> "FlairUNet":
+    module = build_module(meta)
+    _check_keys(module.state_dict(), state, meta, where)
+    module.load_state_dict(state, strict=True)
+    return module.eval()
+
+
+def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: ModelMeta,
+                where: str) -> None:
+    """Refuse, with the differing keys named, weights that do not fit the described U-Net."""
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    wrong = [f"{k} {tuple(state[k].shape)} instead of {tuple(expected[k].shape)}"
+             for k in expected if k in state and state[k].shape != expected[k].shape]
+    if not (missing or unexpected or wrong):
+        return
+    parts = [f"missing keys: {_listed(missing)}" if missing else "",
+             f"unexpected keys: {_listed(unexpected)}" if unexpected else "",
+             f"wrong shapes: {_listed(wrong)}" if wrong else ""]
+    hint = ""
+    if infer_encoder(state) is None and any(k.startswith("seg_model.encoder.") for k in state):
+        hint = (" The encoder is not a ResNet/ResNeXt this plugin recognises, so "
+                f"{meta.encoder} was assumed.")
+    raise CheckpointError(f"the weights in {where} do not fit a FLAIR U-Net ({_shape_text(meta)})"
+                          f": {'; '.join(p for p in parts if p)}.{hint}")
+
+
+def _shape_text(meta: ModelMeta) -> str:
+    mlp = ", metadata MLP" if meta.metadata_mlp else ""
+    return (f"{meta.encoder} depth {meta.encoder_depth}, {meta.in_channels} input bands, "
+            f"{meta.num_logits} logits{mlp}")
+
+
+def _listed(items: list) -> str:
+    shown = ", ".join(str(i) for i in items[:_MAX_LISTED_KEYS])
+    more = len(items) - _MAX_LISTED_KEYS
+    return f"{shown} (and {more} more)" if more > 0 else shown
