@@ -1,5 +1,6 @@
 """The Processing algorithms, one a module. The provider lists ``ALGORITHMS``."""
 
 from .apply_style import ApplyStyleAlgorithm
+from .segment_aerial import SegmentAerialAlgorithm
 
-ALGORITHMS = (ApplyStyleAlgorithm,)
+ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm)

@@ -38,3 +38,23 @@ def replace_style_parameter(name: str = "REPLACE_STYLE") -> QgsProcessingParamet
         defaultValue=False)
     param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
     return param
+
+
+def advanced(param):
+    """Flag ``param`` as advanced: hidden under "Advanced parameters" in the dialog."""
+    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+    return param
+
+
+def choice_parameter(name: str, description: str, options, default: str):
+    """An enum of fixed words (``DEVICE=cuda`` on the command line, not an index)."""
+    param = QgsProcessingParameterEnum(name, description, options=list(options),
+                                       defaultValue=default)
+    param.setUsesStaticStrings(True)
+    return param
+
+
+def device_parameter(name: str = "DEVICE"):
+    param = advanced(choice_parameter(name, "Device", ("auto", "cpu", "cuda"), "auto"))
+    param.setHelp("auto: the NVIDIA GPU when PyTorch sees one, else the CPU")
+    return param

@@ -1,0 +1,154 @@
+"""``flair:segmentaerial`` through ``processing.run`` and ``qgis_process`` in a real QGIS."""
+
+import numpy as np
+import processing
+import pytest
+import rasterio
+from helpers_models import flair_inc_pth, our_checkpoint
+from helpers_qgis import qgis_process_env, run_qgis_process
+from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
+                       QgsProcessingFeedback, QgsRasterLayer)
+
+from flair_landcover.flair_plugin.engine.synthetic import write_mosaic
+from flair_landcover.flair_plugin.nomenclature import CLASS_SETS
+
+ODD = (333, 259)  # width, height: not a multiple of anything the engine uses
+
+
+@pytest.fixture(scope="module")
+def area(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("area")
+    image, mask = folder / "area.tif", folder / "area_MSK.tif"
+    write_mosaic(image, mask, *ODD, seed=3)
+    return image
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    return {"ours": our_checkpoint(folder / "tiny.flair.safetensors"),
+            "flair-inc": flair_inc_pth(folder, "rgbie_15cl")}
+
+
+def segment(**params):
+    params.setdefault("OUTPUT", "TEMPORARY_OUTPUT")
+    params.setdefault("BLOCK", 128)
+    params.setdefault("HALO", 32)
+    return processing.run("flair:segmentaerial", params, feedback=QgsProcessingFeedback())
+
+
+def read(path):
+    with rasterio.open(path) as src:
+        return src.read(1), src.profile, src.transform, src.crs
+
+
+@pytest.mark.parametrize("kind", ["ours", "flair-inc"])
+def test_output_on_the_input_grid_with_model_classes_and_style(flair_plugin, area, models,
+                                                               tmp_path, kind):
+    out = tmp_path / f"landcover_{kind}.tif"
+    result = segment(INPUT=str(area), MODEL=str(models[kind]), OUTPUT=str(out))
+    assert result["OUTPUT"] == str(out)
+    codes, profile, transform, crs = read(out)
+    with rasterio.open(area) as src:
+        assert (profile["width"], profile["height"]) == (src.width, src.height) == ODD
+        assert transform == src.transform and crs == src.crs
+    active = set(CLASS_SETS["15cl"] if kind == "flair-inc" else range(1, 20))
+    assert set(np.unique(codes)) <= active
+    assert out.with_suffix(".qml").exists()
+    layer = QgsRasterLayer(str(out), "landcover")  # styled by its sidecar
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsPalettedRasterRenderer)
+    assert {c.value for c in renderer.classes()} == active
+    assert {c.label for c in renderer.classes()} >= {"building", "water"}
+
+
+def test_separate_nir_and_elevation_layers_equal_the_stacked_raster(flair_plugin, area,
+                                                                    models, tmp_path):
+    with rasterio.open(area) as src:
+        data, profile = src.read(), src.profile
+    rgb, irc, dem = tmp_path / "rgb.tif", tmp_path / "irc.tif", tmp_path / "dem.tif"
+    for path, bands in ((rgb, data[:3]), (irc, data[[3, 0, 1]]), (dem, data[4:5])):
+        with rasterio.open(path, "w", **dict(profile, count=len(bands))) as dst:
+            dst.write(bands)
+    stacked = segment(INPUT=str(area), MODEL=str(models["ours"]),
+                      OUTPUT=str(tmp_path / "stacked.tif"))
+    separate = segment(INPUT=str(rgb), NIR_LAYER=str(irc), ELEVATION_LAYER=str(dem),
+                       MODEL=str(models["ours"]), OUTPUT=str(tmp_path / "separate.tif"))
+    assert np.array_equal(read(stacked["OUTPUT"])[0], read(separate["OUTPUT"])[0])
+
+
+def test_extent_in_wgs84(flair_plugin, area, models, tmp_path):
+    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
+                           QgsProject, QgsRectangle)
+
+    with rasterio.open(area) as src:
+        b = src.bounds
+    middle = QgsRectangle(b.left + 10, b.bottom + 10, b.left + 40, b.bottom + 30)
+    to_wgs84 = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:2154"),
+                                      QgsCoordinateReferenceSystem("EPSG:4326"),
+                                      QgsProject.instance())
+    r = to_wgs84.transformBoundingBox(middle)
+    extent = f"{r.xMinimum()},{r.xMaximum()},{r.yMinimum()},{r.yMaximum()} [EPSG:4326]"
+    result = segment(INPUT=str(area), MODEL=str(models["ours"]), EXTENT=extent,
+                     OUTPUT=str(tmp_path / "part.tif"))
+    codes, profile, transform, _ = read(result["OUTPUT"])
+    # The WGS84 box, back in Lambert-93, covers the 30x20 m area (plus a little).
+    assert 150 <= profile["width"] <= 175 and 100 <= profile["height"] <= 125
+    assert b.left <= transform.c <= b.left + 10.2
+
+
+def test_cancel_leaves_no_output(flair_plugin, area, models, tmp_path):
+    class CancelAtOnce(QgsProcessingFeedback):
+        def setProgress(self, value):  # noqa: N802
+            super().setProgress(value)
+            self.cancel()
+
+    out = tmp_path / "cancelled.tif"
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        processing.run("flair:segmentaerial", {
+            "INPUT": str(area), "MODEL": str(models["ours"]), "OUTPUT": str(out),
+            "BLOCK": 64, "HALO": 0}, feedback=CancelAtOnce())
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_band_count_says_what_the_model_expects(flair_plugin, area, models, tmp_path):
+    with rasterio.open(area) as src:
+        data, profile = src.read(), src.profile
+    rgb = tmp_path / "rgb_only.tif"
+    with rasterio.open(rgb, "w", **dict(profile, count=3)) as dst:
+        dst.write(data[:3])
+    with pytest.raises(QgsProcessingException, match="nir") as error:
+        segment(INPUT=str(rgb), MODEL=str(models["ours"]), OUTPUT=str(tmp_path / "x.tif"))
+    assert "elevation" in str(error.value)
+    assert not (tmp_path / "x.tif").exists()
+
+
+def test_qgis_process_run(flair_plugin, area, models, tmp_path):
+    plugins = tmp_path / "plugins"
+    plugins.mkdir()
+    (plugins / "flair_landcover").symlink_to(
+        __import__("flair_landcover").__path__[0], target_is_directory=True)
+    env = qgis_process_env(plugins, tmp_path / "profile")
+    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    out = tmp_path / "cli.tif"
+    run_qgis_process(["run", "flair:segmentaerial", "--", f"INPUT={area}",
+                      f"MODEL={models['flair-inc']}", f"OUTPUT={out}", "BLOCK=128",
+                      "HALO=32", "DEVICE=cpu", "BLEND=hann"], env)
+    assert set(np.unique(read(out)[0])) <= set(CLASS_SETS["15cl"])
+    assert out.with_suffix(".qml").exists()
+
+
+def test_missing_torch_gives_the_install_command(plugin_zip, area, models, tmp_path):
+    import zipfile
+
+    plugins = tmp_path / "plugins"
+    zipfile.ZipFile(plugin_zip).extractall(plugins)
+    env = qgis_process_env(plugins, tmp_path / "profile", with_venv=False)
+    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    failed = run_qgis_process(["run", "flair:segmentaerial", "--", f"INPUT={area}",
+                               f"MODEL={models['ours']}", f"OUTPUT={tmp_path / 'o.tif'}"],
+                              env, check=False)
+    text = failed.stdout + failed.stderr
+    assert failed.returncode != 0
+    assert "torch is not installed" in text and "pip install" in text
+    assert not (tmp_path / "o.tif").exists()
