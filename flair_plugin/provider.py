@@ -1,10 +1,10 @@
 """The ``flair`` Processing provider: lists the algorithms, nothing heavy at import."""
 
-from qgis.core import QgsProcessingProvider
+from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .algorithms import ALGORITHMS
-from .resources import icon_path
+from .resources import icon_path, model_paths
 
 
 class FlairProvider(QgsProcessingProvider):
@@ -26,3 +26,13 @@ class FlairProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802
         for algorithm_class in ALGORITHMS:
             self.addAlgorithm(algorithm_class())
+        for path in model_paths():
+            self._add_model(path)
+
+    def _add_model(self, path: str) -> None:
+        """A shipped Graphical Modeler workflow, listed under this provider's "Workflows"."""
+        model = QgsProcessingModelAlgorithm()
+        if model.fromFile(path):
+            self.addAlgorithm(model)
+        else:  # a broken file must not take the whole provider down
+            QgsMessageLog.logMessage(f"Could not read the workflow {path}", "FLAIR")

@@ -1,0 +1,119 @@
+"""Build the Graphical Modeler workflows shipped in ``resources/models/``.
+
+The models are generated, not drawn by hand, because they embed facts of the
+nomenclature (the class names of the polygons): regenerate them after changing it
+(``python scripts/build_models.py``; a test fails when a shipped model is out of date).
+Users open the ``.model3`` files in the Graphical Modeler to adapt them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+MODELS = REPO / "resources" / "models"
+
+
+def class_name_expression(code_field: str = "code") -> str:
+    """A QGIS expression giving the FLAIR class name of a code field."""
+    from flair_landcover.flair_plugin.nomenclature import CLASSES
+
+    whens = " ".join(f"WHEN \"{code_field}\" = {c.code} THEN '{c.name}'" for c in CLASSES)
+    return f"CASE {whens} END"
+
+
+def landcover_to_polygons():
+    from qgis.core import (QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
+                           QgsProcessingModelChildParameterSource as Source,
+                           QgsProcessingModelOutput, QgsProcessingModelParameter,
+                           QgsProcessingParameterFile, QgsProcessingParameterNumber,
+                           QgsProcessingParameterRasterLayer)
+    from qgis.PyQt.QtCore import QPointF
+
+    model = QgsProcessingModelAlgorithm("Land cover to polygons", "Workflows", "workflows")
+    model.setHelpContent({"ALG_DESC": (
+        "Segments an orthophoto with a FLAIR U-Net, removes patches smaller than the minimum "
+        "size (GDAL sieve), and turns the result into polygons with the class code and the "
+        "FLAIR class name: ready to edit, to intersect with parcels or to count areas."),
+        "ALG_CREATOR": "FLAIR Land Cover"})
+    params = [
+        QgsProcessingParameterRasterLayer("imagery", "Aerial imagery"),
+        QgsProcessingParameterRasterLayer("nir", "Near-infrared layer (optional)",
+                                          optional=True),
+        QgsProcessingParameterRasterLayer("elevation", "Elevation layer (optional)",
+                                          optional=True),
+        QgsProcessingParameterFile("model", "Model (checkpoint file)"),
+        QgsProcessingParameterNumber("min_pixels", "Smallest patch kept (pixels; 100 px = "
+                                     "4 m² at 0.2 m)", defaultValue=100, minValue=0),
+    ]
+    for i, p in enumerate(params):
+        component = QgsProcessingModelParameter(p.name())
+        component.setPosition(QPointF(120, 60 + 70 * i))
+        model.addModelParameter(p, component)
+
+    def child(child_id, algorithm, sources, x, outputs=None):
+        c = QgsProcessingModelChildAlgorithm(algorithm)
+        c.setChildId(child_id)
+        c.setDescription(child_id.replace("_", " ").capitalize())
+        c.setPosition(QPointF(x, 200))
+        for name, source in sources.items():
+            c.addParameterSources(name, [source])
+        if outputs:
+            c.setModelOutputs(outputs)
+        model.addChildAlgorithm(c)
+
+    def out(child_id, name, description):
+        o = QgsProcessingModelOutput(name, description)
+        o.setChildId(child_id)
+        o.setChildOutputName("OUTPUT")
+        return {description: o}
+
+    child("segment", "flair:segmentaerial", {
+        "INPUT": Source.fromModelParameter("imagery"),
+        "NIR_LAYER": Source.fromModelParameter("nir"),
+        "ELEVATION_LAYER": Source.fromModelParameter("elevation"),
+        "MODEL": Source.fromModelParameter("model")}, 420,
+        out("segment", "OUTPUT", "Land cover raster"))
+    child("remove_small_patches", "gdal:sieve", {
+        "INPUT": Source.fromChildOutput("segment", "OUTPUT"),
+        "THRESHOLD": Source.fromModelParameter("min_pixels"),
+        "EIGHT_CONNECTEDNESS": Source.fromStaticValue(False)}, 640)
+    child("polygonize", "gdal:polygonize", {
+        "INPUT": Source.fromChildOutput("remove_small_patches", "OUTPUT"),
+        "BAND": Source.fromStaticValue(1),
+        "FIELD": Source.fromStaticValue("code")}, 860)
+    child("name_classes", "native:fieldcalculator", {
+        "INPUT": Source.fromChildOutput("polygonize", "OUTPUT"),
+        "FIELD_NAME": Source.fromStaticValue("class"),
+        "FIELD_TYPE": Source.fromStaticValue(2),
+        "FIELD_LENGTH": Source.fromStaticValue(40),
+        "FORMULA": Source.fromStaticValue(class_name_expression())}, 1080,
+        out("name_classes", "OUTPUT", "Land cover polygons"))
+    return model
+
+
+BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons}
+
+
+def main() -> int:
+    try:
+        import flair_landcover  # noqa: F401
+    except ImportError:
+        sys.exit("Run with the project's venv (make setup links flair_landcover into it).")
+    from qgis.core import QgsApplication
+
+    app = QgsApplication([], False)
+    app.initQgis()
+    MODELS.mkdir(parents=True, exist_ok=True)
+    for name, build in BUILDERS.items():
+        if not build().toFile(str(MODELS / name)):
+            sys.exit(f"could not write {MODELS / name}")
+        print(MODELS / name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
