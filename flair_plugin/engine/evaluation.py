@@ -1,0 +1,697 @@
+"""Check a class raster against an annotation: a streaming confusion matrix and agreement map.
+
+:func:`evaluate_rasters` reads a prediction and a reference raster block by block, so
+memory is bounded by the block size whatever the raster size (a département at 0.2 m is
+≈1.5·10¹¹ pixels). The reference is read *on the prediction's grid*: directly when both
+share one grid, otherwise through a GDAL warped VRT with nearest-neighbour resampling
+(never a blending resampler: class values must not be averaged). The scores follow FLAIR's
+mIoU convention (:mod:`.metrics`).
+
+Values are compared in one *report scheme*: each raster's values are mapped into it
+through the FLAIR codes they stand for (``nomenclature.Scheme``), so a 13-class baseline
+prediction (0..12) can be scored against an ``MSK_*.tif`` annotation (codes 1..19) in
+the baseline's 13 classes. A value standing for several codes that the report scheme
+keeps apart (baseline "other" = codes 13..19, in ``flair19``) cannot be split: that is
+refused before any work, with the scheme to use instead.
+
+What is not compared, and how it is reported:
+
+* **no data**: the raster's declared nodata value, its mask, pixels of the prediction
+  grid outside the reference's footprint and value 0 where 0 is not a value of the
+  raster's scheme (our predictions write 0 = no data; FLAIR codes start at 1).
+* **stray values**: values that are not part of the raster's scheme; counted per value
+  and reported, never scored.
+
+The optional **agreement raster** is a uint8 GeoTIFF on the prediction grid (the
+extent's window of it), tiled and compressed, written under a temporary name and renamed
+at the end; a failure or a cancel leaves no file. Its values (see :func:`agreement_legend`):
+
+* mode ``binary``: 0 = not compared (no data or stray value), 1 = correct, 2 = wrong;
+* mode ``reference``: 0 = not compared, 1 = correct, ``100 + v`` = wrong where the
+  reference holds value ``v`` of the report scheme (for ``flair19``: 100 + FLAIR code, so
+  101 = "wrong, reference building"); coloured with the reference class's colour, so the
+  map shows *what* was missed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import rasterio
+from rasterio.enums import MaskFlags, Resampling
+from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform_bounds
+from rasterio.windows import Window
+
+from ..nomenclature import NODATA, Scheme, hex_to_rgb, scheme as scheme_by_key, schemes_covering
+from .metrics import ConfusionMatrix, Metrics, compute_metrics
+from .raster_io import Grid, OutputSet, OutputTarget, check_output_paths
+from .tiling import InputError, PixelWindow, window_from_extent
+
+PathLike = Union[str, os.PathLike]
+Progress = Callable[[float, str], None]  # (fraction done 0..1, message), as in inference
+Cancel = Callable[[], bool]
+
+DEFAULT_BLOCK = 1024
+AGREEMENT_MODES: Tuple[str, ...] = ("binary", "reference")
+AGREEMENT_NODATA = 0
+AGREEMENT_CORRECT = 1
+AGREEMENT_WRONG = 2
+AGREEMENT_REFERENCE_OFFSET = 100
+CORRECT_COLOUR = "#1a9641"
+WRONG_COLOUR = "#d7191c"
+# In "reference" mode wrong pixels carry class colours, several of them green
+# (deciduous, herbaceous, ligneous...): a neutral grey keeps "correct" apart from them.
+CORRECT_COLOUR_REFERENCE_MODE = "#d9d9d9"
+
+_STRAY = -1  # scheme_mapping: a value that is not part of the source scheme
+
+# While streaming, each pixel becomes a *slot*: 0 = no data, 1 = stray value, 2 + i =
+# entry i of the report scheme. One bincount of (reference slot, prediction slot) pairs
+# then gives the confusion matrix and every no-data and stray count at once.
+_NODATA_SLOT = 0
+_STRAY_SLOT = 1
+_FIRST_CLASS_SLOT = 2
+
+
+class EvaluationCancelled(Exception):
+    """The caller's ``cancel`` callback asked to stop; no output file was left behind."""
+
+
+# --------------------------------------------------------------------------- value mapping
+
+def _scheme(value: Union[str, Scheme], what: str) -> Scheme:
+    if isinstance(value, Scheme):
+        return value
+    try:
+        return scheme_by_key(value)
+    except ValueError as exc:
+        raise InputError(f"{what}: {exc}") from None
+
+
+def scheme_mapping(source: Union[str, Scheme], target: Union[str, Scheme]) -> np.ndarray:
+    """Lookup table raster value (0..255) of ``source`` -> entry index in ``target``.
+
+    ``-1`` where the value is not part of ``source``. Values meet through the FLAIR codes
+    they stand for; a source value whose codes fall into several target values (a grouped
+    class into a finer scheme) raises :class:`InputError`.
+    """
+    src, dst = _scheme(source, "scheme"), _scheme(target, "scheme")
+    table = np.full(256, _STRAY, dtype=np.int16)
+    position = {v: i for i, v in enumerate(dst.values)}
+    for entry in src.entries:
+        targets = sorted({dst.value_of_code(c) for c in entry.codes})
+        if len(targets) != 1:
+            coarse = src.key if len(entry.codes) > 1 else dst.key
+            raise InputError(
+                f"value {entry.value} ({entry.name!r}) of scheme {src.key!r} stands for FLAIR "
+                f"codes {', '.join(map(str, entry.codes))}, which scheme {dst.key!r} keeps "
+                f"apart: report the scores in scheme {coarse!r} instead")
+        table[entry.value] = position[targets[0]]
+    return table
+
+
+# --------------------------------------------------------------------------- pixel counts
+
+@dataclass
+class PixelCounts:
+    """Where the evaluated pixels went. A pixel can be no data in both rasters."""
+
+    evaluated: int = 0  # pixels of the prediction grid (or extent) visited
+    compared: int = 0  # pixels in the confusion matrix
+    nodata_prediction: int = 0
+    nodata_reference: int = 0  # includes pixels outside the reference's footprint
+    stray_prediction: Dict[int, int] = field(default_factory=dict)
+    stray_reference: Dict[int, int] = field(default_factory=dict)
+
+    @property
+    def not_compared(self) -> int:
+        return self.evaluated - self.compared
+
+    def add(self, other: "PixelCounts") -> None:
+        self.evaluated += other.evaluated
+        self.compared += other.compared
+        self.nodata_prediction += other.nodata_prediction
+        self.nodata_reference += other.nodata_reference
+        for mine, theirs in ((self.stray_prediction, other.stray_prediction),
+                             (self.stray_reference, other.stray_reference)):
+            for value, n in theirs.items():
+                mine[value] = mine.get(value, 0) + n
+
+    def to_dict(self) -> Dict[str, object]:
+        def strays(d: Dict[int, int]) -> Dict[str, int]:
+            return {str(k): int(d[k]) for k in sorted(d)}
+
+        return {"evaluated": self.evaluated, "compared": self.compared,
+                "not_compared": self.not_compared,
+                "nodata_prediction": self.nodata_prediction,
+                "nodata_reference": self.nodata_reference,
+                "stray_values_prediction": strays(self.stray_prediction),
+                "stray_values_reference": strays(self.stray_reference)}
+
+
+# --------------------------------------------------------------------------- the result
+
+@dataclass
+class EvaluationResult:
+    """A confusion matrix with its scores, pixel accounting and the settings that made it."""
+
+    confusion: ConfusionMatrix
+    counts: PixelCounts
+    settings: Dict[str, object]
+    notes: List[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    pairs: int = 1
+
+    @property
+    def scheme(self) -> Scheme:
+        return self.confusion.scheme
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        """Scores under FLAIR's convention for the scheme (computed once: the matrix is final)."""
+        return compute_metrics(self.confusion)
+
+    def to_dict(self) -> Dict[str, object]:
+        """Everything as plain JSON types; undefined scores are ``None`` (JSON null)."""
+        entries = self.scheme.entries
+        return {
+            "format": "flair-landcover-evaluation/1",
+            "scheme": {"key": self.scheme.key, "title": self.scheme.title,
+                       "ignored_values": list(self.scheme.ignored_values)},
+            "metrics": self.metrics.to_dict(),
+            "confusion_matrix": {
+                "rows": "reference", "columns": "prediction",
+                "values": [e.value for e in entries], "names": [e.name for e in entries],
+                "counts": self.confusion.matrix.tolist()},
+            "pixels": self.counts.to_dict(),
+            "settings": self.settings,
+            "notes": list(self.notes),
+            "pairs": self.pairs,
+            "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+
+# --------------------------------------------------------------------------- agreement
+
+def agreement_legend(mode: str = "binary",
+                     scheme: Union[str, Scheme] = "flair19") -> List[Tuple[int, str, str]]:
+    """(value, label, colour) of every agreement value but 0 (no data, transparent)."""
+    _check_mode(mode)
+    if mode == "binary":
+        return [(AGREEMENT_CORRECT, "correct", CORRECT_COLOUR),
+                (AGREEMENT_WRONG, "wrong", WRONG_COLOUR)]
+    rows = [(AGREEMENT_CORRECT, "correct", CORRECT_COLOUR_REFERENCE_MODE)]
+    for e in _scheme(scheme, "agreement legend").entries:
+        rows.append((AGREEMENT_REFERENCE_OFFSET + e.value, f"wrong, reference {e.name}",
+                     e.colour))
+    return rows
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in AGREEMENT_MODES:
+        raise InputError(f"agreement mode {mode!r} is unknown; choose one of "
+                         f"{', '.join(AGREEMENT_MODES)}")
+
+
+def _agreement_block(ref: np.ndarray, pred: np.ndarray, mode: str,
+                     values: np.ndarray) -> np.ndarray:
+    """Agreement values of one block from the two rasters' slots."""
+    out = np.zeros(ref.shape, dtype=np.uint8)
+    valid = (ref >= _FIRST_CLASS_SLOT) & (pred >= _FIRST_CLASS_SLOT)
+    r, p = ref[valid] - _FIRST_CLASS_SLOT, pred[valid] - _FIRST_CLASS_SLOT
+    if mode == "binary":
+        out[valid] = np.where(r == p, AGREEMENT_CORRECT, AGREEMENT_WRONG)
+    else:
+        out[valid] = np.where(r == p, AGREEMENT_CORRECT,
+                              AGREEMENT_REFERENCE_OFFSET + values[r])
+    return out
+
+
+class _AgreementWriter:
+    """The agreement GeoTIFF, under a temporary name until :meth:`commit`."""
+
+    def __init__(self, path: PathLike, grid: Grid, mode: str, scheme: Scheme,
+                 block: int) -> None:
+        self.mode = mode
+        self.values = np.array(scheme.values, dtype=np.int64)
+        description = ("agreement: 1 correct, 2 wrong" if mode == "binary" else
+                       f"agreement: 1 correct, {AGREEMENT_REFERENCE_OFFSET}+reference value "
+                       f"({scheme.key}) where wrong")
+        target = OutputTarget(os.fspath(path), 1, (description,), nodata=AGREEMENT_NODATA,
+                              colormap=False)
+        # GeoTIFF tiles must be multiples of 16: a tiny test block still gets valid tiles
+        self.outputs = OutputSet(grid, [target], max(16, (block // 16) * 16))
+        try:
+            table = {AGREEMENT_NODATA: (0, 0, 0, 0)}
+            table.update({v: hex_to_rgb(c) + (255,) for v, _, c in
+                          agreement_legend(mode, scheme)})
+            self.outputs.datasets[0].write_colormap(1, table)
+        except BaseException:
+            self.outputs.abort()
+            raise
+
+    def write(self, window: PixelWindow, ref: np.ndarray, pred: np.ndarray) -> None:
+        self.outputs.write(0, window, _agreement_block(ref, pred, self.mode, self.values))
+
+    def commit(self) -> None:
+        self.outputs.commit()
+
+    def abort(self) -> None:
+        self.outputs.abort()
+
+
+# --------------------------------------------------------------------------- reading
+
+def _is_integer(dtype: str) -> bool:
+    return np.issubdtype(np.dtype(dtype), np.integer)
+
+
+def _same_grid(a: rasterio.io.DatasetReader, b: rasterio.io.DatasetReader) -> bool:
+    tol = 1e-6 * max(abs(a.transform.a), abs(a.transform.e), 1e-12)
+    return ((a.width, a.height) == (b.width, b.height) and a.crs == b.crs
+            and all(abs(x - y) <= tol for x, y in zip(tuple(a.transform)[:6],
+                                                      tuple(b.transform)[:6])))
+
+
+def _grid_text(ds) -> str:
+    crs = ds.crs.to_string() if ds.crs else "no CRS"
+    return f"{crs}, pixel {abs(ds.transform.a):g} x {abs(ds.transform.e):g}, " \
+           f"{ds.width}x{ds.height} px"
+
+
+class _ClassReader:
+    """One band of a class raster, read as slots of the report scheme (see ``_NODATA_SLOT``)."""
+
+    def __init__(self, label: str, path: str, band: int, scheme: Scheme, target: Scheme,
+                 grid_of: Optional[rasterio.io.DatasetReader] = None) -> None:
+        self.label, self.path, self.band, self.scheme = label, path, band, scheme
+        self.notes: List[str] = []
+        self.warp_note: Optional[str] = None  # set when read through a warp
+        self.ds = _open(path, label)
+        self.vrt: Optional[WarpedVRT] = None
+        try:
+            self._check_band()
+            self.nodata = self.ds.nodata
+            self.use_mask = not ({MaskFlags.per_dataset, MaskFlags.alpha}
+                                 .isdisjoint(self.ds.mask_flag_enums[band - 1]))
+            mapping = scheme_mapping(scheme, target)
+            self.table = np.where(mapping >= 0, mapping + _FIRST_CLASS_SLOT,
+                                  _STRAY_SLOT).astype(np.uint8)
+            if NODATA not in scheme.values:
+                self.table[NODATA] = _NODATA_SLOT  # 0 is free in this scheme: our no-data
+            self._declared_nodata_in_table()
+            if grid_of is not None and not _same_grid(self.ds, grid_of):
+                self._open_warped(grid_of)
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_band(self) -> None:
+        if not 1 <= self.band <= self.ds.count:
+            raise InputError(f"{self.label} {self.path} has {self.ds.count} band(s); band "
+                             f"{self.band} does not exist: choose a band from 1 to "
+                             f"{self.ds.count}")
+        dtype = self.ds.dtypes[self.band - 1]
+        if not _is_integer(dtype):
+            raise InputError(f"{self.label} {self.path} band {self.band} holds {dtype} "
+                             f"values; a class raster holds integer class values: choose the "
+                             f"class band or convert the raster to integers")
+
+    def _declared_nodata_in_table(self) -> None:
+        nd = self.nodata
+        if nd is None or not math.isfinite(nd) or nd != int(nd):
+            self.nodata = None
+            return
+        nd = int(nd)
+        if 0 <= nd < 256:
+            if nd in self.scheme.values:
+                self.notes.append(
+                    f"{self.label} declares nodata = {nd}, which is class "
+                    f"{self.scheme.entry(nd).name!r} in scheme {self.scheme.key!r}: those "
+                    f"pixels are treated as no data")
+            self.table[nd] = _NODATA_SLOT
+        self.nodata = nd
+
+    def _open_warped(self, grid: rasterio.io.DatasetReader) -> None:
+        if (self.ds.crs is None) != (grid.crs is None):
+            has, lacks = (self.label, "the prediction") if grid.crs is None else \
+                ("the prediction", self.label)
+            raise InputError(f"{has} has a CRS but {lacks} has none, so they cannot be "
+                             f"overlaid: assign the right CRS (e.g. gdal_edit.py -a_srs "
+                             f"EPSG:2154)")
+        if self.ds.crs is None:
+            raise InputError(f"{self.label} and the prediction have no CRS and different "
+                             f"grids ({_grid_text(self.ds)} vs {_grid_text(grid)}): assign "
+                             f"their CRS or give rasters of the same size and transform")
+        left, bottom, right, top = transform_bounds(self.ds.crs, grid.crs, *self.ds.bounds,
+                                                    densify_pts=21)
+        g = grid.bounds
+        if right <= g.left or left >= g.right or top <= g.bottom or bottom >= g.top:
+            raise InputError(f"{self.label} {self.path} does not overlap the prediction "
+                             f"(bounds in {grid.crs.to_string()}: ({left:.2f}, {bottom:.2f},"
+                             f" {right:.2f}, {top:.2f}) vs ({g.left:.2f}, {g.bottom:.2f}, "
+                             f"{g.right:.2f}, {g.top:.2f})): check the files and their CRS")
+        self.vrt = WarpedVRT(self.ds, crs=grid.crs, transform=grid.transform,
+                             width=grid.width, height=grid.height,
+                             resampling=Resampling.nearest, add_alpha=True)
+        self.warp_note = (f"{self.label} read on the prediction grid through a warp with "
+                          f"nearest-neighbour resampling ({self.label}: {_grid_text(self.ds)};"
+                          f" prediction: {_grid_text(grid)})")
+
+    def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+        """(slots uint8, raw values) of ``window`` on the prediction grid."""
+        w = Window(window.col_off, window.row_off, window.width, window.height)
+        if self.vrt is not None:
+            data = self.vrt.read([self.band, self.vrt.count], window=w)
+            values, valid = data[0], data[1] > 0
+        else:
+            values = self.ds.read(self.band, window=w)
+            valid = self.ds.read_masks(self.band, window=w) > 0 if self.use_mask else None
+        index = self._lookup(values)
+        if valid is not None:
+            index[~valid] = _NODATA_SLOT
+        return index, values
+
+    def _lookup(self, values: np.ndarray) -> np.ndarray:
+        if values.dtype == np.uint8:
+            return self.table[values]
+        inside = (values >= 0) & (values < 256)
+        index = np.where(inside, self.table[np.where(inside, values, 0)], _STRAY_SLOT)
+        if self.nodata is not None and not 0 <= self.nodata < 256:
+            index[values == self.nodata] = _NODATA_SLOT
+        return index.astype(np.uint8)
+
+    def close(self) -> None:
+        if self.vrt is not None:
+            self.vrt.close()
+            self.vrt = None
+        self.ds.close()
+
+
+def _open(path: str, label: str) -> rasterio.io.DatasetReader:
+    if not os.path.exists(path):
+        raise InputError(f"{label} raster {path} does not exist")
+    try:
+        return rasterio.open(path)
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read {label} {path} as a raster: {exc}") from None
+
+
+def _count_strays(slots: np.ndarray, values: np.ndarray, into: Dict[int, int]) -> None:
+    found, counts = np.unique(values[slots == _STRAY_SLOT], return_counts=True)
+    for v, c in zip(found.tolist(), counts.tolist()):
+        into[int(v)] = into.get(int(v), 0) + int(c)
+
+
+def _blocks(region: PixelWindow, block: int) -> Iterator[PixelWindow]:
+    for r in range(region.row_off, region.row_end, block):
+        for c in range(region.col_off, region.col_end, block):
+            yield PixelWindow(c, r, min(block, region.col_end - c),
+                              min(block, region.row_end - r))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+@dataclass(frozen=True)
+class _Options:
+    prediction_scheme: Scheme
+    reference_scheme: Scheme
+    scheme: Scheme
+    band: int
+    reference_band: int
+    block: int
+
+
+def _check_options(prediction_scheme, reference_scheme, scheme, band, reference_band,
+                   block) -> _Options:
+    opts = _Options(_scheme(prediction_scheme, "prediction scheme"),
+                    _scheme(reference_scheme, "reference scheme"),
+                    _scheme(scheme, "report scheme"), band, reference_band, block)
+    for name, value in (("band", band), ("reference_band", reference_band),
+                        ("block", block)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise InputError(f"{name} must be a positive integer, got {value!r}")
+    # both mappings are checked now, before any file is opened
+    scheme_mapping(opts.prediction_scheme, opts.scheme)
+    scheme_mapping(opts.reference_scheme, opts.scheme)
+    return opts
+
+
+class _SchemeGuard:
+    """Stops early when a raster's first data holds no value of its scheme at all.
+
+    The usual cause is a wrong scheme (a 0-based FLAIR-HUB raster read as ``flair19``) or
+    an undeclared no-data value; finding it on the first block saves a whole run.
+    """
+
+    def __init__(self) -> None:
+        self.checked: Dict[str, bool] = {}
+
+    def check(self, reader: _ClassReader, index: np.ndarray, values: np.ndarray) -> None:
+        if self.checked.get(reader.label):
+            return
+        data = index != _NODATA_SLOT
+        if not data.any():
+            return
+        self.checked[reader.label] = True
+        if (index[data] >= _FIRST_CLASS_SLOT).any():
+            return
+        found = sorted(int(v) for v in np.unique(values[data]))
+        shown = ", ".join(map(str, found[:12])) + (" ..." if len(found) > 12 else "")
+        fits = schemes_covering(found)
+        hint = (f"scheme(s) {', '.join(fits)} fit these values" if fits else
+                "if a value means no data, declare it as the raster's nodata "
+                "(gdal_edit.py -a_nodata VALUE)")
+        raise InputError(f"{reader.label} {reader.path}: its first data pixels hold only "
+                         f"values outside scheme {reader.scheme.key!r} ({shown}); {hint}")
+
+
+def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
+                  extent: Optional[Sequence[float]], agreement: Optional[Tuple[str, str, bool]],
+                  progress: Optional[Progress],
+                  cancel: Optional[Cancel]
+                  ) -> Tuple[ConfusionMatrix, PixelCounts, List[str], Optional[str]]:
+    """The matrix, counts and notes of one prediction/reference pair, and the note saying
+    how the reference was warped (None when it was read directly)."""
+    pred = _ClassReader("prediction", prediction_path, opts.band, opts.prediction_scheme,
+                        opts.scheme)
+    ref = writer = None
+    try:
+        ref = _ClassReader("reference", reference_path, opts.reference_band,
+                           opts.reference_scheme, opts.scheme, grid_of=pred.ds)
+        region = PixelWindow(0, 0, pred.ds.width, pred.ds.height)
+        if extent is not None:
+            crs = pred.ds.crs.to_string() if pred.ds.crs else "the prediction's CRS"
+            region = window_from_extent(pred.ds.transform, pred.ds.width, pred.ds.height,
+                                        extent, crs)
+        if agreement is not None:
+            path, mode, overwrite = agreement
+            check_output_paths([path], [prediction_path, reference_path], overwrite)
+            grid = Grid(pred.ds.crs, pred.ds.window_transform(
+                Window(region.col_off, region.row_off, region.width, region.height)),
+                region.width, region.height)
+            writer = _AgreementWriter(path, grid, mode, opts.scheme, opts.block)
+        cm, counts = _stream(pred, ref, region, opts, writer, progress, cancel)
+        if writer is not None:
+            if counts.compared == 0:
+                # an agreement map with nothing compared is only misleading
+                raise _nothing_compared(counts)
+            writer.commit()
+            writer = None
+        return cm, counts, pred.notes + ref.notes, ref.warp_note
+    finally:
+        if writer is not None:
+            writer.abort()
+        if ref is not None:
+            ref.close()
+        pred.close()
+
+
+def _stream(pred: _ClassReader, ref: _ClassReader, region: PixelWindow, opts: _Options,
+            writer: Optional[_AgreementWriter], progress, cancel
+            ) -> Tuple[ConfusionMatrix, PixelCounts]:
+    counts = PixelCounts()
+    guard = _SchemeGuard()
+    slots = _FIRST_CLASS_SLOT + len(opts.scheme.entries)
+    pairs = np.zeros((slots, slots), dtype=np.int64)  # rows: reference slot
+    n_blocks = math.ceil(region.width / opts.block) * math.ceil(region.height / opts.block)
+    for done, window in enumerate(_blocks(region, opts.block), start=1):
+        if cancel is not None and cancel():
+            raise EvaluationCancelled("evaluation cancelled")
+        p_slots, p_values = pred.read(window)
+        r_slots, r_values = ref.read(window)
+        guard.check(pred, p_slots, p_values)
+        guard.check(ref, r_slots, r_values)
+        flat = r_slots.astype(np.intp) * slots
+        flat += p_slots
+        block_pairs = np.bincount(flat.ravel(), minlength=slots * slots).reshape(slots, slots)
+        pairs += block_pairs
+        if block_pairs[:, _STRAY_SLOT].any():
+            _count_strays(p_slots, p_values, counts.stray_prediction)
+        if block_pairs[_STRAY_SLOT].any():
+            _count_strays(r_slots, r_values, counts.stray_reference)
+        if writer is not None:
+            writer.write(window.relative_to(region), r_slots, p_slots)
+        if progress is not None:
+            progress(done / n_blocks, f"block {done}/{n_blocks}")
+    cm = ConfusionMatrix(opts.scheme, pairs[_FIRST_CLASS_SLOT:, _FIRST_CLASS_SLOT:])
+    counts.evaluated = region.area
+    counts.compared = cm.total
+    counts.nodata_prediction = int(pairs[:, _NODATA_SLOT].sum())
+    counts.nodata_reference = int(pairs[_NODATA_SLOT].sum())
+    return cm, counts
+
+
+def _stray_notes(counts: PixelCounts, opts: _Options) -> List[str]:
+    notes = []
+    for label, strays, s in (("prediction", counts.stray_prediction, opts.prediction_scheme),
+                             ("reference", counts.stray_reference, opts.reference_scheme)):
+        if strays:
+            listed = ", ".join(f"{v}: {n} px" for v, n in sorted(strays.items())[:12])
+            notes.append(f"{label} holds values outside scheme {s.key!r} (stray values, not "
+                         f"compared): {listed}")
+    return notes
+
+
+def _nothing_compared(counts: PixelCounts) -> InputError:
+    return InputError(
+        f"no pixel could be compared: of {counts.evaluated} pixels, "
+        f"{counts.nodata_prediction} are no data in the prediction, "
+        f"{counts.nodata_reference} no data in (or outside) the reference, and the rest "
+        f"hold values outside the schemes; check the schemes, bands and extent")
+
+
+def _finish(cm: ConfusionMatrix, counts: PixelCounts, settings: Dict[str, object],
+            notes: List[str], opts: _Options, started: float, pairs: int) -> EvaluationResult:
+    notes = list(dict.fromkeys(notes + _stray_notes(counts, opts)))
+    if counts.compared == 0:
+        raise _nothing_compared(counts)
+    return EvaluationResult(cm, counts, settings, notes, time.perf_counter() - started, pairs)
+
+
+def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
+                     prediction_scheme: Union[str, Scheme] = "flair19",
+                     reference_scheme: Union[str, Scheme] = "flair19",
+                     scheme: Union[str, Scheme] = "flair19",
+                     band: int = 1, reference_band: int = 1,
+                     extent: Optional[Sequence[float]] = None,
+                     agreement_path: Optional[PathLike] = None,
+                     agreement_mode: str = "binary", overwrite: bool = False,
+                     block: int = DEFAULT_BLOCK,
+                     progress: Optional[Progress] = None,
+                     cancel: Optional[Cancel] = None) -> EvaluationResult:
+    """Score a class raster against a reference raster, block by block.
+
+    Args:
+        prediction_path, reference_path: single-band (or ``band``/``reference_band``)
+            integer rasters. The reference is read on the prediction's grid (nearest
+            neighbour through a warp when CRS or grid differ).
+        prediction_scheme, reference_scheme: what each raster's values mean
+            (``nomenclature.SCHEMES`` keys).
+        scheme: the scheme the scores are reported in; both rasters are mapped into it
+            through FLAIR codes. Its ``ignored_values`` and :mod:`.metrics` give FLAIR's
+            mIoU convention.
+        extent: (xmin, ymin, xmax, ymax) in the prediction's CRS; only the prediction
+            pixels it touches are scored (and written to the agreement raster).
+        agreement_path: optional uint8 GeoTIFF of agreement (see the module doc);
+            ``agreement_mode`` "binary" or "reference". ``overwrite`` allows replacing it.
+        block: pixels per side of the blocks read at once (memory ≈ 20 bytes × block²;
+            a multiple of 256 keeps agreement writes aligned on its tiles).
+        progress: called as ``progress(fraction, message)`` (fraction done, 0..1) after
+            each block, like the inference's callback.
+        cancel: called before each block; returning True stops with
+            :class:`EvaluationCancelled`, leaving no file.
+
+    Raises:
+        InputError: a bad input or setting (before any work), or no pixel compared.
+    """
+    started = time.perf_counter()
+    opts = _check_options(prediction_scheme, reference_scheme, scheme, band, reference_band,
+                          block)
+    _check_mode(agreement_mode)
+    prediction_path, reference_path = os.fspath(prediction_path), os.fspath(reference_path)
+    agreement = None if agreement_path is None else (os.fspath(agreement_path),
+                                                     agreement_mode, overwrite)
+    cm, counts, notes, warp_note = _evaluate_one(prediction_path, reference_path, opts,
+                                                 extent=extent, agreement=agreement,
+                                                 progress=progress, cancel=cancel)
+    if warp_note:
+        notes.append(warp_note)
+    settings = _settings(opts) | {
+        "prediction": prediction_path, "reference": reference_path,
+        "extent": list(map(float, extent)) if extent is not None else None,
+        "reference_resampled": warp_note is not None,
+        "agreement_path": agreement[0] if agreement else None,
+        "agreement_mode": agreement_mode if agreement else None,
+        "agreement_legend": ([list(r) for r in agreement_legend(agreement_mode, opts.scheme)]
+                             if agreement else None)}
+    return _finish(cm, counts, settings, notes, opts, started, 1)
+
+
+def _settings(opts: _Options) -> Dict[str, object]:
+    return {"prediction_scheme": opts.prediction_scheme.key,
+            "reference_scheme": opts.reference_scheme.key, "scheme": opts.scheme.key,
+            "band": int(opts.band), "reference_band": int(opts.reference_band),
+            "block": int(opts.block)}
+
+
+MAX_LISTED_PAIRS = 20
+
+
+def evaluate_pairs(pairs: Sequence[Tuple[PathLike, PathLike]], *,
+                   prediction_scheme: Union[str, Scheme] = "flair19",
+                   reference_scheme: Union[str, Scheme] = "flair19",
+                   scheme: Union[str, Scheme] = "flair19",
+                   band: int = 1, reference_band: int = 1,
+                   block: int = DEFAULT_BLOCK,
+                   progress: Optional[Progress] = None,
+                   cancel: Optional[Cancel] = None) -> EvaluationResult:
+    """One confusion matrix over many (prediction, reference) pairs, e.g. FLAIR patches.
+
+    This is how FLAIR scores a test split: the per-patch matrices are summed, then scored
+    once (never a mean of per-patch mIoUs). Each pair is read like
+    :func:`evaluate_rasters` reads one (the reference on the prediction's grid).
+    ``progress(fraction, message)`` gets the fraction of all pairs done; ``cancel`` is
+    checked before each block.
+    """
+    started = time.perf_counter()
+    opts = _check_options(prediction_scheme, reference_scheme, scheme, band, reference_band,
+                          block)
+    pairs = [(os.fspath(p), os.fspath(r)) for p, r in pairs]
+    if not pairs:
+        raise InputError("no (prediction, reference) pair to evaluate")
+    for p, r in pairs:
+        for label, path in (("prediction", p), ("reference", r)):
+            if not os.path.exists(path):
+                raise InputError(f"{label} raster {path} does not exist (pair {Path(p).name}, "
+                                 f"{Path(r).name})")
+    total, counts, notes = ConfusionMatrix(opts.scheme), PixelCounts(), []
+    warped = 0
+    for i, (p, r) in enumerate(pairs):
+        part = None if progress is None else (
+            lambda f, _msg, i=i, name=Path(p).name: progress(
+                (i + f) / len(pairs), f"pair {i + 1}/{len(pairs)}: {name}"))
+        cm, c, pair_notes, warp_note = _evaluate_one(p, r, opts, extent=None,
+                                                     agreement=None, progress=part,
+                                                     cancel=cancel)
+        total += cm
+        counts.add(c)
+        # one warp note per pair would drown the others: they are summed up below
+        warped += warp_note is not None
+        notes.extend(pair_notes)
+    if warped:
+        notes.append(f"the reference was read through a nearest-neighbour warp onto the "
+                     f"prediction grid for {warped} of {len(pairs)} pairs")
+    settings = _settings(opts) | {
+        "pairs": len(pairs), "pairs_with_reference_resampled": warped,
+        "pair_list": [list(pr) for pr in pairs[:MAX_LISTED_PAIRS]],
+        "pair_list_truncated": len(pairs) > MAX_LISTED_PAIRS}
+    return _finish(total, counts, settings, notes, opts, started, len(pairs))
