@@ -5,7 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 SITE := $(VENV)/lib/python3.11/site-packages
-APT_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-matplotlib xvfb
+APT_PACKAGES := qgis python3-qgis qgis-providers python3-venv python3-matplotlib xvfb xauth
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)

@@ -11,6 +11,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .. import dependencies
+from ..torch_guard import block_triton
 from ..resources import icon_path
 
 
@@ -56,4 +57,6 @@ class FlairAlgorithm(QgsProcessingAlgorithm):
         missing = dependencies.missing_message(self.REQUIREMENTS) if self.REQUIREMENTS else ""
         if missing:
             raise QgsProcessingException(missing)
+        if self.REQUIREMENTS:
+            block_triton()  # before torch is first imported in this QGIS process
         return True
