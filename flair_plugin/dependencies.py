@@ -39,6 +39,10 @@ INFERENCE: Tuple[Requirement, ...] = (
 """What inference and training need. numpy 2 breaks GDAL's bindings in QGIS builds
 compiled against numpy 1, hence the upper bound."""
 
+EVALUATION: Tuple[Requirement, ...] = tuple(
+    r for r in INFERENCE if r.distribution in ("numpy", "rasterio"))
+"""Comparing rasters needs no torch."""
+
 
 @dataclass(frozen=True)
 class Problem:

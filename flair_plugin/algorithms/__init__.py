@@ -1,6 +1,7 @@
 """The Processing algorithms, one a module. The provider lists ``ALGORITHMS``."""
 
 from .apply_style import ApplyStyleAlgorithm
+from .evaluate import EvaluateAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
 
-ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm)
+ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, EvaluateAlgorithm)

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from ..nomenclature import Scheme, scheme as get_scheme
+from ..nomenclature import Scheme, SchemeEntry, scheme as get_scheme
 
 MARKER = "flair_landcover/scheme"
 
@@ -59,6 +59,13 @@ def paletted_qml(scheme: Union[str, Scheme], band: int = 1,
     ET.indent(root)
     return ("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
             + ET.tostring(root, encoding="unicode") + "\n")
+
+
+def legend_scheme(key: str, title: str, rows: Sequence[tuple]) -> Scheme:
+    """A scheme for a raster that is not land cover (agreement map...): (value, label,
+    colour) rows, styled and recognised like the FLAIR ones."""
+    return Scheme(key, title, tuple(SchemeEntry(v, label, colour, ()) for v, label, colour
+                                    in rows))
 
 
 def is_our_style(qml_path: PathLike) -> bool:
