@@ -39,6 +39,9 @@ INFERENCE: Tuple[Requirement, ...] = (
 """What inference and training need. numpy 2 breaks GDAL's bindings in QGIS builds
 compiled against numpy 1, hence the upper bound."""
 
+TRAINING: Tuple[Requirement, ...] = INFERENCE + (Requirement("lightning", "lightning", (2, 1)),)
+"""Training adds PyTorch Lightning, which drives the loop (one device in QGIS, DDP headless)."""
+
 EVALUATION: Tuple[Requirement, ...] = tuple(
     r for r in INFERENCE if r.distribution in ("numpy", "rasterio"))
 """Comparing rasters needs no torch."""

@@ -3,5 +3,7 @@
 from .apply_style import ApplyStyleAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
+from .train import TrainAlgorithm
 
-ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, EvaluateAlgorithm)
+ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, TrainAlgorithm,
+              EvaluateAlgorithm)

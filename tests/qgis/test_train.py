@@ -1,0 +1,72 @@
+"""``flair:train`` in a real QGIS: train, cancel, resume, and segment with the result."""
+
+import csv
+
+import numpy as np
+import processing
+import pytest
+import rasterio
+from qgis.core import QgsProcessingFeedback
+
+from flair_landcover.flair_plugin.engine.synthetic import write_dataset, write_mosaic
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("flair")
+    write_dataset(root, layout="github",
+                  domains={"train": ["D006_2020"], "val": ["D004_2021"]},
+                  zones_per_domain=1, patches_per_zone=4, size=64, seed=1, sentinel=False)
+    return root
+
+
+def params(dataset, out, **extra):
+    base = {"DATASET": str(dataset), "TRAIN_DOMAINS": "D006", "VAL_DOMAINS": "D004",
+            "SCHEME": "15cl", "BANDS": "rgbie", "ENCODER": "resnet18", "EPOCHS": 2,
+            "BATCH": 4, "OPTIMIZER": "adamw", "LR": 0.003, "DEVICE": "cpu",
+            "OUTPUT_DIR": str(out)}
+    base.update(extra)
+    return base
+
+
+def logged_epochs(run):
+    if not (run / "training_log.csv").exists():
+        return []
+    with open(run / "training_log.csv") as f:
+        return [int(row["epoch"]) for row in csv.DictReader(f)]
+
+
+class CancelAfter(QgsProcessingFeedback):
+    """Cancels once progress passes ``fraction`` (a user pressing Cancel mid-run)."""
+
+    def __init__(self, fraction):
+        super().__init__()
+        self.fraction = fraction
+
+    def setProgress(self, value):  # noqa: N802
+        super().setProgress(value)
+        if value >= 100 * self.fraction:
+            self.cancel()
+
+
+def test_train_cancel_resume_and_segment(flair_plugin, dataset, tmp_path):
+    out = tmp_path / "run"
+    cancelled = processing.run("flair:train", params(dataset, out), feedback=CancelAfter(0.3))
+    assert (out / "last.ckpt").exists()  # a resumable state was kept
+    assert len(logged_epochs(out)) < 2
+
+    done = processing.run("flair:train", params(dataset, out, RESUME=True),
+                          feedback=QgsProcessingFeedback())
+    assert logged_epochs(out)[-1] == 2
+    assert 0.0 <= done["BEST_MIOU"] <= 1.0
+    assert done["BEST_MODEL"].endswith("best.flair.safetensors")
+    assert cancelled["OUTPUT_DIR"] == done["OUTPUT_DIR"]
+
+    image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
+    write_mosaic(image, mask, 160, 96, seed=2)
+    result = processing.run("flair:segmentaerial", {
+        "INPUT": str(image), "MODEL": done["BEST_MODEL"], "BLOCK": 64, "HALO": 32,
+        "OUTPUT": str(tmp_path / "landcover.tif")}, feedback=QgsProcessingFeedback())
+    with rasterio.open(result["OUTPUT"]) as src:
+        codes = set(np.unique(src.read(1)))
+    assert codes <= {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 18}
