@@ -1,14 +1,16 @@
 """Save and load FLAIR models: our self-describing format, and the files users already have.
 
-Our format (``*.flair.safetensors``): a safetensors file of the FlairUNet weights whose
+Our format (``*.flair.safetensors``): a safetensors file of the model's weights whose
 string metadata holds the :class:`ModelMeta` JSON under ``"flair_landcover"`` (and the
 caller's ``extra`` JSON under ``"flair_landcover_extra"``). safetensors holds only
 tensors, so loading it cannot run code; the metadata makes the file self-describing.
 
 Also loaded (see :mod:`.importers`): FLAIR-INC ``.pth`` state dicts as published,
-FLAIR-1 Lightning ``.ckpt`` files and bare smp U-Net state dicts. Those are pickles, so
-they go through ``torch.load(weights_only=True)`` only, which refuses any pickle that
-asks to call a function; we turn that refusal into a message a user can act on.
+FLAIR-1 Lightning ``.ckpt`` files, bare smp U-Net state dicts, and FLAIR-2 U-T&T
+Lightning ``.ckpt`` files (or their bare ``TimeTexture_flair`` state dicts). Those are
+pickles, so they go through ``torch.load(weights_only=True)`` only, which refuses any
+pickle that asks to call a function; we turn that refusal into a message a user can act
+on.
 
 The format is recognised by the file's first bytes, never by its extension alone.
 torch is imported inside the functions that need it, so the toolbox can import this
@@ -26,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple, Union
 
-from .importers import (describe_flair_inc, infer_encoder, meta_for_state,
-                        to_flair_unet_keys)
+from .importers import (describe_flair_inc, infer_encoder, is_flair2_utt_state,
+                        meta_for_state, meta_for_utt_state, to_flair_unet_keys,
+                        to_flair_utt_keys)
 from .model_meta import CheckpointError, ModelMeta
 from .weights_download import (FLAIR_INC_VARIANTS, WeightsDownloadError,  # noqa: F401
                                download_flair_inc)
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     import torch
 
     from ...models.unet import FlairUNet
+    from ...models.utt import FlairUTT
 
 __all__ = ["CHECKPOINT_SUFFIX", "CheckpointError", "FLAIR_INC_VARIANTS", "LoadedModel",
            "ModelMeta", "WeightsDownloadError", "build_module", "detect_format",
@@ -45,7 +49,8 @@ META_KEY = "flair_landcover"
 EXTRA_KEY = "flair_landcover_extra"
 CHECKPOINT_SUFFIX = ".flair.safetensors"
 ACCEPTED_FORMATS = ("this plugin's .flair.safetensors models, FLAIR-INC .pth weights (as "
-                    "published on Hugging Face by IGNF) and FLAIR-1 Lightning .ckpt checkpoints")
+                    "published on Hugging Face by IGNF), FLAIR-1 Lightning .ckpt checkpoints "
+                    "and FLAIR-2 U-T&T Lightning .ckpt checkpoints")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -60,20 +65,37 @@ class LoadedModel:
     module: "torch.nn.Module"
     meta: ModelMeta
     extra: Dict[str, Any] = field(default_factory=dict)
-    source_format: str = "flair-landcover"  # or flair-inc, flair-1-lightning, smp-state-dict
+    # or flair-inc, flair-1-lightning, smp-state-dict, flair-2-lightning, flair-2-state-dict
+    source_format: str = "flair-landcover"
 
 
 # ---------------------------------------------------------------------------- building
 
 
-def build_module(meta: ModelMeta) -> "FlairUNet":
-    """A freshly initialised FlairUNet of the shape ``meta`` describes."""
+def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
+    """A freshly initialised FlairUNet, or FlairUTT, of the shape ``meta`` describes."""
+    if meta.architecture == "flair-utt":
+        return _build_utt(meta)
     from ...models.unet import FlairUNet
 
     return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
                      encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
                      encoder_depth=meta.encoder_depth,
                      decoder_channels=meta.decoder_channels or None)
+
+
+def _build_utt(meta: ModelMeta) -> "FlairUTT":
+    from dataclasses import fields
+
+    from ...models.utt import FlairUTT, TemporalConfig
+
+    # TemporalMeta holds TemporalConfig's fields (same names) plus the data preparation
+    names = {f.name for f in fields(TemporalConfig)}
+    config = TemporalConfig(**{k: v for k, v in meta.temporal.to_dict().items() if k in names})
+    return FlairUTT(in_channels_aerial=meta.in_channels, n_classes=meta.num_logits,
+                    encoder=meta.encoder, encoder_depth=meta.encoder_depth,
+                    decoder_channels=meta.decoder_channels or None,
+                    metadata_mlp=meta.metadata_mlp, temporal=config)
 
 
 # ---------------------------------------------------------------------------- saving
@@ -108,7 +130,7 @@ def save_checkpoint(path: PathLike, module: "torch.nn.Module", meta: ModelMeta,
 
 
 def _plain_state(module: "torch.nn.Module") -> Dict[str, "torch.Tensor"]:
-    """CPU, contiguous tensors keyed as in a bare FlairUNet (DDP / torch.compile unwrapped)."""
+    """CPU, contiguous tensors keyed as in the bare module (DDP / torch.compile unwrapped)."""
     state = {}
     for key, value in module.state_dict().items():
         for wrapper in ("module.", "_orig_mod."):
@@ -121,7 +143,9 @@ def _plain_state(module: "torch.nn.Module") -> Dict[str, "torch.Tensor"]:
 
 
 def load_model(path: PathLike) -> LoadedModel:
-    """Load any accepted model file (see the module doc) as a ready-to-run FlairUNet.
+    """Load any accepted model file (see the module doc) as a ready-to-run model.
+
+    The module is a FlairUNet, or a FlairUTT when ``meta.architecture`` is "flair-utt".
 
     Raises :class:`CheckpointError` with an actionable message for anything else: an
     unknown or truncated file, a pickle that would run code, weights that do not fit.
@@ -270,6 +294,8 @@ def _truncated_message(path: Path, detail: str) -> str:
 
 def _import_torch_object(obj: Any, path: Path) -> LoadedModel:
     state, kind, extra = _find_state_dict(obj, path)
+    if is_flair2_utt_state(state):
+        return _import_flair2_utt(state, kind, extra, path)
     renamed, loss_weight = to_flair_unet_keys(state)
     if kind == "flair-1-lightning":
         source = f"FLAIR-1 Lightning checkpoint {path.name}" + (
@@ -280,6 +306,22 @@ def _import_torch_object(obj: Any, path: Path) -> LoadedModel:
         source = f"segmentation_models_pytorch U-Net state dict {path.name}"
     meta = meta_for_state(renamed, file_name=path.name, source=source,
                           loss_weight=loss_weight)
+    module = _module_with_weights(meta, renamed, path.name)
+    return LoadedModel(module=module, meta=meta, extra=extra, source_format=kind)
+
+
+def _import_flair2_utt(state: Mapping[str, Any], kind: str, extra: Dict[str, Any],
+                       path: Path) -> LoadedModel:
+    """A FLAIR-2 U-T&T (Lightning checkpoint or bare state dict) as a FlairUTT."""
+    renamed, aerial_weight, _ = to_flair_utt_keys(state)
+    if kind == "flair-1-lightning":  # any Lightning checkpoint; this one is FLAIR-2's
+        kind = "flair-2-lightning"
+        source = f"FLAIR-2 U-T&T Lightning checkpoint {path.name}" + (
+            f" (epoch {extra['epoch']})" if "epoch" in extra else "")
+    else:
+        kind, source = "flair-2-state-dict", f"FLAIR-2 U-T&T state dict {path.name}"
+    meta = meta_for_utt_state(renamed, file_name=path.name, source=source,
+                              loss_weight=aerial_weight)
     module = _module_with_weights(meta, renamed, path.name)
     return LoadedModel(module=module, meta=meta, extra=extra, source_format=kind)
 
@@ -308,7 +350,8 @@ def _find_state_dict(obj: Any, path: Path) -> Tuple[Mapping[str, Any], str, Dict
 # ---------------------------------------------------------------------------- key checks
 
 
-def _module_with_weights(meta: ModelMeta, state: Mapping[str, Any], where: str) -> "FlairUNet":
+def _module_with_weights(meta: ModelMeta, state: Mapping[str, Any],
+                         where: str) -> "Union[FlairUNet, FlairUTT]":
     module = build_module(meta)
     _check_keys(module.state_dict(), state, meta, where)
     module.load_state_dict(state, strict=True)
@@ -317,7 +360,7 @@ def _module_with_weights(meta: ModelMeta, state: Mapping[str, Any], where: str) 
 
 def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: ModelMeta,
                 where: str) -> None:
-    """Refuse, with the differing keys named, weights that do not fit the described U-Net."""
+    """Refuse, with the differing keys named, weights that do not fit the described model."""
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
     wrong = [f"{k} {tuple(state[k].shape)} instead of {tuple(expected[k].shape)}"
@@ -331,14 +374,20 @@ def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: Mod
     if infer_encoder(state) is None and any(k.startswith("seg_model.encoder.") for k in state):
         hint = (" The encoder is not a ResNet/ResNeXt this plugin recognises, so "
                 f"{meta.encoder} was assumed.")
-    raise CheckpointError(f"the weights in {where} do not fit a FLAIR U-Net ({_shape_text(meta)})"
-                          f": {'; '.join(p for p in parts if p)}.{hint}")
+    kind = "U-T&T" if meta.architecture == "flair-utt" else "U-Net"
+    raise CheckpointError(f"the weights in {where} do not fit a FLAIR {kind} "
+                          f"({_shape_text(meta)}): {'; '.join(p for p in parts if p)}.{hint}")
 
 
 def _shape_text(meta: ModelMeta) -> str:
     mlp = ", metadata MLP" if meta.metadata_mlp else ""
+    utae = ""
+    if meta.temporal is not None:
+        t = meta.temporal
+        utae = (f", U-TAE widths {list(t.encoder_widths)}/{list(t.decoder_widths)}, "
+                f"{t.n_head} heads, d_model {t.d_model}")
     return (f"{meta.encoder} depth {meta.encoder_depth}, {meta.in_channels} input bands, "
-            f"{meta.num_logits} logits{mlp}")
+            f"{meta.num_logits} logits{mlp}{utae}")
 
 
 def _listed(items: list) -> str:

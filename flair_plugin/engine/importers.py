@@ -6,7 +6,9 @@ Handled layouts (keys after any DDP ``module.`` prefix):
   plus ``criterion.weight`` (the loss's class weights, 0 for inactive classes);
 * FLAIR-1 Lightning ``.ckpt``: the same inside ``state_dict``, plus the metadata MLP as
   ``model.enc.enc_mlp.{0,3,6}.*`` when the model was trained with metadata;
-* a bare smp U-Net state dict (``encoder.*``, ``decoder.*``, ``segmentation_head.*``).
+* a bare smp U-Net state dict (``encoder.*``, ``decoder.*``, ``segmentation_head.*``);
+* FLAIR-2 U-T&T Lightning ``.ckpt`` (IGNF/FLAIR-2 ``TimeTexture_flair`` inside
+  ``SegmentationTask``), or its bare state dict: see :func:`to_flair_utt_keys`.
 
 None of these files say which bands or classes they use, so we infer them: bands from
 the first convolution's input channels (3/4/5 -> FLAIR's R,G,B[,NIR[,elevation]]);
@@ -23,7 +25,7 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from ..nomenclature import BAND_SETS, CLASS_SETS, CODES
-from .model_meta import INACTIVE, CheckpointError, ModelMeta
+from .model_meta import INACTIVE, CheckpointError, ModelMeta, TemporalMeta
 
 SEG = "seg_model."
 MLP = "metadata_mlp."
@@ -210,3 +212,151 @@ def _not_a_unet_message(state: Mapping[str, Any]) -> str:
     return (f"these weights are not a U-Net state dict (no segmentation head or encoder "
             f"convolution found; keys start: {sample or 'none'}).{hint} Accepted: FLAIR-INC "
             f".pth files, FLAIR-1 Lightning .ckpt files and this plugin's .flair.safetensors")
+
+
+# ---------------------------------------------------------------------------- FLAIR-2 U-T&T
+# Key names read from IGNF/FLAIR-2 (src/backbones/txt_model.py, fusion_utils.py,
+# utae_model.py, ltae.py; src/task_module.py; main.py): the Lightning module holds the
+# network as ``model`` and the two losses as ``criterion = ModuleList([aerial CE,
+# satellite CE])``, whose class weights are buffers, hence in the state dict.
+
+FLAIR2_TO_UTT: Tuple[Tuple[str, str], ...] = (
+    ("arch_vhr.", "unet.seg_model."),  # smp U-Net (aerial)
+    ("mtd_mlp.enc_mlp.", "unet.metadata_mlp."),  # aerial metadata MLP (Linear 0, 3, 6)
+    ("arch_hr.", "utae."),  # U-TAE: the same module tree as ours below the prefix
+    ("fm_utae_featmap_cropped.conv_list.", "fusion_cropped.convs."),
+    ("fm_utae_featmap_collapsed.mlps.", "fusion_collapsed.mlps."),
+    ("reshape_utae_output.1.", "sat_head."),  # Sequential(Upsample, Conv2d): the conv
+)
+"""(FLAIR-2 ``TimeTexture_flair`` prefix, FlairUTT prefix) pairs."""
+
+FLAIR2_LOSS_WEIGHT_KEYS: Tuple[str, str] = ("criterion.0.weight", "criterion.1.weight")
+"""The aerial and the satellite cross-entropy class weights of a FLAIR-2 Lightning state."""
+
+FLAIR2_ASSUMED = ("FLAIR-2 U-T&T: aerial ÷ 255, Sentinel-2 as FLAIR-2's best baseline "
+                  "(40 px crop, cloud/snow filter, monthly means, raw reflectance) assumed")
+
+
+def _strip_wrappers(key: str) -> str:
+    while key.startswith("module."):  # DistributedDataParallel
+        key = key[len("module."):]
+    return key
+
+
+def is_flair2_utt_state(state: Mapping[str, Any]) -> bool:
+    """Whether a state dict is a FLAIR-2 U-T&T (Lightning or bare ``TimeTexture_flair``)."""
+    for key in state:
+        name = _strip_wrappers(key)
+        name = name[len("model."):] if name.startswith("model.") else name
+        if name.startswith(("arch_hr.", "arch_vhr.")):
+            return True
+    return False
+
+
+def to_flair_utt_keys(state: Mapping[str, Any]
+                      ) -> Tuple[Dict[str, Any], Optional[Any], Optional[Any]]:
+    """Rename a FLAIR-2 U-T&T state dict to FlairUTT keys.
+
+    Returns the renamed state and the aerial and satellite loss class weights (or None).
+    Unknown keys stay as they are, so the key check names them.
+    """
+    renamed: Dict[str, Any] = {}
+    weights: Dict[str, Any] = {}
+    for key, value in state.items():
+        name = _strip_wrappers(key)
+        if name in FLAIR2_LOSS_WEIGHT_KEYS:
+            weights[name] = value
+            continue
+        name = name[len("model."):] if name.startswith("model.") else name
+        for theirs, ours in FLAIR2_TO_UTT:
+            if name.startswith(theirs):
+                name = ours + name[len(theirs):]
+                break
+        renamed[name] = value
+    aerial, satellite = (weights.get(k) for k in FLAIR2_LOSS_WEIGHT_KEYS)
+    return renamed, aerial, satellite
+
+
+def to_flair2_keys(state: Mapping[str, Any]) -> Dict[str, Any]:
+    """FlairUTT keys -> FLAIR-2 Lightning keys (``model.arch_vhr...``): the inverse map.
+
+    For exporting to the official code, and to test the importer on a state dict laid
+    out as FLAIR-2 writes it.
+    """
+    out: Dict[str, Any] = {}
+    for key, value in state.items():
+        name = key
+        for theirs, ours in FLAIR2_TO_UTT:
+            if key.startswith(ours):
+                name = theirs + key[len(ours):]
+                break
+        out["model." + name] = value
+    return out
+
+
+def infer_temporal_shape(state: Mapping[str, Any]) -> Dict[str, Any]:
+    """Read the U-TAE's widths, heads and kernel off a FlairUTT state dict.
+
+    What leaves no trace in the weights (aggregation mode, padding, stride and padding of
+    the strided convolutions, positional period) keeps FLAIR-2's value.
+    """
+    p = "utae."
+    first = state.get(p + "in_conv.conv.conv.0.weight")
+    query = state.get(p + "temporal_encoder.attention_heads.Q")
+    inconv = state.get(p + "temporal_encoder.inconv.weight")
+    if first is None or query is None or inconv is None:
+        raise CheckpointError("the U-T&T weights lack their U-TAE branch (no "
+                              "arch_hr.in_conv / temporal_encoder weights found)")
+    encoder_widths = [_shape(first)[0]]
+    while (conv := state.get(f"{p}down_blocks.{len(encoder_widths) - 1}.conv1.conv.0.weight")) \
+            is not None:
+        encoder_widths.append(_shape(conv)[0])
+    stages = len(encoder_widths)
+    decoder_widths = []
+    for stage in range(stages - 1):  # up_blocks.0 is the deepest
+        up = state.get(f"{p}up_blocks.{stages - 2 - stage}.up.0.weight")
+        if up is None:
+            raise CheckpointError(f"the U-TAE weights lack up_blocks.{stages - 2 - stage}")
+        decoder_widths.append(_shape(up)[1])
+    decoder_widths.append(encoder_widths[-1])
+    out_convs = sorted((int(k.split(".")[-2]), _shape(v)[0]) for k, v in state.items()
+                       if k.startswith(p + "out_conv.conv.conv.") and len(_shape(v)) == 4)
+    # the first conv's norm leaves a trace by its keys: BatchNorm has running stats,
+    # GroupNorm an affine weight only, InstanceNorm nothing (conv, norm, ReLU, conv at 3),
+    # no norm shifts the second conv to index 2
+    norm = ("batch" if p + "in_conv.conv.conv.1.running_mean" in state else
+            "group" if p + "in_conv.conv.conv.1.weight" in state else
+            "none" if p + "in_conv.conv.conv.2.weight" in state else "instance")
+    down = state.get(p + "down_blocks.0.down.conv.0.weight")
+    n_head, d_k = _shape(query)
+    return dict(input_dim=_shape(first)[1], encoder_widths=tuple(encoder_widths),
+                decoder_widths=tuple(decoder_widths),
+                out_conv_hidden=tuple(width for _, width in out_convs[:-1]),
+                encoder_norm=norm, n_head=n_head, d_k=d_k, d_model=_shape(inconv)[0],
+                **({"str_conv_k": _shape(down)[-1]} if down is not None else {}))
+
+
+def meta_for_utt_state(state: Mapping[str, Any], *, file_name: str, source: str,
+                       loss_weight: Optional[Any] = None) -> ModelMeta:
+    """The ModelMeta of an imported FlairUTT state dict (FLAIR-2's preprocessing assumed).
+
+    FLAIR-2 feeds the aerial patch ÷ 255 and 40×40 Sentinel-2 crops; whether the model
+    was trained with the cloud filter and monthly means is not in the file: we assume
+    its best published setting (both on), and say so in ``source``.
+    """
+    unet = {k[len("unet."):]: v for k, v in state.items() if k.startswith("unet.")}
+    shape = infer_unet_shape(unet)
+    weights = None if loss_weight is None else [float(w) for w in loss_weight.reshape(-1)]
+    try:
+        temporal = TemporalMeta(**infer_temporal_shape(state))
+    except ValueError as exc:
+        raise CheckpointError(f"the U-T&T's Sentinel-2 branch cannot be used as FLAIR-2 "
+                              f"prepares its input: {exc}") from None
+    return ModelMeta(
+        architecture="flair-utt", in_channels=shape.in_channels,
+        bands=bands_for_channels(shape.in_channels),
+        means=(0.0,) * shape.in_channels, stds=(255.0,) * shape.in_channels,
+        logit_codes=infer_logit_codes(shape.num_logits, file_name, weights),
+        encoder=shape.encoder or "resnet34", encoder_depth=shape.encoder_depth,
+        decoder_channels=shape.decoder_channels, metadata_mlp=shape.metadata_mlp,
+        temporal=temporal, source=f"{source} ({FLAIR2_ASSUMED})")

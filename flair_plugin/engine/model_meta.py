@@ -5,6 +5,10 @@ alone tells the inference which bands in which order it needs, how to normalise 
 and which FLAIR code each logit stands for. Wrong bands or normalisation were the most
 common cause of garbage predictions with the official code.
 
+A U-T&T (``architecture="flair-utt"``, FLAIR-2's aerial + Sentinel-2 model) also carries
+a :class:`TemporalMeta`: the shape of its U-TAE branch and how its Sentinel-2 input was
+prepared (crop size, cloud filter, monthly means, date reference, normalisation).
+
 Pure Python (no torch): the toolbox can read and show a model's description cheaply.
 """
 
@@ -12,15 +16,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+import datetime as dt
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..nomenclature import (AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS, PATCH_SIZE, PIXEL_SIZE_M,
-                            flair_class)
+                            SENTINEL2_BANDS, flair_class)
 
 FORMAT_VERSION = 1
 """Version of the metadata layout; bumped when a reader of version N could misread N+1."""
 
-ARCHITECTURES: Tuple[str, ...] = ("flair-unet",)
+ARCHITECTURES: Tuple[str, ...] = ("flair-unet", "flair-utt")
+
+# FLAIR-2's Sentinel-2 preprocessing (IGNF/FLAIR-2 config and dataset code); the
+# defaults of TemporalMeta and of engine.sentinel, kept here, in pure Python, once.
+FLAIR2_SAT_PATCH_SIZE = 40
+"""Side of the Sentinel-2 crop around a patch centroid, in 10 m pixels."""
+FLAIR2_CLOUD_PROBABILITY = 60
+"""A mask pixel counts as snow (cloud) when its snow (cloud) probability is >= this."""
+FLAIR2_COVER_FRACTION = 0.5
+"""A date is dropped when snow + cloud pixels make up >= this share of the crop."""
+FLAIR2_REFERENCE_DATE = "2021-05-15"
+"""Date positions are days from each date (year forced to this year) to this date."""
 
 INACTIVE = 0
 """Logit code of a logit the model was not trained on (weight 0): never predicted."""
@@ -35,6 +51,104 @@ class CheckpointError(ValueError):
 
 
 @dataclass(frozen=True)
+class TemporalMeta:
+    """The Sentinel-2 branch of a U-T&T: U-TAE shape and Sentinel-2 preprocessing.
+
+    Architecture fields carry the names of ``models.utt.TemporalConfig`` (FLAIR-2's
+    U-TAE: widths [64, 64, 128, 128], 16 heads, d_model 256, ...). Data fields say how a
+    series must be prepared for this model (``engine.sentinel``): ``bands`` in order,
+    ``means``/``stds`` applied as ``(x - mean) / std`` to the prepared series (empty: 0
+    and 1, FLAIR-2's raw reflectance after monthly means), the crop side
+    ``sat_patch_size``, the cloud/snow date filter, monthly means, and the reference date
+    of the date positions. A FLAIR-2 model trained *without* monthly means saw its
+    integer series through scikit-image's ``img_as_float`` (recent versions: int16 as
+    ``(x + 0.5) / 32767.5``, i.e. means -0.5 and stds 32767.5; uint16 as ``x / 65535``).
+    """
+
+    input_dim: int = len(SENTINEL2_BANDS)
+    encoder_widths: Tuple[int, ...] = (64, 64, 128, 128)
+    decoder_widths: Tuple[int, ...] = (64, 64, 128, 128)
+    out_conv_hidden: Tuple[int, ...] = (32,)
+    str_conv_k: int = 4
+    str_conv_s: int = 2
+    str_conv_p: int = 1
+    agg_mode: str = "att_group"
+    encoder_norm: str = "group"
+    n_head: int = 16
+    d_model: int = 256
+    d_k: int = 4
+    pad_value: float = 0.0
+    padding_mode: str = "reflect"
+    positional_period: float = 1000.0
+    crop_size: int = 10
+    bands: Tuple[str, ...] = ()
+    means: Tuple[float, ...] = ()
+    stds: Tuple[float, ...] = ()
+    sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
+    filter_clouds: bool = True
+    cloud_probability: int = FLAIR2_CLOUD_PROBABILITY
+    cover_fraction: float = FLAIR2_COVER_FRACTION
+    monthly_mean: bool = True
+    reference_date: str = FLAIR2_REFERENCE_DATE
+
+    def __post_init__(self) -> None:
+        n = int(self.input_dim)
+        set_ = self._set
+        for name in ("encoder_widths", "decoder_widths", "out_conv_hidden"):
+            set_(name, tuple(int(v) for v in getattr(self, name)))
+        set_("bands", tuple(self.bands) or _default_s2_bands(n))
+        set_("means", _floats(self.means) or (0.0,) * n)
+        set_("stds", _floats(self.stds) or (1.0,) * n)
+        self._check()
+
+    @property
+    def stride(self) -> int:
+        """Sentinel-2 crops must be multiples of this (one halving per U-TAE stage)."""
+        return 2 ** (len(self.encoder_widths) - 1)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TemporalMeta":
+        """Read :meth:`to_dict`'s output; unknown keys (from a newer plugin) are ignored."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"the temporal branch description must be a JSON object, got "
+                             f"{type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def _check(self) -> None:
+        n = self.input_dim
+        if len(self.bands) != n or len(self.means) != n or len(self.stds) != n:
+            raise ValueError(f"a {n}-band Sentinel-2 branch needs {n} bands, means and stds; "
+                             f"got {len(self.bands)}, {len(self.means)} and {len(self.stds)}")
+        if any(b not in SENTINEL2_BANDS for b in self.bands) or len(set(self.bands)) != n:
+            raise ValueError(f"Sentinel-2 bands {self.bands} must be distinct names among "
+                             f"{', '.join(SENTINEL2_BANDS)}")
+        if not all(math.isfinite(v) for v in self.means + self.stds) or \
+                any(v <= 0 for v in self.stds):
+            raise ValueError(f"Sentinel-2 means and stds must be finite, stds > 0; got "
+                             f"{self.means} and {self.stds}")
+        size, stride = self.sat_patch_size, self.stride
+        if size % stride or size // stride < 2 or size < self.crop_size:
+            raise ValueError(f"sat_patch_size {size} must be a multiple of {stride} (one "
+                             f"halving per U-TAE stage), at least {2 * stride} and at least "
+                             f"the fusion crop ({self.crop_size})")
+        if not 0 <= self.cloud_probability <= 100 or not 0 < self.cover_fraction <= 1:
+            raise ValueError(f"cloud_probability must be 0..100 and cover_fraction in (0, 1], "
+                             f"got {self.cloud_probability} and {self.cover_fraction}")
+        try:
+            dt.date.fromisoformat(self.reference_date)
+        except (TypeError, ValueError):
+            raise ValueError(f"reference_date must be YYYY-MM-DD, got "
+                             f"{self.reference_date!r}") from None
+
+    def _set(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+
+@dataclass(frozen=True)
 class ModelMeta:
     """Self-description of a FLAIR model, stored as JSON inside the checkpoint.
 
@@ -45,6 +159,8 @@ class ModelMeta:
     nomenclature's; they are stored so the file describes itself. ``decoder_channels``
     left empty means smp's default widths for ``encoder_depth``. ``pixel_size`` is the
     training resolution in metres, ``tile_size`` the training patch side in pixels.
+    ``temporal`` describes the Sentinel-2 branch of a ``"flair-utt"`` model (None for a
+    U-Net); ``bands``/``means``/``stds`` always describe the aerial input.
     """
 
     in_channels: int
@@ -62,9 +178,11 @@ class ModelMeta:
     pixel_size: float = PIXEL_SIZE_M
     tile_size: int = PATCH_SIZE
     source: str = ""
+    temporal: Optional[TemporalMeta] = None
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
+        self._set_temporal()
         self._set("logit_codes", tuple(int(c) for c in self.logit_codes))
         self._set("bands", tuple(self.bands) or _default_bands(self.in_channels))
         self._set("means", _floats(self.means) or _flair1_values(self.bands, FLAIR1_MEANS))
@@ -96,6 +214,11 @@ class ModelMeta:
         """Indices of the logits the inference may pick (their codes are active_codes)."""
         return tuple(i for i, c in enumerate(self.logit_codes) if c != INACTIVE)
 
+    @property
+    def uses_sentinel(self) -> bool:
+        """Whether the model also needs a Sentinel-2 series (a U-T&T)."""
+        return self.temporal is not None
+
     def classes(self) -> List[Tuple[int, str, str]]:
         """(code, name, colour) of each active class, for legends and reports."""
         return list(zip(self.active_codes, self.class_names, self.class_colours))
@@ -104,7 +227,12 @@ class ModelMeta:
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict (tuples become lists)."""
         out = asdict(self)
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
+        if self.temporal is None:
+            del out["temporal"]  # U-Net files stay as they were before U-T&T existed
+        else:
+            out["temporal"] = self.temporal.to_dict()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "ModelMeta":
@@ -152,9 +280,30 @@ class ModelMeta:
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # frozen dataclass: normalise once, here
 
+    def _set_temporal(self) -> None:
+        temporal = self.temporal
+        if isinstance(temporal, Mapping):  # read from JSON
+            temporal = TemporalMeta.from_dict(temporal)
+        if self.architecture == "flair-utt" and temporal is None:
+            temporal = TemporalMeta()
+        if temporal is not None and not isinstance(temporal, TemporalMeta):
+            raise ValueError(f"temporal must be a TemporalMeta, got {type(temporal).__name__}")
+        if temporal is not None and self.architecture != "flair-utt":
+            raise ValueError(f"a {self.architecture} model has no Sentinel-2 branch: "
+                             f"`temporal` only goes with architecture 'flair-utt'")
+        self._set("temporal", temporal)
+
 
 def _floats(values: Sequence[float]) -> Tuple[float, ...]:
     return tuple(float(v) for v in values)
+
+
+def _default_s2_bands(count: int) -> Tuple[str, ...]:
+    if count != len(SENTINEL2_BANDS):
+        raise ValueError(f"a Sentinel-2 branch with {count} input bands needs explicit band "
+                         f"names (the default is FLAIR-2's {len(SENTINEL2_BANDS)}: "
+                         f"{', '.join(SENTINEL2_BANDS)})")
+    return SENTINEL2_BANDS
 
 
 def _default_bands(in_channels: int) -> Tuple[str, ...]:
