@@ -1,0 +1,613 @@
+"""Raster input and output of the inference: band sources, input checks, readers, writers.
+
+* A :class:`BandSource` says which band of which raster feeds one model band, so a model
+  can read R, G, B from one file, NIR from another and elevation from a third. Sources must
+  share one pixel grid (CRS, transform, size); reading another grid through a warp is a
+  later feature, and the shape is ready for it: a source plan names the *working grid*
+  every source is read on, and :class:`StackReader` already reads through a GDAL warped
+  VRT when the working grid differs from the file's (that is how ``resample_to_model``
+  reads at the model's resolution).
+* :func:`plan_sources` checks every input before any tile is read and raises
+  :class:`~.tiling.InputError` with a message that says what is wrong and how to fix it.
+* :class:`StackReader` reads a window of every source into one uint8 array plus a
+  validity mask. Each reader thread opens its own handles (GDAL handles are not
+  thread-safe).
+* :class:`OutputSet` writes tiled, compressed GeoTIFFs under temporary names in the
+  output folder and renames them into place only when the whole run succeeded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import rasterio
+from rasterio.enums import MaskFlags, Resampling
+from rasterio.transform import Affine
+from rasterio.windows import Window
+
+from ..nomenclature import CLASSES, NODATA
+from .tiling import InputError, PixelWindow
+
+log = logging.getLogger(__name__)
+
+PathLike = Union[str, os.PathLike]
+Warn = Callable[[str], None]
+
+PIXEL_SIZE_TOLERANCE = 1.25
+"""Pixel sizes within this factor of the model's pass silently (0.16..0.25 m for 0.2 m)."""
+
+
+@dataclass(frozen=True)
+class BandSource:
+    """One model band: band ``band`` (1-based, as GDAL counts) of raster ``path``."""
+
+    path: str
+    band: int
+
+    def label(self) -> str:
+        return f"{Path(self.path).name} band {self.band}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A pixel grid: where and how big the pixels are."""
+
+    crs: Optional[rasterio.crs.CRS]
+    transform: Affine
+    width: int
+    height: int
+
+    @property
+    def pixel_size(self) -> Tuple[float, float]:
+        return abs(self.transform.a), abs(self.transform.e)
+
+    def window_transform(self, window: PixelWindow) -> Affine:
+        return self.transform * Affine.translation(window.col_off, window.row_off)
+
+
+@dataclass(frozen=True)
+class InputScale:
+    """Linear stretch of ``lo..hi`` onto 0..255 (clipped, rounded), for non-8-bit inputs."""
+
+    lo: float
+    hi: float
+
+    def apply(self, data: np.ndarray) -> np.ndarray:
+        gain = np.float32(255.0 / (self.hi - self.lo))
+        out = (data.astype(np.float32) - np.float32(self.lo)) * gain
+        np.clip(out, 0.0, 255.0, out=out)
+        return np.rint(out).astype(np.uint8)
+
+
+_ARROW = re.compile(r"^\s*([\d.]+)\s*-\s*([\d.]+)\s*->\s*0\s*-\s*255\s*$")
+
+
+def parse_input_scale(value: Union[None, str, Sequence[float], InputScale]
+                      ) -> Optional[InputScale]:
+    """``None``, ``"min,max"``, ``"0-65535->0-255"`` or ``(min, max)`` -> an :class:`InputScale`.
+
+    Explicit rather than guessed: a 16-bit orthophoto may use 0..4095 or 0..65535, and a
+    wrong guess silently gives garbage predictions.
+    """
+    if value is None or isinstance(value, InputScale):
+        return value
+    parts: Sequence = ()
+    if isinstance(value, str):
+        arrow = _ARROW.match(value)
+        parts = arrow.groups() if arrow else value.split(",")
+    elif isinstance(value, (tuple, list)):
+        parts = value
+    try:
+        lo, hi = (float(p) for p in parts)
+        ok = math.isfinite(lo) and math.isfinite(hi) and hi > lo
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(f"input scale {value!r} is not understood: give 'min,max' (the raw "
+                         f"values mapped to 0 and 255, min < max), e.g. '0,65535' for "
+                         f"16-bit data or '0,1' for reflectance in 0..1")
+    return InputScale(lo, hi)
+
+
+# --------------------------------------------------------------------------- inspection
+
+@dataclass(frozen=True)
+class RasterDescription:
+    """What the checks need to know about one input raster (read once, up front)."""
+
+    path: str
+    grid: Grid
+    count: int
+    dtypes: Tuple[str, ...]
+    nodata: Optional[float]
+    mask_flags: Tuple[Tuple[MaskFlags, ...], ...]
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    def band_has_mask(self, band: int) -> bool:
+        return list(self.mask_flags[band - 1]) != [MaskFlags.all_valid]
+
+
+def describe_raster(path: PathLike) -> RasterDescription:
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputError(f"input raster {path} does not exist")
+    try:
+        with rasterio.open(path) as ds:
+            return RasterDescription(
+                path=path, grid=Grid(ds.crs, ds.transform, ds.width, ds.height),
+                count=ds.count, dtypes=tuple(ds.dtypes), nodata=ds.nodata,
+                mask_flags=tuple(tuple(f) for f in ds.mask_flag_enums))
+    except rasterio.errors.RasterioIOError as exc:
+        raise InputError(f"cannot read {path} as a raster: {exc}") from None
+
+
+def _model_bands_text(band_names: Sequence[str]) -> str:
+    return f"{', '.join(band_names)} ({len(band_names)} band{'s' if len(band_names) != 1 else ''})"
+
+
+BandRef = Union[int, str, Tuple[int, int]]
+
+
+def _parse_band_ref(ref: BandRef) -> Tuple[int, int]:
+    """A band reference -> (input number, band), both 1-based. ``3`` = band 3 of input 1."""
+    if isinstance(ref, (tuple, list)) and len(ref) == 2:
+        return int(ref[0]), int(ref[1])
+    if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+        return 1, int(ref)
+    if isinstance(ref, str):
+        match = re.fullmatch(r"\s*(?:(\d+)\s*:\s*)?(\d+)\s*", ref)
+        if match:
+            return int(match[1] or 1), int(match[2])
+    raise InputError(f"band {ref!r} is not understood: give a band number (1 = first band) "
+                     f"or 'input:band' (e.g. '2:1' = band 1 of the second input)")
+
+
+def resolve_band_sources(inputs: Union[PathLike, Sequence[PathLike], Sequence[BandSource]],
+                         bands: Optional[Sequence[BandRef]],
+                         band_names: Sequence[str],
+                         warn: Warn) -> Tuple[List[BandSource], Dict[str, RasterDescription]]:
+    """Which band of which raster feeds each model band, checked against the rasters.
+
+    ``inputs`` is a raster, a list of rasters, or one :class:`BandSource` (or ``(path,
+    band)``) per model band. Without ``bands``: a single raster gives its first N bands;
+    several rasters give all their bands in order when that makes exactly N.
+    """
+    n = len(band_names)
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    inputs = list(inputs)
+    if not inputs:
+        raise InputError("no input raster given")
+    explicit = [isinstance(i, (BandSource, tuple, list)) for i in inputs]
+    if any(explicit) and not all(explicit):
+        raise InputError("give either raster paths or (path, band) sources, not a mix")
+    explicit = all(explicit)
+    if explicit:
+        if bands is not None:
+            raise InputError("give either band sources (path, band) or bands, not both")
+        sources = [i if isinstance(i, BandSource) else BandSource(os.fspath(i[0]), int(i[1]))
+                   for i in inputs]
+        paths = list(dict.fromkeys(s.path for s in sources))
+    else:
+        paths = [os.fspath(p) for p in inputs]
+    described = {p: describe_raster(p) for p in dict.fromkeys(paths)}
+    if not explicit:
+        sources = _default_or_listed(paths, bands, band_names, described, warn)
+    if len(sources) != n:
+        raise InputError(f"model expects {_model_bands_text(band_names)}; {len(sources)} band "
+                         f"source{'s' if len(sources) != 1 else ''} given: give one per "
+                         f"model band, in the model's order")
+    for i, s in enumerate(sources):
+        info = described[s.path]
+        if not 1 <= s.band <= info.count:
+            raise InputError(f"band {s.band} requested for the model's {band_names[i]} band, "
+                             f"but {info.name} has {info.count} band"
+                             f"{'s' if info.count != 1 else ''} (1..{info.count}); model "
+                             f"expects {_model_bands_text(band_names)}")
+    return sources, described
+
+
+def _default_or_listed(paths: List[str], bands: Optional[Sequence[BandRef]],
+                       band_names: Sequence[str], described: Dict[str, RasterDescription],
+                       warn: Warn) -> List[BandSource]:
+    n = len(band_names)
+    if bands is None:
+        if len(paths) == 1:
+            info = described[paths[0]]
+            if info.count < n:
+                raise InputError(f"model expects {_model_bands_text(band_names)}; {info.name} "
+                                 f"has {info.count} band{'s' if info.count != 1 else ''}: give "
+                                 f"a raster with the missing bands, or several aligned "
+                                 f"rasters and a band mapping (bands / --bands)")
+            if info.count > n:
+                warn(f"{info.name} has {info.count} bands; using bands 1..{n} as "
+                     f"{', '.join(band_names)} (give bands / --bands to choose others)")
+            return [BandSource(paths[0], b) for b in range(1, n + 1)]
+        total = sum(described[p].count for p in paths)
+        if total != n:
+            raise InputError(f"model expects {_model_bands_text(band_names)}; the {len(paths)} "
+                             f"inputs hold {total} bands together: say which band feeds "
+                             f"each model band with bands / --bands (e.g. 1:1,1:2,1:3,2:1,3:1)")
+        return [BandSource(p, b) for p in paths for b in range(1, described[p].count + 1)]
+    refs = [_parse_band_ref(r) for r in bands]
+    sources = []
+    for number, band in refs:
+        if not 1 <= number <= len(paths):
+            raise InputError(f"band reference {number}:{band} names input {number}, but "
+                             f"{len(paths)} input{'s were' if len(paths) != 1 else ' was'} "
+                             f"given")
+        sources.append(BandSource(paths[number - 1], band))
+    return sources
+
+
+def _same_grid(a: Grid, b: Grid) -> bool:
+    tol = 1e-6 * max(abs(a.transform.a), abs(a.transform.e), 1e-12)
+    return (a.width, a.height) == (b.width, b.height) and a.crs == b.crs and all(
+        abs(x - y) <= tol for x, y in zip(tuple(a.transform)[:6], tuple(b.transform)[:6]))
+
+
+# --------------------------------------------------------------------------- source plan
+
+@dataclass
+class SourcePlan:
+    """Everything a reader needs: sources, the grid they are read on, scaling and masks."""
+
+    sources: List[BandSource]
+    grid: Grid  # the working grid (the file's, or the model-resolution grid)
+    native_grid: Grid
+    scale: Optional[InputScale]
+    fill_values: Tuple[int, ...]  # uint8 value written into invalid pixels, per band
+    pad_mode: str = "reflect"
+    use_masks: bool = False
+    warp: bool = False
+    descriptions: Dict[str, RasterDescription] = field(default_factory=dict)
+
+    @property
+    def paths(self) -> List[str]:
+        return list(dict.fromkeys(s.path for s in self.sources))
+
+
+def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequence[str], *,
+                 means: Sequence[float], input_scale=None, model_pixel_size: Optional[float] = None,
+                 resample_to_model: bool = False, pad_mode: str = "reflect",
+                 warn: Warn = log.warning) -> SourcePlan:
+    """Check the inputs against the model and say how to read them.
+
+    Every check that can fail runs here, before a tile is read.
+    """
+    sources, described = resolve_band_sources(inputs, bands, band_names, warn)
+    first = described[sources[0].path]
+    for s in sources[1:]:
+        other = described[s.path]
+        if not _same_grid(first.grid, other.grid):
+            raise InputError(
+                f"{first.name} and {other.name} do not share one pixel grid (CRS, origin, "
+                f"pixel size and size must match: {_grid_text(first.grid)} vs "
+                f"{_grid_text(other.grid)}); resample one onto the other first, e.g. "
+                f"gdalwarp -te <bounds> -tr <pixel size> -ts <width> <height>")
+    scale = parse_input_scale(input_scale)
+    for s in sources:
+        info = described[s.path]
+        dtype = info.dtypes[s.band - 1]
+        if dtype != "uint8" and scale is None:
+            raise InputError(
+                f"{s.label()} holds {dtype} values, but the model expects 8-bit values 0..255: "
+                f"give an input scale 'min,max' that maps raw values linearly to 0..255 "
+                f"(input_scale / --input-scale, e.g. '0,65535' for the whole 16-bit range or "
+                f"the range your sensor really uses)")
+    grid = first.grid
+    if abs(grid.transform.b) > 0 or abs(grid.transform.d) > 0:
+        raise InputError(f"{first.name} has a rotated geotransform, which the inference does "
+                         f"not support: warp it to a north-up grid first (gdalwarp)")
+    _check_crs_and_resolution(first, model_pixel_size, resample_to_model, warn)
+    warp = False
+    if resample_to_model and model_pixel_size:
+        target = model_grid(grid, float(model_pixel_size))
+        warp = (target.width, target.height, target.transform) != (grid.width, grid.height,
+                                                                   grid.transform)
+        grid = target
+    use_masks = any(described[s.path].band_has_mask(s.band) for s in sources)
+    fill = tuple(int(np.clip(round(float(m)), 0, 255)) for m in means)
+    return SourcePlan(sources, grid, first.grid, scale, fill, pad_mode, use_masks, warp,
+                      described)
+
+
+def _grid_text(g: Grid) -> str:
+    crs = g.crs.to_string() if g.crs else "no CRS"
+    return (f"{g.width}x{g.height} px of {g.pixel_size[0]:g} m at "
+            f"({g.transform.c:g}, {g.transform.f:g}), {crs}")
+
+
+def _check_crs_and_resolution(info: RasterDescription, model_pixel_size: Optional[float],
+                              resample: bool, warn: Warn) -> None:
+    crs = info.grid.crs
+    if crs is None:
+        if resample:
+            raise InputError(f"{info.name} has no CRS, so its pixel size in metres is unknown "
+                             f"and it cannot be resampled to the model's resolution: assign "
+                             f"a CRS (gdal_edit.py -a_srs EPSG:2154) or do not resample")
+        warn(f"{info.name} has no CRS: the prediction will have none either, and its pixel "
+             f"size cannot be checked against the model's")
+        return
+    if not model_pixel_size:
+        return
+    if not crs.is_projected or (crs.linear_units or "").lower() not in ("metre", "meter", "m"):
+        if resample:
+            raise InputError(f"{info.name} is not in a projected CRS in metres ({crs}), so it "
+                             f"cannot be resampled to the model's {model_pixel_size:g} m: warp "
+                             f"it to a metric CRS first (e.g. gdalwarp -t_srs EPSG:2154)")
+        warn(f"{info.name} is not in a projected CRS in metres ({crs}): its pixel size cannot be "
+             f"checked against the model's {model_pixel_size:g} m")
+        return
+    px, py = info.grid.pixel_size
+    factor = max(px, py) / float(model_pixel_size)
+    if not resample and max(factor, 1.0 / factor) > PIXEL_SIZE_TOLERANCE:
+        warn(f"{info.name} has {px:g} m pixels, {factor:.3g} times the model's "
+             f"{model_pixel_size:g} m: objects look {'smaller' if factor > 1 else 'larger'} "
+             f"than in training and predictions degrade; resample to the model's resolution "
+             f"(resample_to_model / --resample-to-model)")
+
+
+def model_grid(grid: Grid, pixel_size: float) -> Grid:
+    """The same bounds on pixels of the model's size (for ``resample_to_model``)."""
+    t = grid.transform
+    if t.e > 0:
+        raise InputError("a south-up raster (positive row step) cannot be resampled; warp it "
+                         "to a north-up grid first")
+    width = max(1, int(round(grid.width * abs(t.a) / pixel_size)))
+    height = max(1, int(round(grid.height * abs(t.e) / pixel_size)))
+    return Grid(grid.crs, Affine(pixel_size, 0.0, t.c, 0.0, -pixel_size, t.f), width, height)
+
+
+# --------------------------------------------------------------------------- reading
+
+DEFAULT_GDAL_CACHE_MB = 64
+
+
+@contextlib.contextmanager
+def bounded_gdal_cache(megabytes: int = DEFAULT_GDAL_CACHE_MB) -> Iterator[None]:
+    """Cap GDAL's block cache (rasterio's GDAL) for the duration of a run.
+
+    GDAL caches decoded blocks of the input *and* dirty blocks of the outputs up to 5 % of
+    the machine's RAM by default (6 GB on a 128 GB server): memory would then grow with the
+    raster up to that cap. A few hundred MB keep the blocks shared by neighbouring tiles
+    (the halo rows) decoded once. A user's own ``GDAL_CACHEMAX`` environment variable wins;
+    the previous value is restored afterwards (the option is process-wide).
+    """
+    from rasterio.env import get_gdal_config, set_gdal_config
+
+    previous = get_gdal_config("GDAL_CACHEMAX")
+    wanted = int(megabytes) * 2 ** 20
+    if "GDAL_CACHEMAX" in os.environ or not isinstance(previous, int) or previous <= wanted:
+        yield
+        return
+    set_gdal_config("GDAL_CACHEMAX", wanted)
+    try:
+        yield
+    finally:
+        set_gdal_config("GDAL_CACHEMAX", previous)
+
+
+class StackReader:
+    """Reads windows of every band source into one uint8 stack; one per thread.
+
+    ``read`` returns (bands × rows × cols uint8, valid rows × cols bool or None). A pixel is
+    invalid where the mask of *any* source band says so (nodata value, alpha, mask band);
+    ``None`` means every pixel is valid (no source declares a mask). Invalid pixels get
+    the band's fill value (its mean, so a nodata value such as 0 or 255 does not leak
+    into the neighbours' context).
+    """
+
+    def __init__(self, plan: SourcePlan) -> None:
+        self.plan = plan
+        self._datasets = {}
+        self._vrts = {}
+        try:
+            for path in plan.paths:
+                ds = rasterio.open(path)
+                self._datasets[path] = ds
+                if plan.warp:
+                    from rasterio.vrt import WarpedVRT
+
+                    g = plan.grid
+                    self._vrts[path] = WarpedVRT(ds, crs=ds.crs, transform=g.transform,
+                                                 width=g.width, height=g.height,
+                                                 resampling=Resampling.bilinear)
+        except BaseException:
+            self.close()
+            raise
+        # One read per file: the model bands it feeds and their band numbers.
+        self._groups = []
+        for path in plan.paths:
+            slots = [i for i, s in enumerate(plan.sources) if s.path == path]
+            self._groups.append((path, slots, [plan.sources[i].band for i in slots]))
+
+    def read(self, window: PixelWindow) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        rio_window = Window(window.col_off, window.row_off, window.width, window.height)
+        out = np.empty((len(self.plan.sources), window.height, window.width), np.uint8)
+        valid = None
+        for path, slots, band_numbers in self._groups:
+            ds = self._vrts.get(path) or self._datasets[path]
+            data = ds.read(band_numbers, window=rio_window)
+            out[slots] = self.plan.scale.apply(data) if self.plan.scale else data
+            if self.plan.use_masks:
+                masks = ds.read_masks(band_numbers, window=rio_window)
+                group_valid = np.all(masks > 0, axis=0)
+                valid = group_valid if valid is None else valid & group_valid
+        if valid is not None:
+            if valid.all():
+                valid = None
+            else:
+                invalid = ~valid
+                for b, v in enumerate(self.plan.fill_values):
+                    out[b][invalid] = v
+        return out, valid
+
+    def close(self) -> None:
+        for vrt in self._vrts.values():
+            vrt.close()
+        for ds in self._datasets.values():
+            ds.close()
+        self._vrts.clear()
+        self._datasets.clear()
+
+
+def pad_tile(data: np.ndarray, pad: Tuple[int, int, int, int], mode: str) -> np.ndarray:
+    """Pad a clipped read (bands × rows × cols) to the full tile.
+
+    ``reflect`` mirrors the raster across its edge (no seam for the network to see);
+    ``zero`` fills with 0 as FLAIR-1's zone detection does with boundless reads.
+    """
+    top, bottom, left, right = pad
+    if not any(pad):
+        return data
+    widths = ((0, 0), (top, bottom), (left, right))
+    if mode == "zero":
+        return np.pad(data, widths, mode="constant")
+    # numpy's reflect needs 2+ samples; a 1-pixel-wide raster can only be repeated.
+    single = data.shape[1] == 1 or data.shape[2] == 1
+    return np.pad(data, widths, mode="edge" if single else "reflect")
+
+
+# --------------------------------------------------------------------------- writing
+
+@dataclass(frozen=True)
+class OutputTarget:
+    """One raster to write: where, how many bands, their names, nodata, colour table."""
+
+    path: str
+    count: int = 1
+    descriptions: Tuple[str, ...] = ()
+    nodata: Optional[int] = NODATA
+    colormap: bool = False
+
+
+def check_output_paths(outputs: Sequence[Optional[PathLike]], inputs: Sequence[str],
+                       overwrite: bool) -> None:
+    """Refuse outputs that would overwrite a user file, an input, or each other."""
+    seen = set()
+    input_paths = {os.path.realpath(p) for p in inputs}
+    for out in outputs:
+        if out is None:
+            continue
+        path = os.path.realpath(os.fspath(out))
+        if path in input_paths:
+            raise InputError(f"output {out} is one of the inputs: choose another output name")
+        if path in seen:
+            raise InputError(f"output {out} is given twice: the class, probability and "
+                             f"confidence rasters need different names")
+        seen.add(path)
+        folder = os.path.dirname(path)
+        if not os.path.isdir(folder):
+            raise InputError(f"output folder {folder} does not exist: create it or choose "
+                             f"another output path")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise InputError(f"output folder {folder} is not writable: choose a folder you "
+                             f"can write to")
+        if os.path.isdir(path):
+            raise InputError(f"output {out} is a folder: give a file name such as "
+                             f"{os.path.join(os.fspath(out), 'prediction.tif')}")
+        if os.path.exists(path) and not overwrite:
+            raise InputError(f"output {out} already exists: delete it, choose another name or "
+                             f"allow overwriting (overwrite=True / --overwrite)")
+
+
+def gtiff_block_size(block: int) -> int:
+    """The largest GeoTIFF tile size (≤ 512, multiple of 16) dividing the block size."""
+    for size in (512, 256, 128, 64, 32, 16):
+        if block % size == 0:
+            return size
+    return 16
+
+
+class OutputSet:
+    """The rasters of one run, written under temporary names and renamed at the end.
+
+    Temporary files sit next to their final path (same file system, so the rename is
+    atomic) as hidden ``.<name>.<random>.part`` files. :meth:`commit` renames them into
+    place; :meth:`abort` deletes them: a failed or cancelled run leaves nothing behind.
+    """
+
+    def __init__(self, grid: Grid, targets: Sequence[OutputTarget], block: int) -> None:
+        self.targets = list(targets)
+        self.grid = grid
+        self.temp_paths: List[str] = []
+        self.datasets: List[rasterio.io.DatasetWriter] = []
+        size = gtiff_block_size(block)
+        try:
+            for target in self.targets:
+                final = os.path.realpath(target.path)
+                temp = os.path.join(os.path.dirname(final),
+                                    f".{os.path.basename(final)}.{secrets.token_hex(4)}.part")
+                self.temp_paths.append(temp)
+                self.datasets.append(self._create(temp, target, size))
+        except BaseException:
+            self.abort()
+            raise
+
+    def _create(self, path: str, target: OutputTarget, size: int):
+        profile = dict(driver="GTiff", width=self.grid.width, height=self.grid.height,
+                       count=target.count, dtype="uint8", crs=self.grid.crs,
+                       transform=self.grid.transform, nodata=target.nodata, tiled=True,
+                       blockxsize=size, blockysize=size, compress="deflate", predictor=2,
+                       bigtiff="IF_SAFER", sparse_ok=True,
+                       interleave="band" if target.count > 1 else "pixel")
+        try:
+            ds = rasterio.open(path, "w", **profile)
+        except rasterio.errors.RasterioIOError as exc:
+            raise InputError(f"cannot create {target.path}: {exc}") from None
+        for i, text in enumerate(target.descriptions, start=1):
+            ds.set_band_description(i, text)
+        if target.colormap:
+            table = {NODATA: (0, 0, 0, 0)}
+            table.update({c.code: c.rgb + (255,) for c in CLASSES})
+            ds.write_colormap(1, table)
+        return ds
+
+    def write(self, index: int, window: PixelWindow, data: np.ndarray) -> None:
+        """Write bands × rows × cols (or rows × cols) ``data`` of target ``index``."""
+        if data.ndim == 2:
+            data = data[None]
+        self.datasets[index].write(data, window=Window(window.col_off, window.row_off,
+                                                       window.width, window.height))
+
+    def _close_all(self) -> None:
+        while self.datasets:
+            self.datasets.pop().close()
+
+    def commit(self) -> None:
+        """Close the files and move them into place (replacing what overwrite allowed)."""
+        self._close_all()
+        for temp, target in zip(self.temp_paths, self.targets):
+            final = os.path.realpath(target.path)
+            # Overviews and .aux.xml statistics of a replaced file describe the old content.
+            for stale in (final + ".ovr", final + ".aux.xml"):
+                if os.path.exists(stale):
+                    os.remove(stale)
+            os.replace(temp, final)
+        self.temp_paths = []
+
+    def abort(self) -> None:
+        """Close and delete the temporary files; never raises for a file already gone."""
+        try:
+            self._close_all()
+        finally:
+            for temp in self.temp_paths:
+                for path in (temp, temp + ".aux.xml"):
+                    try:
+                        os.remove(path)
+                    except FileNotFoundError:
+                        pass
+            self.temp_paths = []
