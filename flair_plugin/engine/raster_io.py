@@ -1,12 +1,11 @@
 """Raster input and output of the inference: band sources, input checks, readers, writers.
 
 * A :class:`BandSource` says which band of which raster feeds one model band, so a model
-  can read R, G, B from one file, NIR from another and elevation from a third. Sources must
-  share one pixel grid (CRS, transform, size); reading another grid through a warp is a
-  later feature, and the shape is ready for it: a source plan names the *working grid*
-  every source is read on, and :class:`StackReader` already reads through a GDAL warped
-  VRT when the working grid differs from the file's (that is how ``resample_to_model``
-  reads at the model's resolution).
+  can read R, G, B from one file, NIR from another and elevation from a third. The first
+  source's grid is the *working grid*; a raster on another grid (other resolution, origin
+  or CRS) is read through a GDAL warped VRT onto it (bilinear), with an alpha band so
+  that what it does not cover counts as no data. ``resample_to_model`` warps every source
+  onto a grid at the model's resolution the same way.
 * :func:`plan_sources` checks every input before any tile is read and raises
   :class:`~.tiling.InputError` with a message that says what is wrong and how to fix it.
 * :class:`StackReader` reads a window of every source into one uint8 array plus a
@@ -30,7 +29,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Un
 
 import numpy as np
 import rasterio
-from rasterio.enums import MaskFlags, Resampling
+from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
@@ -130,6 +129,7 @@ class RasterDescription:
     dtypes: Tuple[str, ...]
     nodata: Optional[float]
     mask_flags: Tuple[Tuple[MaskFlags, ...], ...]
+    alpha_bands: Tuple[int, ...] = ()  # 1-based bands GDAL calls alpha
 
     @property
     def name(self) -> str:
@@ -137,6 +137,17 @@ class RasterDescription:
 
     def band_has_mask(self, band: int) -> bool:
         return list(self.mask_flags[band - 1]) != [MaskFlags.all_valid]
+
+    def masks_for(self, bands: Sequence[int]) -> bool:
+        """Whether the dataset's masks mean "no data" for ``bands``.
+
+        GDAL flags the 4th band of a 4-band 8-bit GeoTIFF as alpha by default, so a plain
+        R,G,B,NIR file looks like RGBA: when the model *reads* a band GDAL calls alpha, it
+        is data, and the alpha-derived mask would drop every pixel where NIR is 0.
+        """
+        if set(bands) & set(self.alpha_bands):
+            return False
+        return any(self.band_has_mask(b) for b in bands)
 
 
 def describe_raster(path: PathLike) -> RasterDescription:
@@ -148,7 +159,9 @@ def describe_raster(path: PathLike) -> RasterDescription:
             return RasterDescription(
                 path=path, grid=Grid(ds.crs, ds.transform, ds.width, ds.height),
                 count=ds.count, dtypes=tuple(ds.dtypes), nodata=ds.nodata,
-                mask_flags=tuple(tuple(f) for f in ds.mask_flag_enums))
+                mask_flags=tuple(tuple(f) for f in ds.mask_flag_enums),
+                alpha_bands=tuple(i + 1 for i, c in enumerate(ds.colorinterp)
+                                  if c == ColorInterp.alpha))
     except rasterio.errors.RasterioIOError as exc:
         raise InputError(f"cannot read {path} as a raster: {exc}") from None
 
@@ -271,8 +284,10 @@ class SourcePlan:
     fill_values: Tuple[int, ...]  # uint8 value written into invalid pixels, per band
     pad_mode: str = "reflect"
     use_masks: bool = False
-    warp: bool = False
+    warp: bool = False  # every source resampled to the model's resolution
     descriptions: Dict[str, RasterDescription] = field(default_factory=dict)
+    warped_paths: Tuple[str, ...] = ()  # sources on another grid, resampled onto ``grid``
+    mask_paths: Tuple[str, ...] = ()  # sources whose masks say where there is no data
 
     @property
     def paths(self) -> List[str]:
@@ -289,14 +304,8 @@ def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequenc
     """
     sources, described = resolve_band_sources(inputs, bands, band_names, warn)
     first = described[sources[0].path]
-    for s in sources[1:]:
-        other = described[s.path]
-        if not _same_grid(first.grid, other.grid):
-            raise InputError(
-                f"{first.name} and {other.name} do not share one pixel grid (CRS, origin, "
-                f"pixel size and size must match: {_grid_text(first.grid)} vs "
-                f"{_grid_text(other.grid)}); resample one onto the other first, e.g. "
-                f"gdalwarp -te <bounds> -tr <pixel size> -ts <width> <height>")
+    warped_paths = _other_grids(first, [described[p] for p in dict.fromkeys(
+        s.path for s in sources[1:])], warn)
     scale = parse_input_scale(input_scale)
     for s in sources:
         info = described[s.path]
@@ -318,10 +327,57 @@ def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequenc
         warp = (target.width, target.height, target.transform) != (grid.width, grid.height,
                                                                    grid.transform)
         grid = target
-    use_masks = any(described[s.path].band_has_mask(s.band) for s in sources)
+    # A raster warped onto the grid may not cover all of it: its alpha says where.
+    read = {p: [s.band for s in sources if s.path == p] for p in dict.fromkeys(
+        s.path for s in sources)}
+    mask_paths = tuple(p for p, bands in read.items()
+                       if p in warped_paths or described[p].masks_for(bands))
+    use_masks = bool(mask_paths)
     fill = tuple(int(np.clip(round(float(m)), 0, 255)) for m in means)
     return SourcePlan(sources, grid, first.grid, scale, fill, pad_mode, use_masks, warp,
-                      described)
+                      described, warped_paths, mask_paths)
+
+
+def _other_grids(first: RasterDescription, others: Sequence[RasterDescription],
+                 warn: Warn) -> Tuple[str, ...]:
+    """Rasters not on the first one's grid, to be resampled onto it on the fly.
+
+    IGN ships RGB, infrared and elevation as separate products, often at other
+    resolutions: they are read through a warped VRT (bilinear) on the imagery's grid.
+    Refused: no CRS to relate the grids, or no overlap at all.
+    """
+    warped = []
+    for other in others:
+        if _same_grid(first.grid, other.grid):
+            continue
+        if first.grid.crs is None or other.grid.crs is None:
+            raise InputError(
+                f"{first.name} and {other.name} are on different pixel grids and "
+                f"{'the first' if first.grid.crs is None else 'the second'} has no CRS, so "
+                f"one cannot be resampled onto the other: give both a CRS, or align them "
+                f"(gdalwarp -te <bounds> -tr <pixel size>)")
+        if not _overlaps(first.grid, other.grid):
+            raise InputError(f"{other.name} does not overlap {first.name} "
+                             f"({_grid_text(other.grid)} vs {_grid_text(first.grid)}): give "
+                             f"rasters of the same area")
+        warn(f"{other.name} is on another grid ({_grid_text(other.grid)}): resampled on the "
+             f"fly (bilinear) onto the grid of {first.name} ({_grid_text(first.grid)})")
+        warped.append(other.path)
+    return tuple(warped)
+
+
+def _overlaps(a: Grid, b: Grid) -> bool:
+    from rasterio.warp import transform_bounds
+
+    a_left, a_bottom, a_right, a_top = _bounds(a)
+    left, bottom, right, top = transform_bounds(b.crs, a.crs, *_bounds(b))
+    return left < a_right and right > a_left and bottom < a_top and top > a_bottom
+
+
+def _bounds(g: Grid) -> Tuple[float, float, float, float]:
+    from rasterio.transform import array_bounds
+
+    return array_bounds(g.height, g.width, g.transform)  # west, south, east, north
 
 
 def _grid_text(g: Grid) -> str:
@@ -418,13 +474,8 @@ class StackReader:
             for path in plan.paths:
                 ds = rasterio.open(path)
                 self._datasets[path] = ds
-                if plan.warp:
-                    from rasterio.vrt import WarpedVRT
-
-                    g = plan.grid
-                    self._vrts[path] = WarpedVRT(ds, crs=ds.crs, transform=g.transform,
-                                                 width=g.width, height=g.height,
-                                                 resampling=Resampling.bilinear)
+                if plan.warp or path in plan.warped_paths:
+                    self._vrts[path] = _warped(ds, plan.grid, path in plan.warped_paths)
         except BaseException:
             self.close()
             raise
@@ -442,7 +493,7 @@ class StackReader:
             ds = self._vrts.get(path) or self._datasets[path]
             data = ds.read(band_numbers, window=rio_window)
             out[slots] = self.plan.scale.apply(data) if self.plan.scale else data
-            if self.plan.use_masks:
+            if path in self.plan.mask_paths:
                 masks = ds.read_masks(band_numbers, window=rio_window)
                 group_valid = np.all(masks > 0, axis=0)
                 valid = group_valid if valid is None else valid & group_valid
@@ -462,6 +513,15 @@ class StackReader:
             ds.close()
         self._vrts.clear()
         self._datasets.clear()
+
+
+def _warped(ds, grid: Grid, may_not_cover: bool):
+    """``ds`` read on ``grid`` (bilinear); with an alpha band where it may not cover it."""
+    from rasterio.vrt import WarpedVRT
+
+    return WarpedVRT(ds, crs=grid.crs, transform=grid.transform, width=grid.width,
+                     height=grid.height, resampling=Resampling.bilinear,
+                     add_alpha=may_not_cover)
 
 
 def pad_tile(data: np.ndarray, pad: Tuple[int, int, int, int], mode: str) -> np.ndarray:

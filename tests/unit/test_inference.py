@@ -19,7 +19,8 @@ from flair_landcover.flair_plugin.engine.checkpoints import (LoadedModel, ModelM
                                                              build_module, save_checkpoint)
 from flair_landcover.flair_plugin.engine.inference import (InputError, PredictionCancelled,
                                                            predict, predict_with_module)
-from flair_landcover.flair_plugin.engine.raster_io import BandSource
+from flair_landcover.flair_plugin.engine.raster_io import BandSource, StackReader, plan_sources
+from flair_landcover.flair_plugin.engine.tiling import PixelWindow
 from flair_landcover.flair_plugin.nomenclature import FLAIR1_MEANS, FLAIR1_STDS
 
 ORIGIN = (651000.0, 6862000.0)
@@ -322,11 +323,59 @@ def test_non_8bit_input_needs_a_scale(tmp_path):
     _fails(tmp_path, "input scale 'lots' is not understood", src=src, input_scale="lots")
 
 
-def test_misaligned_rasters_are_refused(tmp_path):
+def test_a_raster_on_another_grid_is_resampled_onto_the_first(tmp_path):
+    """An elevation raster shifted by 5 pixels: read on the imagery's grid, the columns it
+    does not cover come out as no data, the others as if it had been aligned."""
+    image, elevation = random_image(40, 40, bands=4), random_image(40, 40, bands=1, seed=3)
+    a = write_raster(tmp_path / "a.tif", image)
+    b = write_raster(tmp_path / "b.tif", elevation, origin=(ORIGIN[0] + 1.0, ORIGIN[1]))
+    warnings = []
+    _, codes, _, _ = run([a, b], tmp_path, per_pixel_model(), block=32, halo=0,
+                         warn=warnings.append)
+    assert any("b.tif is on another grid" in w for w in warnings), warnings
+    aligned = np.concatenate([image, np.zeros_like(elevation)])
+    aligned[4, :, 5:] = elevation[0, :, :35]
+    plan = plan_sources([a, b], None, ("red", "green", "blue", "nir", "elevation"),
+                        means=FLAIR1_MEANS)
+    reader = StackReader(plan)
+    try:
+        stack, valid = reader.read(PixelWindow(0, 0, 40, 40))
+    finally:
+        reader.close()
+    # GDAL's bilinear warper rounds: an exact 5-pixel shift may be off by one DN.
+    assert np.abs(stack[4, :, 5:].astype(int) - elevation[0, :, :35]).max() <= 1
+    assert np.array_equal(stack[:4, :, 5:], image[:, :, 5:])  # no data is filled with means
+    assert not valid[:, :5].any() and valid[:, 5:].all()
+    assert (codes[:, :5] == 0).all()
+    expected = direct(per_pixel_model(), aligned)[0]
+    assert (codes[:, 5:] == expected[:, 5:]).mean() > 0.9
+
+
+def test_a_4_band_rgbi_file_is_not_read_as_rgba(tmp_path):
+    """GDAL calls the 4th band of a 4-band 8-bit GeoTIFF alpha: NIR = 0 is still data."""
+    image = random_image(40, 40, bands=4)
+    image[3, :10] = 0
+    rgbi = write_raster(tmp_path / "rgbi.tif", image)
+    with rasterio.open(rgbi) as src:
+        assert src.colorinterp[3].name == "alpha"  # the trap this test is about
+    module = per_pixel_model(bands=4)
+    predict_with_module(rgbi, module, tmp_path / "out.tif", means=FLAIR1_MEANS[:4],
+                        stds=FLAIR1_STDS[:4], logit_codes=CODES19, block=32, halo=0,
+                        device="cpu")
+    with rasterio.open(tmp_path / "out.tif") as src:
+        codes = src.read(1)
+    assert np.array_equal(codes, direct(module, image, means=FLAIR1_MEANS[:4],
+                                        stds=FLAIR1_STDS[:4])[0])
+
+
+def test_rasters_on_other_grids_must_overlap_and_have_a_crs(tmp_path):
     a = write_raster(tmp_path / "a.tif", random_image(40, 40, bands=4))
-    b = write_raster(tmp_path / "b.tif", random_image(40, 40, bands=1),
-                     origin=(ORIGIN[0] + 1.0, ORIGIN[1]))
-    _fails(tmp_path, "a.tif and b.tif do not share one pixel grid", src=[a, b])
+    far = write_raster(tmp_path / "far.tif", random_image(40, 40, bands=1),
+                       origin=(ORIGIN[0] + 100.0, ORIGIN[1]))
+    _fails(tmp_path, "far.tif does not overlap a.tif", src=[a, far])
+    no_crs = write_raster(tmp_path / "nocrs.tif", random_image(40, 40, bands=1), crs=None,
+                          origin=(ORIGIN[0] + 1.0, ORIGIN[1]))
+    _fails(tmp_path, "has no CRS", src=[a, no_crs])
 
 
 def test_extent_outside_the_raster(tmp_path):
