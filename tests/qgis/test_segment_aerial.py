@@ -77,6 +77,29 @@ def test_separate_nir_and_elevation_layers_equal_the_stacked_raster(flair_plugin
     assert np.array_equal(read(stacked["OUTPUT"])[0], read(separate["OUTPUT"])[0])
 
 
+def test_elevation_on_a_coarser_grid_is_resampled(flair_plugin, area, models, tmp_path):
+    """An elevation model at 0.4 m (half the imagery's resolution) and a 4-band imagery."""
+    with rasterio.open(area) as src:
+        data, profile = src.read(), src.profile
+        coarse = src.read(5, out_shape=(src.height // 2, src.width // 2))
+    rgbi, dem = tmp_path / "rgbi.tif", tmp_path / "dem_04m.tif"
+    with rasterio.open(rgbi, "w", **dict(profile, count=4)) as dst:
+        dst.write(data[:4])
+    t = profile["transform"]
+    with rasterio.open(dem, "w", **dict(profile, count=1, width=coarse.shape[1],
+                                        height=coarse.shape[0],
+                                        transform=t * t.scale(2, 2))) as dst:
+        dst.write(coarse[None])
+    feedback = QgsProcessingFeedback()
+    out = processing.run("flair:segmentaerial", {
+        "INPUT": str(rgbi), "ELEVATION_LAYER": str(dem), "MODEL": str(models["ours"]),
+        "BLOCK": 128, "HALO": 32, "OUTPUT": str(tmp_path / "lc.tif")}, feedback=feedback)
+    codes, out_profile, transform, _ = read(out["OUTPUT"])
+    assert (out_profile["width"], out_profile["height"]) == ODD and transform == t
+    # The 0.4 m raster covers all but the last odd row/column of the 0.2 m grid.
+    assert (codes[:-1, :-1] > 0).all()
+
+
 def test_extent_in_wgs84(flair_plugin, area, models, tmp_path):
     from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
                            QgsProject, QgsRectangle)
