@@ -142,7 +142,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             f"{result.tiles_done} tiles computed, {result.tiles_skipped} skipped (no data); "
             f"{result.width}x{result.height} px in {result.elapsed_s:.1f} s = "
             f"{result.megapixels_per_s:.2f} Mpx/s")
-        self._style(result.output, meta.active_codes, context, feedback)
+        self._style(result.output, context)
         return {key: (str(path) if path else None) for key, path in (
             (self.OUTPUT, result.output), (self.OUTPUT_PROBABILITIES, result.probabilities),
             (self.OUTPUT_CONFIDENCE, result.confidence))}
@@ -212,13 +212,9 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     # ------------------------------------------------------------------ styling
 
-    def _style(self, output, codes, context, feedback) -> None:
-        try:
-            sidecar = qml.write_sidecar(output, "flair19", codes=codes)
-        except qml.StyleExistsError as error:
-            feedback.pushWarning(f"{error} The layer is styled in the project only.")
-            sidecar = None
-        if sidecar is None or not context.willLoadLayerOnCompletion(str(output)):
-            return
-        details = context.layerToLoadOnCompletionDetails(str(output))
-        details.setPostProcessor(StylePostProcessor.create(str(sidecar)))
+    def _style(self, output, context) -> None:
+        """The engine wrote the sidecar; apply it when the toolbox loads the output."""
+        sidecar = qml.sidecar_path(output)
+        if qml.is_our_style(sidecar) and context.willLoadLayerOnCompletion(str(output)):
+            details = context.layerToLoadOnCompletionDetails(str(output))
+            details.setPostProcessor(StylePostProcessor.create(str(sidecar)))

@@ -3,7 +3,8 @@
     flair-landcover predict --input IN.tif --model MODEL --output OUT.tif [options]
 
 Sub-commands register in :data:`COMMANDS` (name -> (add_arguments, run, help)):
-``predict`` here, ``train`` from :mod:`.train_cli`; ``evaluate`` plugs in the same way.
+``predict`` here, ``train`` from :mod:`.train_cli`, ``evaluate``, ``evaluate-split`` and
+``download`` from :mod:`.evaluate_cli`.
 Every error prints one line and exits with status 2; Ctrl-C cancels cleanly (no output
 left behind) and exits with status 130.
 
@@ -20,6 +21,9 @@ import sys
 import threading
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
+from .evaluate_cli import (DOWNLOAD_HELP, EVALUATE_HELP, SPLIT_HELP, add_download_arguments,
+                           add_evaluate_arguments, add_split_arguments, run_download,
+                           run_evaluate, run_split)
 from .train_cli import TRAIN_HELP, add_train_arguments, run_train  # light: no torch
 
 PROG = "flair-landcover"
@@ -179,6 +183,9 @@ COMMANDS: Dict[str, Tuple[Callable[[argparse.ArgumentParser], None],
     "predict": (add_predict_arguments, run_predict,
                 "predict a FLAIR land-cover raster from aerial imagery"),
     "train": (add_train_arguments, run_train, TRAIN_HELP),
+    "evaluate": (add_evaluate_arguments, run_evaluate, EVALUATE_HELP),
+    "evaluate-split": (add_split_arguments, run_split, SPLIT_HELP),
+    "download": (add_download_arguments, run_download, DOWNLOAD_HELP),
 }
 
 
@@ -204,6 +211,10 @@ def _user_errors() -> tuple:
         from .inference import InferenceError
 
         errors.append(InferenceError)
+    with contextlib.suppress(ImportError):
+        from .datasets import DatasetError
+
+        errors.append(DatasetError)
     return tuple(errors)
 
 

@@ -777,7 +777,7 @@ def predict(inputs: Union[str, os.PathLike, Sequence], model, output: Union[str,
     """
     loaded = _load(model)
     meta = loaded.meta
-    return predict_with_module(
+    result = predict_with_module(
         inputs, loaded.module, output, means=meta.means, stds=meta.stds,
         logit_codes=meta.logit_codes, band_names=meta.bands,
         class_names=getattr(meta, "class_names", None), model_pixel_size=meta.pixel_size,
@@ -786,6 +786,21 @@ def predict(inputs: Union[str, os.PathLike, Sequence], model, output: Union[str,
         probabilities=probabilities, confidence=confidence, input_scale=input_scale,
         resample_to_model=resample_to_model, pad=pad, progress=progress, cancel=cancel,
         warn=warn, overwrite=overwrite)
+    _write_style(result, meta.active_codes, warn or log.warning)
+    return result
+
+
+def _write_style(result: PredictionResult, codes: Sequence[int], warn) -> None:
+    """The ``.qml`` sidecar QGIS applies when it opens the output: FLAIR colours and the
+    names of the classes this model can predict. A user's own ``.qml`` is kept."""
+    from ..styling.qml import StyleExistsError, write_sidecar
+
+    try:
+        write_sidecar(result.output, "flair19", codes=codes)
+    except StyleExistsError as error:
+        warn(str(error))
+    except OSError as error:  # the raster is written; an unstyled raster is still usable
+        warn(f"could not write the style file beside {result.output}: {error}")
 
 
 def _load(model):

@@ -1,0 +1,157 @@
+"""``flair-landcover evaluate``, ``evaluate-split`` and ``download``: sub-commands.
+
+    flair-landcover evaluate --prediction P.tif --reference MSK.tif --report R.html
+    flair-landcover evaluate-split --model M --dataset DIR [--domains D012,D022] --report R.html
+    flair-landcover download --variant rgbie_15cl
+
+They share the outputs (HTML report, JSON + CSV metrics) and the progress bar.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..nomenclature import DEPARTMENTS_TEST_FLAIR1, SCHEME_KEYS
+
+EVALUATE_HELP = "score a land-cover raster against an annotation raster (FLAIR's metrics)"
+SPLIT_HELP = ("score a model on FLAIR patches as the official evaluation does (default: the "
+              "flair#1-test domains)")
+DOWNLOAD_HELP = "download IGN's published FLAIR-INC weights into the user cache"
+
+
+def _add_outputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--report", type=Path, help="HTML report to write")
+    parser.add_argument("--metrics", type=Path,
+                        help="metrics JSON to write (a CSV of the same name is written too)")
+    parser.add_argument("--scheme", default="flair19", choices=SCHEME_KEYS,
+                        help="classes the scores are given in (default flair19)")
+    parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--prediction", type=Path, required=True)
+    parser.add_argument("--reference", type=Path, required=True)
+    parser.add_argument("--prediction-scheme", default="flair19", choices=SCHEME_KEYS)
+    parser.add_argument("--reference-scheme", default="flair19", choices=SCHEME_KEYS)
+    parser.add_argument("--agreement", type=Path, help="agreement raster (GeoTIFF) to write")
+    parser.add_argument("--agreement-mode", default="binary", choices=("binary", "reference"))
+    _add_outputs(parser)
+
+
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--domains", default=",".join(DEPARTMENTS_TEST_FLAIR1),
+                        help="comma-separated domains (D012 = every year of D012; default "
+                             "flair#1-test); 'all' for every labelled patch")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
+    parser.add_argument("--keep-predictions", type=Path,
+                        help="folder where the predicted patches are kept")
+    _add_outputs(parser)
+
+
+def add_download_arguments(parser: argparse.ArgumentParser) -> None:
+    from .weights_download import FLAIR_INC_VARIANTS
+
+    parser.add_argument("--variant", default="rgbie_15cl", choices=FLAIR_INC_VARIANTS)
+    parser.add_argument("--cache-dir", type=Path)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_rasters
+
+    _refuse_existing(args, args.agreement)
+    with ProgressBar(args.quiet) as progress:
+        result = evaluate_rasters(
+            args.prediction, args.reference, scheme=args.scheme,
+            prediction_scheme=args.prediction_scheme, reference_scheme=args.reference_scheme,
+            agreement_path=args.agreement, agreement_mode=args.agreement_mode,
+            overwrite=args.overwrite, progress=progress)
+    if args.agreement:
+        from ..styling.qml import legend_scheme, write_sidecar
+        from .evaluation import agreement_legend
+
+        write_sidecar(args.agreement, legend_scheme(
+            f"agreement-{args.agreement_mode}", "Agreement",
+            agreement_legend(args.agreement_mode, args.scheme)))
+    return _report(result, args)
+
+
+def run_split(args: argparse.Namespace) -> int:
+    from .split_evaluation import evaluate_model_on_split
+
+    _refuse_existing(args)
+    domains = None if args.domains.strip().lower() == "all" else [
+        d.strip() for d in args.domains.split(",") if d.strip()]
+    with ProgressBar(args.quiet) as progress:
+        result = evaluate_model_on_split(
+            args.model, args.dataset, domains=domains, scheme=args.scheme, device=args.device,
+            batch_size=args.batch_size, precision=args.precision,
+            predictions_dir=args.keep_predictions, progress=progress)
+    return _report(result, args)
+
+
+def run_download(args: argparse.Namespace) -> int:
+    from .weights_download import download_flair_inc
+
+    print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
+    return 0
+
+
+def _refuse_existing(args, *extra: Optional[Path]) -> None:
+    """Before any work: never replace a file without --overwrite."""
+    from .tiling import InputError
+
+    paths = [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv"),
+             *extra]
+    existing = [str(p) for p in paths if p is not None and Path(p).exists()]
+    if existing and not args.overwrite:
+        raise InputError(f"{', '.join(existing)} already exist(s): choose other names or "
+                         f"pass --overwrite")
+    if args.report is None and args.metrics is None:
+        print("note: no --report or --metrics given; the scores are only printed",
+              file=sys.stderr)
+
+
+def _report(result, args) -> int:
+    from . import report
+
+    for line in report.summary_lines(result):
+        print(line)
+    if args.report:
+        print(f"report: {report.write_html(result, args.report, overwrite=args.overwrite)}")
+    if args.metrics:
+        report.write_json(result, args.metrics, overwrite=args.overwrite)
+        report.write_csv(result, args.metrics.with_suffix(".csv"), overwrite=args.overwrite)
+        print(f"metrics: {args.metrics} and {args.metrics.with_suffix('.csv')}")
+    return 0
+
+
+class ProgressBar:
+    """A tqdm bar fed by the engine's ``progress(fraction, message)`` callback."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def __enter__(self) -> Optional[Callable[[float, str], None]]:
+        if self.quiet:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=1000, file=sys.stderr, bar_format="{l_bar}{bar}| {postfix}")
+        return self._update
+
+    def _update(self, fraction: float, message: str = "") -> None:
+        self.bar.n = int(round(fraction * 1000))
+        self.bar.set_postfix_str(message, refresh=True)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
