@@ -64,9 +64,10 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     io = parser.add_argument_group("inputs and outputs")
     io.add_argument("--input", action="append", required=True, metavar="RASTER",
                     help="imagery raster; repeat (or use --input2/--input3) for several "
-                         "aligned rasters, e.g. RGB + IRC + elevation")
-    io.add_argument("--input2", metavar="RASTER", help="second aligned raster")
-    io.add_argument("--input3", metavar="RASTER", help="third aligned raster")
+                         "rasters, e.g. RGB + IRC + elevation (rasters on another grid are "
+                         "resampled onto the first one's)")
+    io.add_argument("--input2", metavar="RASTER", help="second raster")
+    io.add_argument("--input3", metavar="RASTER", help="third raster")
     io.add_argument("--model", required=True, metavar="MODEL",
                     help="model file (.flair.safetensors, FLAIR-INC .pth, FLAIR-1 .ckpt)")
     io.add_argument("--output", required=True, metavar="OUT.tif",

@@ -762,7 +762,8 @@ def predict(inputs: Union[str, os.PathLike, Sequence], model, output: Union[str,
             overwrite: bool = False) -> PredictionResult:
     """Predict a FLAIR land-cover raster from imagery with a checkpoint.
 
-    ``inputs``: a raster, several aligned rasters, or one ``(path, band)`` per model band.
+    ``inputs``: a raster, several rasters (resampled onto the first one's grid when they
+    are not on it), or one ``(path, band)`` per model band.
     ``bands``: which band feeds each model band (``3`` or ``"2:1"`` = band 1 of input 2).
     ``model``: a checkpoint path or a loaded model (``.module`` + ``.meta``).
     ``extent``: (xmin, ymin, xmax, ymax) in the raster's CRS, snapped outward to pixels.

@@ -242,7 +242,7 @@ def _default_or_listed(paths: List[str], bands: Optional[Sequence[BandRef]],
             if info.count < n:
                 raise InputError(f"model expects {_model_bands_text(band_names)}; {info.name} "
                                  f"has {info.count} band{'s' if info.count != 1 else ''}: give "
-                                 f"a raster with the missing bands, or several aligned "
+                                 f"a raster with the missing bands, or several "
                                  f"rasters and a band mapping (bands / --bands)")
             if info.count > n:
                 warn(f"{info.name} has {info.count} bands; using bands 1..{n} as "
