@@ -98,7 +98,12 @@ def landcover_to_polygons():
 BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons}
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=MODELS, help="folder to write to")
+    folder = parser.parse_args(argv).output
     try:
         import flair_landcover  # noqa: F401
     except ImportError:
@@ -107,11 +112,11 @@ def main() -> int:
 
     app = QgsApplication([], False)
     app.initQgis()
-    MODELS.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, build in BUILDERS.items():
-        if not build().toFile(str(MODELS / name)):
-            sys.exit(f"could not write {MODELS / name}")
-        print(MODELS / name)
+        if not build().toFile(str(folder / name)):
+            sys.exit(f"could not write {folder / name}")
+        print(folder / name)
     return 0
 
 
