@@ -1,0 +1,930 @@
+"""Train a FLAIR U-Net on local FLAIR data with PyTorch Lightning: one device or many.
+
+:func:`train` takes a :class:`TrainConfig` and returns a :class:`TrainResult`. The QGIS
+algorithm and the headless command (``flair-landcover train``) both call it; only the
+loader differs (threads inside QGIS, worker processes headless).
+
+What a run writes in its output folder, at the end of every epoch (each file whole or
+not at all: written under a temporary name, then renamed):
+
+* ``last.flair.safetensors`` / ``best.flair.safetensors``: the model of the last epoch and
+  of the best validation mIoU, in this plugin's own format (safetensors + ModelMeta: bands,
+  normalisation, logit codes, class names/colours, tile size), ready for the inference.
+* ``last.ckpt``: the resumable state: weights, optimizer, LR scheduler, epoch and loop
+  counters, early-stopping and AMP scaler state. It is a Lightning checkpoint that holds
+  only tensors, numbers, strings, lists and dicts (no pickled objects: no hyper-parameter
+  namespace, no Path, the LR scheduler is ours and stores its plain ``state_dict``), so
+  it is loaded with ``torch.load(weights_only=True)``, and resuming passes
+  ``weights_only=True`` to Lightning, which would otherwise unpickle anything.
+* ``training_log.csv``: epoch, train loss, val loss, val mIoU, lr, seconds, per-class IoU.
+* ``training_curves.png``: losses and mIoU per epoch (when matplotlib is available).
+* ``run.json``: the run's settings and its best score so far.
+
+Validation mIoU follows FLAIR's convention (:mod:`.metrics`): a confusion matrix summed
+over the whole validation set (all ranks), the classes with loss weight 0 left out
+(FLAIR-1 main: their rows and columns dropped; 13-class baseline: "other" left out of the
+mean). The LR scheduler (ReduceLROnPlateau on that mIoU, as FLAIR; or cosine) is stepped
+by the module after each validation, so the state saved at epoch end is complete.
+
+Cancel (``cancel()`` is polled after every step) saves ``last.ckpt`` at once and returns a
+:class:`TrainResult` with ``cancelled=True``; resuming re-runs the rest of that epoch.
+
+Multi-GPU and multi-node training (README block)
+------------------------------------------------
+The headless command runs Lightning's DDP; every process reads the dataset itself and
+the validation confusion matrix is summed across processes before the mIoU.
+
+One machine, all its GPUs (Lightning starts one process per GPU)::
+
+    flair-landcover train --dataset /data/FLAIR --output-dir run1 --devices 4 \\
+        --batch-size 10 --precision 16-mixed
+
+Several machines with SLURM (one task per GPU; Lightning reads SLURM's variables)::
+
+    #SBATCH --nodes=2
+    #SBATCH --ntasks-per-node=4
+    #SBATCH --gres=gpu:4
+    srun flair-landcover train --dataset /data/FLAIR --output-dir run1 \\
+        --devices 4 --num-nodes 2
+
+Several machines with torchrun (run on each node, ``--node-rank`` 0..N-1)::
+
+    torchrun --nnodes 2 --nproc-per-node 4 --node-rank 0 \\
+        --master-addr node0 --master-port 29500 \\
+        -m flair_landcover.flair_plugin.engine.train_cli \\
+        --dataset /data/FLAIR --output-dir run1 --devices 4 --num-nodes 2
+
+``--batch-size`` is per process (the effective batch is batch × devices × nodes). Files
+are written by rank 0 only, so ``--output-dir`` should be on a shared disk for
+``--resume``. DDP starts processes: it is for the headless command only, never inside
+QGIS (``in_qgis=True`` refuses more than one device).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import logging
+import math
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from lightning.pytorch.callbacks import Callback, EarlyStopping
+
+from ...models.unet import FlairUNet
+from ..nomenclature import BAND_SETS, flair_class
+from .checkpoints import CheckpointError, ModelMeta, load_model, save_checkpoint
+from .datasets import (DatasetError, FlairPatchDataset, ThreadedBatchLoader, TrainingData,
+                       TrainScheme, band_spec, default_workers, prepare_training_data,
+                       training_scheme, TRAIN_SCHEMES)
+from .metrics import convention_for, flair_miou, iou_per_class
+
+ProgressCallback = Callable[[float, str], None]
+CancelCallback = Callable[[], bool]
+LogCallback = Callable[[str], None]
+
+LAST_MODEL = "last.flair.safetensors"
+BEST_MODEL = "best.flair.safetensors"
+STATE_FILE = "last.ckpt"
+LOG_CSV = "training_log.csv"
+CURVES_PNG = "training_curves.png"
+RUN_JSON = "run.json"
+RUN_FILES = (LAST_MODEL, BEST_MODEL, STATE_FILE, LOG_CSV, CURVES_PNG, RUN_JSON)
+
+OPTIMIZERS = ("sgd", "adamw")
+SCHEDULERS = ("plateau", "cosine", "none")
+PRECISIONS = ("32", "16-mixed", "bf16-mixed")
+DEFAULT_LR = {"sgd": 0.02, "adamw": 1e-3}  # sgd: FLAIR-1's setting
+DEFAULT_WEIGHT_DECAY = {"sgd": 0.0, "adamw": 0.01}
+STATE_FORMAT = 1
+
+RUN_FIELDS = ("scheme", "bands", "metadata", "encoder", "encoder_depth", "decoder_channels",
+              "train_domains", "val_domains", "optimizer", "scheduler", "seed")
+"""Settings that shape the model or its optimiser: on resume they come from the run."""
+
+_QUIET_WARNINGS = (
+    # Deliberate here: threads or no workers inside QGIS; a resumed epoch after a cancel.
+    ".*does not have many workers.*", ".*log_every_n_steps.*",
+    ".*resuming from a checkpoint that ended before the epoch ended.*",
+    ".*Consider setting `persistent_workers=True`.*",
+    # Lightning 2.6 calling a torch API that torch 2.14 deprecates: nothing a user can do.
+    ".*isinstance\\(treespec, LeafSpec\\).*")
+
+
+class _NoAdverts(logging.Filter):
+    """Drops Lightning's advertisement for its cloud logger from the run's output."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "litlogger" not in record.getMessage()
+
+
+logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_NoAdverts())
+
+_HEAD_PREFIX = "seg_model.segmentation_head."
+_MLP_PREFIX = "metadata_mlp."
+
+
+class TrainingError(ValueError):
+    """A training run that cannot start or go on; the message says why and what to do."""
+
+
+# --------------------------------------------------------------------------- settings
+
+
+@dataclass
+class TrainConfig:
+    """Every option of a training run, with FLAIR-1's defaults where it has one.
+
+    Data: ``dataset`` (folder, patches found by name) or ``pairs_csv``; splits are
+    FLAIR's official domains unless ``train_domains``/``val_domains`` (``D006_2020`` or
+    ``D006``). ``scheme``: ``19cl``/``15cl``/``12cl``/``baseline13`` (see
+    :func:`.datasets.training_scheme`; 15cl is FLAIR-1 main's). ``metadata``: feed the
+    aerial metadata to the FLAIR-1 MLP (JSON found by name unless ``metadata_json``).
+
+    Model: a U-Net with ``encoder`` (depth, decoder widths); or fine-tune
+    ``init_checkpoint`` (ours, FLAIR-INC ``.pth``, FLAIR-1 ``.ckpt``), whose architecture
+    and normalisation then win; ``reset_head`` re-initialises the last layer (needed when
+    the class counts differ).
+
+    Optimisation: ``optimizer`` sgd (lr 0.02, momentum 0.9, FLAIR) or adamw; ``lr`` None =
+    that default. ``scheduler``: plateau (ReduceLROnPlateau on val mIoU, ``plateau_factor``,
+    ``plateau_patience``), cosine or none. ``early_stop_patience`` epochs without a better
+    mIoU (None = never).
+
+    Running: ``accelerator`` auto/cpu/gpu/cuda, ``devices`` (a count, "auto" or a list of
+    ids), ``num_nodes``, ``strategy`` (auto = DDP when more than one device), ``precision``
+    32/16-mixed (CUDA)/bf16-mixed. ``num_workers``: DataLoader worker *processes* (None =
+    the cores); ``in_qgis=True`` (what the QGIS algorithm passes) never starts a process:
+    batches are read by ``loader_threads`` threads instead, and one device is required.
+    ``resume``: continue the run in ``output_dir`` (its :data:`RUN_FIELDS` come from the
+    run; ``epochs`` is the new total). ``limit_*_batches`` cap an epoch (tests, benchmarks).
+    """
+
+    output_dir: str
+    dataset: Optional[str] = None
+    pairs_csv: Optional[str] = None
+    train_domains: Optional[Sequence[str]] = None
+    val_domains: Optional[Sequence[str]] = None
+    scheme: str = "15cl"
+    bands: str = "rgbie"
+    metadata: bool = False
+    metadata_json: Optional[str] = None
+    encoder: str = "resnet34"
+    encoder_depth: int = 5
+    decoder_channels: Optional[Sequence[int]] = None
+    init_checkpoint: Optional[str] = None
+    reset_head: bool = False
+    epochs: int = 200
+    batch_size: int = 10
+    optimizer: str = "sgd"
+    lr: Optional[float] = None
+    momentum: float = 0.9
+    weight_decay: Optional[float] = None
+    scheduler: str = "plateau"
+    plateau_factor: float = 0.5
+    plateau_patience: int = 10
+    early_stop_patience: Optional[int] = 30
+    augment: bool = True
+    precision: str = "32"
+    accelerator: str = "auto"
+    devices: Union[int, str, Sequence[int]] = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    num_workers: Optional[int] = None
+    loader_threads: int = 2
+    in_qgis: bool = False
+    seed: int = 0
+    resume: bool = False
+    check_limit: int = 1000
+    limit_train_batches: Optional[int] = None
+    limit_val_batches: Optional[int] = None
+    progress_bar: bool = False
+    curves: bool = True
+
+    def to_dict(self) -> Dict[str, Any]:
+        """JSON-ready (tuples as lists): stored in ``last.ckpt`` and ``run.json``."""
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, (tuple, list)) else value
+        return out
+
+
+@dataclass
+class TrainResult:
+    """What a run left behind. ``cancelled``: stopped on request, resumable from ``state``."""
+
+    output_dir: Path
+    best_miou: float
+    best_epoch: int
+    epochs_done: int
+    best_checkpoint: Optional[Path]
+    last_checkpoint: Optional[Path]
+    state: Optional[Path]
+    log_csv: Optional[Path]
+    curves_png: Optional[Path]
+    cancelled: bool = False
+    stopped_early: bool = False
+    message: str = ""
+    history: List[Dict[str, float]] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _check_config(c: TrainConfig) -> None:
+    """Refuse bad settings before any data is read or any process started."""
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            raise TrainingError(message)
+
+    need(c.scheme in TRAIN_SCHEMES, f"unknown scheme {c.scheme!r}; choose one of "
+                                    f"{', '.join(TRAIN_SCHEMES)}")
+    need(c.bands in BAND_SETS, f"unknown bands {c.bands!r}; choose one of {', '.join(BAND_SETS)}")
+    need(c.optimizer in OPTIMIZERS, f"unknown optimizer {c.optimizer!r}; choose sgd or adamw")
+    need(c.scheduler in SCHEDULERS, f"unknown scheduler {c.scheduler!r}; choose one of "
+                                    f"{', '.join(SCHEDULERS)}")
+    need(c.precision in PRECISIONS, f"unknown precision {c.precision!r}; choose one of "
+                                    f"{', '.join(PRECISIONS)}")
+    need(int(c.epochs) >= 1, f"epochs must be >= 1, got {c.epochs}")
+    need(int(c.batch_size) >= 1, f"batch size must be >= 1, got {c.batch_size}")
+    need(c.lr is None or c.lr > 0, f"learning rate must be > 0, got {c.lr}")
+    need(1 <= int(c.encoder_depth) <= 5, f"encoder depth must be 1..5, got {c.encoder_depth}")
+    need(int(c.num_nodes) >= 1, f"num_nodes must be >= 1, got {c.num_nodes}")
+    need(c.num_workers is None or c.num_workers >= 0, "workers must be >= 0")
+    need(c.dataset is not None or c.pairs_csv is not None or c.resume,
+         "no training data: give a dataset folder or a CSV of image,mask pairs")
+    world = _world_size(c)
+    if c.in_qgis:
+        need(world == 1, "training on several devices or nodes starts one process per "
+                         "device, which cannot run inside QGIS: use the headless command "
+                         "`flair-landcover train --devices N` (see the README)")
+    accelerator = _accelerator(c)
+    need(not (c.precision == "16-mixed" and accelerator == "cpu"),
+         "precision 16-mixed needs a CUDA GPU; on the CPU use bf16-mixed or 32")
+    if accelerator == "gpu":
+        need(torch.cuda.is_available(), "a CUDA device was asked for but torch sees none "
+                                        "(torch.cuda.is_available() is False): use --device "
+                                        "cpu, or install a CUDA build of torch")
+
+
+def _accelerator(c: TrainConfig) -> str:
+    name = str(c.accelerator).lower()
+    if name in ("cuda", "gpu"):
+        return "gpu"
+    if name == "auto":
+        return "gpu" if torch.cuda.is_available() else "cpu"
+    return name
+
+
+def _world_size(c: TrainConfig) -> int:
+    if isinstance(c.devices, (list, tuple)):
+        per_node = len(c.devices)
+    elif str(c.devices) in ("auto", "-1"):
+        per_node = torch.cuda.device_count() if _accelerator(c) == "gpu" else 1
+    else:
+        per_node = int(c.devices)
+    return max(1, per_node) * int(c.num_nodes)
+
+
+def _check_output_dir(c: TrainConfig) -> Path:
+    out = Path(c.output_dir)
+    if out.exists() and not out.is_dir():
+        raise TrainingError(f"output folder {out} is a file; give a folder path")
+    state = out / STATE_FILE
+    if c.resume:
+        if not state.is_file():
+            raise TrainingError(f"nothing to resume in {out}: it has no {STATE_FILE}. Start a new "
+                                f"run without --resume")
+        return out
+    present = [n for n in RUN_FILES if (out / n).exists()]
+    if present:
+        raise TrainingError(f"{out} already holds a training run ({', '.join(present)}): pass "
+                            f"--resume to continue it, or choose a new --output-dir")
+    return out
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def read_state(path: Path) -> Dict[str, Any]:
+    """The resumable state of a run, loaded with ``weights_only=True`` (see module doc)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same advice
+        first = (str(exc).strip().splitlines() or ["unreadable"])[0]
+        raise TrainingError(f"cannot resume from {path}: {first}. The file is damaged or not "
+                            f"written by this plugin; start a new run") from None
+    if not isinstance(state, dict) or not isinstance(state.get("flair"), dict):
+        raise TrainingError(f"{path} is not a training state written by this plugin; start a "
+                            f"new run in another folder")
+    return state
+
+
+def _resumed_config(c: TrainConfig, saved: Dict[str, Any], log: LogCallback) -> TrainConfig:
+    """``c`` with the run's model-shaping settings (and its data when none is given)."""
+    changes = {k: saved[k] for k in RUN_FIELDS if k in saved}
+    differ = [f"{k}={changes[k]!r} (not {getattr(c, k)!r})" for k in changes
+              if _plain(getattr(c, k)) != _plain(changes[k])]
+    if differ:
+        log(f"resume: kept the run's own settings {', '.join(differ)}")
+    if c.dataset is None and c.pairs_csv is None:
+        changes.update(dataset=saved.get("dataset"), pairs_csv=saved.get("pairs_csv"),
+                       metadata_json=saved.get("metadata_json"))
+    return dataclasses.replace(c, **changes)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+# --------------------------------------------------------------------------- the model
+
+
+@dataclass
+class _ModelPlan:
+    net: FlairUNet
+    means: Tuple[float, ...]
+    stds: Tuple[float, ...]
+    config: TrainConfig  # with the architecture actually built
+    note: str
+
+
+def build_network(c: TrainConfig, scheme: TrainScheme,
+                  resumed: Optional[Dict[str, Any]] = None) -> _ModelPlan:
+    """A fresh U-Net, or one initialised from ``c.init_checkpoint`` (fine-tuning).
+
+    ``resumed`` (the ``"flair"`` part of a saved state): the run's own normalisation is
+    kept, which is the init checkpoint's when the run began as a fine-tuning.
+    """
+    bands = band_spec(c.bands)
+    if resumed is not None or not c.init_checkpoint:
+        net = FlairUNet(bands.count, scheme.num_logits, encoder=c.encoder,
+                        metadata_mlp=c.metadata, encoder_depth=c.encoder_depth,
+                        decoder_channels=c.decoder_channels or None)
+        if resumed is not None:
+            means = tuple(resumed.get("means") or bands.means)
+            stds = tuple(resumed.get("stds") or bands.stds)
+            return _ModelPlan(net, means, stds, c, f"resuming the run ({c.encoder})")
+        return _ModelPlan(net, bands.means, bands.stds, c, f"new U-Net {c.encoder}")
+    try:
+        loaded = load_model(c.init_checkpoint)
+    except CheckpointError as exc:
+        raise TrainingError(f"cannot fine-tune from {c.init_checkpoint}: {exc}") from None
+    meta = loaded.meta
+    if tuple(meta.bands) != bands.names:
+        raise TrainingError(f"{Path(c.init_checkpoint).name} reads bands {', '.join(meta.bands)} "
+                            f"but the training asks {', '.join(bands.names)}: choose --bands to "
+                            f"match the checkpoint")
+    c = dataclasses.replace(c, encoder=meta.encoder, encoder_depth=meta.encoder_depth,
+                            decoder_channels=tuple(meta.decoder_channels) or None)
+    net = FlairUNet(bands.count, scheme.num_logits, encoder=c.encoder, metadata_mlp=c.metadata,
+                    encoder_depth=c.encoder_depth, decoder_channels=c.decoder_channels)
+    state = dict(loaded.module.state_dict())
+    if meta.num_logits != scheme.num_logits and not c.reset_head:
+        raise TrainingError(f"{Path(c.init_checkpoint).name} has {meta.num_logits} output "
+                            f"classes but scheme {scheme.key} needs {scheme.num_logits}: pass "
+                            f"--reset-head to start the last layer afresh")
+    dropped = []
+    if c.reset_head:
+        dropped.append("the classification head")
+        state = {k: v for k, v in state.items() if not k.startswith(_HEAD_PREFIX)}
+    if not c.metadata and any(k.startswith(_MLP_PREFIX) for k in state):
+        dropped.append("the metadata MLP (training without metadata)")
+        state = {k: v for k, v in state.items() if not k.startswith(_MLP_PREFIX)}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    stray = [k for k in missing if not k.startswith((_HEAD_PREFIX, _MLP_PREFIX))] + unexpected
+    if stray:
+        raise TrainingError(f"{Path(c.init_checkpoint).name} does not fit the U-Net: "
+                            f"{', '.join(stray[:5])}")
+    fresh = " (metadata MLP new)" if c.metadata and any(k.startswith(_MLP_PREFIX)
+                                                        for k in missing) else ""
+    note = (f"fine-tuning {meta.encoder} from {Path(c.init_checkpoint).name} "
+            f"({loaded.source_format}){fresh}"
+            + (f", dropped {' and '.join(dropped)}" if dropped else ""))
+    return _ModelPlan(net, tuple(meta.means), tuple(meta.stds), c, note)
+
+
+class FlairSegmentationModule(L.LightningModule):
+    """Lightning wrapper of a :class:`FlairUNet`: normalisation, weighted loss, FLAIR mIoU.
+
+    Batches are ``(uint8 image, uint8 logit-index target, metadata)``; normalising on the
+    device keeps host-to-device copies at one byte per value.
+    """
+
+    def __init__(self, net: FlairUNet, scheme: TrainScheme, means: Sequence[float],
+                 stds: Sequence[float], config: TrainConfig) -> None:
+        super().__init__()
+        self.net = net
+        self.scheme = scheme
+        self.config = config
+        self.normalisation = (tuple(float(v) for v in means), tuple(float(v) for v in stds))
+        k = scheme.num_logits
+        self.register_buffer("means", torch.tensor(means).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer("stds", torch.tensor(stds).view(1, -1, 1, 1), persistent=False)
+        self.register_buffer("class_weights", torch.tensor(scheme.class_weights),
+                             persistent=False)
+        self.register_buffer("active", torch.tensor(scheme.active_indices), persistent=False)
+        self.register_buffer("confusion", torch.zeros(k, k, dtype=torch.int64), persistent=False)
+        # train loss × weight, train weight, val loss × weight, val weight
+        self.register_buffer("sums", torch.zeros(4, dtype=torch.float64), persistent=False)
+        self.lr_scheduler: Optional[Any] = None
+        self._scheduler_state: Optional[Dict[str, Any]] = None
+        self.best_miou = float("-inf")
+        self.best_epoch = 0
+        self.epoch_scores: Optional[Dict[str, Any]] = None
+        # Lightning skips on_train_epoch_start when it resumes in the middle of an epoch.
+        self.epoch_started = time.perf_counter()
+
+    # ------------------------------------------------------------------ forward and loss
+    def forward(self, image: torch.Tensor, metadata: Optional[torch.Tensor] = None):
+        x = (image.float() - self.means) / self.stds
+        return self.net(x, metadata if self.net.uses_metadata else None)
+
+    def _loss(self, logits: torch.Tensor, target: torch.Tensor):
+        """Weighted cross-entropy, mean over the weighted pixels (0 if none has weight)."""
+        total = F.cross_entropy(logits.float(), target, weight=self.class_weights,
+                                reduction="sum")
+        weight = self.class_weights[target].sum()
+        return total / weight.clamp_min(1.0), weight
+
+    def training_step(self, batch, batch_idx: int):
+        image, target, meta = batch
+        target = target.long()
+        loss, weight = self._loss(self(image, meta), target)
+        self.sums[0] += loss.detach().double() * weight
+        self.sums[1] += weight
+        self.log("loss", loss.detach(), prog_bar=True, logger=False)
+        return loss
+
+    def predict_indices(self, logits: torch.Tensor) -> torch.Tensor:
+        """Argmax over the active logits only, as the inference does."""
+        return self.active[logits[:, self.active].argmax(1)]
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        image, target, meta = batch
+        target = target.long()
+        logits = self(image, meta)
+        loss, weight = self._loss(logits, target)
+        self.sums[2] += loss.double() * weight
+        self.sums[3] += weight
+        k = self.scheme.num_logits
+        pairs = target.flatten() * k + self.predict_indices(logits).flatten()
+        self.confusion += torch.bincount(pairs, minlength=k * k).view(k, k)
+
+    # ------------------------------------------------------------------ epoch bookkeeping
+    def on_train_epoch_start(self) -> None:
+        self.sums.zero_()
+        self.epoch_started = time.perf_counter()
+
+    def on_validation_epoch_start(self) -> None:
+        self.confusion.zero_()
+        self.sums[2:].zero_()
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.sanity_checking:
+            return
+        sums = self.trainer.strategy.reduce(self.sums.clone(), reduce_op="sum")
+        matrix = self.trainer.strategy.reduce(self.confusion.clone(), reduce_op="sum")
+        matrix = matrix.cpu().numpy()
+        convention = convention_for(self.scheme.metric_scheme)
+        miou = flair_miou(matrix, self.scheme.ignored_indices, convention)
+        ious = iou_per_class(matrix)
+        lr = float(self.optimizers().param_groups[0]["lr"])
+        self.epoch_scores = {
+            "train_loss": float(sums[0] / sums[1]) if sums[1] > 0 else float("nan"),
+            "val_loss": float(sums[2] / sums[3]) if sums[3] > 0 else float("nan"),
+            "val_miou": miou, "lr": lr,
+            "iou": {self.scheme.logit_codes[i]: float(ious[i])
+                    for i in self.scheme.active_indices}}
+        score = miou if math.isfinite(miou) else -1.0
+        self.log("val_miou", score, prog_bar=True, logger=False, sync_dist=True)
+        if self.lr_scheduler is not None:
+            if isinstance(self.lr_scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self.lr_scheduler.step(score)
+            else:
+                self.lr_scheduler.step()
+        if score > self.best_miou:
+            self.best_miou, self.best_epoch = score, self.current_epoch + 1
+            self.epoch_scores["improved"] = True
+
+    # ------------------------------------------------------------------ optimisation
+    def configure_optimizers(self):
+        c = self.config
+        lr = c.lr or DEFAULT_LR[c.optimizer]
+        decay = DEFAULT_WEIGHT_DECAY[c.optimizer] if c.weight_decay is None else c.weight_decay
+        if c.optimizer == "sgd":
+            optimizer = torch.optim.SGD(self.parameters(), lr=lr, momentum=c.momentum,
+                                        weight_decay=decay)
+        else:
+            optimizer = torch.optim.AdamW(self.parameters(), lr=lr, weight_decay=decay)
+        # Our own scheduler, stepped in on_validation_epoch_end (see the module doc).
+        if c.scheduler == "plateau":
+            self.lr_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, mode="max", factor=c.plateau_factor, patience=c.plateau_patience)
+        elif c.scheduler == "cosine":
+            self.lr_scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
+                optimizer, T_max=max(1, int(c.epochs)))
+        if self.lr_scheduler is not None and self._scheduler_state is not None:
+            self.lr_scheduler.load_state_dict(self._scheduler_state)
+        return optimizer
+
+    # ------------------------------------------------------------------ resumable state
+    def on_save_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        checkpoint["flair"] = {
+            "format": STATE_FORMAT,
+            "config": self.config.to_dict(),
+            "scheduler": (self.lr_scheduler.state_dict() if self.lr_scheduler is not None
+                          else None),
+            "best_miou": float(self.best_miou), "best_epoch": int(self.best_epoch),
+            "logit_codes": list(self.scheme.logit_codes),
+            "means": list(self.normalisation[0]), "stds": list(self.normalisation[1]),
+        }
+
+    def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
+        flair = checkpoint.get("flair") or {}
+        self._scheduler_state = flair.get("scheduler")
+        self.best_miou = float(flair.get("best_miou", float("-inf")))
+        self.best_epoch = int(flair.get("best_epoch", 0))
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+class _Cancelled(Exception):
+    """Raised inside the fit loop after a cancel request, once the state is saved."""
+
+    def __init__(self, epoch: int, step: int) -> None:
+        super().__init__(f"cancelled at epoch {epoch}, step {step}")
+        self.epoch, self.step = epoch, step
+
+
+def _save_state(trainer: L.Trainer, out: Path) -> None:
+    """``last.ckpt`` via Lightning (every rank must call), renamed into place by rank 0."""
+    partial = out / f".{STATE_FILE}.partial"
+    if trainer.is_global_zero:
+        out.mkdir(parents=True, exist_ok=True)
+    trainer.save_checkpoint(partial, weights_only=False)  # False = the full state
+    if trainer.is_global_zero:
+        os.replace(partial, out / STATE_FILE)
+
+
+class _StepHooks(Callback):
+    """Per step: progress, then cancel (agreed by all ranks), which saves and stops."""
+
+    def __init__(self, out: Path, progress: Optional[ProgressCallback],
+                 cancel: Optional[CancelCallback]) -> None:
+        self.out, self.progress, self.cancel = out, progress, cancel
+
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx) -> None:
+        steps = max(1, int(trainer.num_training_batches))
+        epoch = trainer.current_epoch
+        if self.progress is not None and trainer.is_global_zero:
+            done = (epoch * steps + batch_idx + 1) / (trainer.max_epochs * steps)
+            loss = outputs["loss"].item() if isinstance(outputs, dict) else float("nan")
+            self.progress(min(1.0, done), f"epoch {epoch + 1}/{trainer.max_epochs}, step "
+                                          f"{batch_idx + 1}/{steps}, loss {loss:.4f}")
+        stop = bool(self.cancel is not None and self.cancel())
+        if trainer.world_size > 1:
+            stop = trainer.strategy.reduce_boolean_decision(stop, all=False)
+        if stop:
+            _save_state(trainer, self.out)
+            raise _Cancelled(epoch + 1, batch_idx + 1)
+
+
+class _EpochEnd(Callback):
+    """After validation: CSV row, curves, last/best models, resumable state, log line."""
+
+    def __init__(self, out: Path, data: TrainingData, plan: _ModelPlan, scheme: TrainScheme,
+                 log: LogCallback, curves: bool) -> None:
+        self.out, self.data, self.plan, self.scheme = out, data, plan, scheme
+        self.say, self.curves = log, curves  # not `log`: Lightning sets callback.log
+
+    def on_train_epoch_end(self, trainer, module: FlairSegmentationModule) -> None:
+        scores = module.epoch_scores
+        if scores is None:  # no validation ran (cannot happen with val every epoch)
+            return
+        module.epoch_scores = None
+        epoch = trainer.current_epoch + 1
+        seconds = time.perf_counter() - module.epoch_started
+        if trainer.is_global_zero:
+            self.out.mkdir(parents=True, exist_ok=True)
+            row = _log_row(epoch, scores, seconds, self.scheme)
+            rows = _append_csv(self.out / LOG_CSV, row, self.scheme)
+            if self.curves:
+                _plot_curves(self.out / CURVES_PNG, rows)
+            meta = self._meta(epoch, scores["val_miou"])
+            extra = {"epoch": epoch, "val_miou": _finite(scores["val_miou"]),
+                     "scheme": self.scheme.key, "best_epoch": module.best_epoch}
+            save_checkpoint(self.out / LAST_MODEL, module.net, meta, extra)
+            if scores.get("improved"):
+                save_checkpoint(self.out / BEST_MODEL, module.net, meta, extra)
+        _save_state(trainer, self.out)
+        if trainer.is_global_zero:
+            _write_run_json(self.out / RUN_JSON, self.plan.config, module, epoch, self.data)
+            self.say(_epoch_line(epoch, trainer.max_epochs, scores, module, seconds))
+
+    def _meta(self, epoch: int, miou: float) -> ModelMeta:
+        c = self.plan.config
+        bands = band_spec(c.bands)
+        return ModelMeta(
+            in_channels=bands.count, logit_codes=self.scheme.logit_codes, bands=bands.names,
+            means=self.plan.means, stds=self.plan.stds, encoder=c.encoder,
+            encoder_depth=c.encoder_depth, decoder_channels=tuple(c.decoder_channels or ()),
+            metadata_mlp=c.metadata, tile_size=self.data.tile_size,
+            source=(f"trained with FLAIR Land Cover: {self.scheme.key}, {c.bands}, epoch "
+                    f"{epoch}, val mIoU {miou:.4f}, data {self.data.source}"))
+
+
+def _finite(value: float) -> Optional[float]:
+    return float(value) if math.isfinite(value) else None
+
+
+def _epoch_line(epoch: int, epochs: int, s: Dict[str, Any], module, seconds: float) -> str:
+    best = (f"best {module.best_miou:.4f} at epoch {module.best_epoch}"
+            if module.best_epoch else "no best yet")
+    return (f"epoch {epoch}/{epochs}: train loss {s['train_loss']:.4f}, val loss "
+            f"{s['val_loss']:.4f}, val mIoU {s['val_miou']:.4f} ({best}), lr {s['lr']:.3g}, "
+            f"{seconds:.1f} s")
+
+
+# --------------------------------------------------------------------------- log files
+
+
+def _iou_column(code: int) -> str:
+    return f"iou_{code}_{flair_class(code).name.replace(' ', '_')}"
+
+
+def _columns(scheme: TrainScheme) -> List[str]:
+    return (["epoch", "train_loss", "val_loss", "val_miou", "lr", "seconds"]
+            + [_iou_column(scheme.logit_codes[i]) for i in scheme.active_indices])
+
+
+def _log_row(epoch: int, s: Dict[str, Any], seconds: float, scheme: TrainScheme) -> Dict:
+    row = {"epoch": epoch, "train_loss": s["train_loss"], "val_loss": s["val_loss"],
+           "val_miou": s["val_miou"], "lr": s["lr"], "seconds": round(seconds, 3)}
+    for code, iou in s["iou"].items():
+        row[_iou_column(code)] = iou
+    return row
+
+
+def read_log(path: Path) -> List[Dict[str, float]]:
+    """Rows of ``training_log.csv`` as floats (empty cells = NaN)."""
+    if not path.is_file():
+        return []
+    with open(path, newline="") as f:
+        return [{k: float(v) if v not in ("", "nan") else float("nan") for k, v in r.items()}
+                for r in csv.DictReader(f)]
+
+
+def _append_csv(path: Path, row: Dict, scheme: TrainScheme) -> List[Dict[str, float]]:
+    """Rewrite the log with the rows of earlier epochs plus ``row`` (a resumed epoch that
+    had been logged before is replaced), atomically; return all rows."""
+    rows = [r for r in read_log(path) if r["epoch"] < row["epoch"]] + [row]
+    partial = path.with_name(f".{path.name}.partial")
+    with open(partial, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=_columns(scheme), extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({k: _cell(k, v) for k, v in r.items()})
+    os.replace(partial, path)
+    return rows
+
+
+def _cell(key: str, value: Any) -> Any:
+    if key == "epoch":
+        return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def _truncate_log(path: Path, epochs_done: int, scheme: TrainScheme) -> None:
+    """On resume, forget log rows of epochs the resumed state has not seen."""
+    rows = [r for r in read_log(path) if r["epoch"] <= epochs_done]
+    if path.is_file() and len(rows) != len(read_log(path)):
+        partial = path.with_name(f".{path.name}.partial")
+        with open(partial, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=_columns(scheme), extrasaction="ignore")
+            writer.writeheader()
+            for r in rows:
+                writer.writerow({k: _cell(k, v) for k, v in r.items()})
+        os.replace(partial, path)
+
+
+def _plot_curves(path: Path, rows: Sequence[Dict[str, float]]) -> bool:
+    """Losses and val mIoU per epoch; skipped (False) when matplotlib is missing.
+
+    Uses a bare Figure with the Agg canvas, never pyplot: pyplot would switch the
+    process-wide backend, which inside QGIS is QGIS's own.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return False
+    epochs = [r["epoch"] for r in rows]
+    fig = Figure(figsize=(9, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax_loss, ax_miou = fig.subplots(1, 2)
+    ax_loss.plot(epochs, [r["train_loss"] for r in rows], "o-", label="train loss")
+    ax_loss.plot(epochs, [r["val_loss"] for r in rows], "s-", label="val loss")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("weighted cross-entropy")
+    ax_loss.legend()
+    ax_miou.plot(epochs, [r["val_miou"] for r in rows], "o-", color="tab:green",
+                 label="val mIoU")
+    ax_miou.set_xlabel("epoch")
+    ax_miou.set_ylabel("val mIoU (FLAIR convention)")
+    ax_lr = ax_miou.twinx()
+    ax_lr.plot(epochs, [r["lr"] for r in rows], ":", color="tab:gray", label="lr")
+    ax_lr.set_ylabel("learning rate")
+    ax_miou.legend(loc="lower right")
+    for ax in (ax_loss, ax_miou):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    partial = path.with_name(f".{path.stem}.partial.png")
+    fig.savefig(partial)
+    os.replace(partial, path)
+    return True
+
+
+def _write_run_json(path: Path, config: TrainConfig, module, epoch: int,
+                    data: TrainingData) -> None:
+    info = {"config": config.to_dict(), "epochs_done": epoch,
+            "best_miou": _finite(module.best_miou), "best_epoch": module.best_epoch,
+            "data": data.describe(), "logit_codes": list(module.scheme.logit_codes)}
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(info, indent=1))
+    os.replace(partial, path)
+
+
+# --------------------------------------------------------------------------- loaders
+
+
+def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int):
+    """Train/val loaders: threads inside QGIS, worker processes headless."""
+    bands = band_spec(c.bands).count
+    train_ds = FlairPatchDataset(data.train, bands, scheme, data.tile_size, c.augment,
+                                 data.metadata)
+    val_ds = FlairPatchDataset(data.val, bands, scheme, data.tile_size, False, data.metadata)
+    if c.in_qgis:
+        return (ThreadedBatchLoader(train_ds, c.batch_size, True, c.loader_threads,
+                                    seed=c.seed),
+                ThreadedBatchLoader(val_ds, c.batch_size, False, c.loader_threads), "threads")
+    from torch.utils.data import DataLoader
+
+    local = max(1, world // max(1, int(c.num_nodes)))
+    workers = default_workers(local) if c.num_workers is None else int(c.num_workers)
+    common = dict(batch_size=c.batch_size, num_workers=workers,
+                  pin_memory=_accelerator(c) == "gpu", persistent_workers=workers > 0)
+    return (DataLoader(train_ds, shuffle=True, **common),
+            DataLoader(val_ds, shuffle=False, **common),
+            f"{workers} worker process(es)" if workers else "main process")
+
+
+# --------------------------------------------------------------------------- train
+
+
+def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
+          cancel: Optional[CancelCallback] = None, log: Optional[LogCallback] = None,
+          callbacks: Sequence[Callback] = ()) -> TrainResult:
+    """Train (or resume, or fine-tune) a FLAIR U-Net; see the module doc for the outputs.
+
+    ``progress(fraction, message)`` is called after every step, ``cancel()`` polled after
+    every step (True: save the state and return with ``cancelled=True``), ``log(text)``
+    gets the setup and one line of metrics per epoch. ``callbacks``: extra Lightning
+    callbacks (a logger of your own, tests). Bad settings or data raise
+    :class:`TrainingError` / :class:`~.datasets.DatasetError` before any training.
+    """
+    say = log or (lambda text: None)
+    _check_config(config)
+    out = _check_output_dir(config)
+    resumed, epochs_done = None, 0
+    if config.resume:
+        config, resumed, epochs_done = _resume_settings(config, out, say)
+    scheme = training_scheme(config.scheme)
+    data = prepare_training_data(
+        config.dataset, pairs_csv=config.pairs_csv, train_domains=config.train_domains,
+        val_domains=config.val_domains, bands=config.bands, scheme_key=config.scheme,
+        metadata=config.metadata, metadata_json=config.metadata_json,
+        check_limit=config.check_limit, seed=config.seed)
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    plan = build_network(config, scheme, resumed)
+    config = plan.config
+    module = FlairSegmentationModule(plan.net, scheme, plan.means, plan.stds, config)
+    train_loader, val_loader, loading = _loaders(config, data, scheme, _world_size(config))
+    say(f"data: {data.describe()}; scheme {scheme.key} ({scheme.description}); bands "
+        f"{config.bands}; {plan.note}; loading with {loading}")
+    trainer = _trainer(config, out, data, plan, scheme, say, progress, cancel,
+                       [_ResumedLog(out / LOG_CSV, epochs_done, scheme), *callbacks])
+    started = time.perf_counter()
+    cancelled = None
+    with warnings.catch_warnings():
+        for text in _QUIET_WARNINGS:
+            warnings.filterwarnings("ignore", message=text)
+        try:
+            trainer.fit(module, train_dataloaders=train_loader, val_dataloaders=val_loader,
+                        ckpt_path=str(out / STATE_FILE) if config.resume else None,
+                        weights_only=True)
+        except _Cancelled as exc:
+            cancelled = exc
+    return _result(out, module, trainer, config, cancelled, time.perf_counter() - started)
+
+
+def _resume_settings(c: TrainConfig, out: Path, say: LogCallback
+                     ) -> Tuple[TrainConfig, Dict[str, Any], int]:
+    """The config to resume with, the run's saved ``"flair"`` state, its epochs done."""
+    state = read_state(out / STATE_FILE)
+    config = _resumed_config(c, state["flair"].get("config", {}), say)
+    done = _epochs_done(state)
+    if done >= config.epochs:
+        raise TrainingError(f"the run in {out} has already trained {done} epoch(s), the "
+                            f"--epochs asked ({config.epochs}): ask for more epochs to "
+                            f"train longer")
+    return config, state["flair"], done
+
+
+class _ResumedLog(Callback):
+    """On resume, rank 0 drops log rows of epochs the saved state has not seen (a run
+    killed between writing the log and the state)."""
+
+    def __init__(self, path: Path, epochs_done: int, scheme: TrainScheme) -> None:
+        self.path, self.epochs_done, self.scheme = path, epochs_done, scheme
+
+    def on_train_start(self, trainer, module) -> None:
+        if trainer.is_global_zero and self.path.is_file():
+            _truncate_log(self.path, self.epochs_done, self.scheme)
+
+
+def _trainer(c: TrainConfig, out: Path, data: TrainingData, plan: _ModelPlan,
+             scheme: TrainScheme, say: LogCallback, progress, cancel,
+             extra: Sequence[Callback] = ()) -> L.Trainer:
+    callbacks: List[Callback] = [_EpochEnd(out, data, plan, scheme, say, c.curves),
+                                 _StepHooks(out, progress, cancel), *extra]
+    if c.early_stop_patience:
+        callbacks.append(EarlyStopping("val_miou", mode="max", patience=c.early_stop_patience,
+                                       check_finite=False))
+    strategy = c.strategy
+    if strategy == "auto" and _world_size(c) > 1:
+        # smp keeps the encoder stages beyond `encoder_depth`, unused: DDP must be told.
+        strategy = "ddp" if c.encoder_depth == 5 else "ddp_find_unused_parameters_true"
+    accelerator = _accelerator(c)
+    return L.Trainer(
+        accelerator=accelerator, devices=c.devices, num_nodes=c.num_nodes, strategy=strategy,
+        precision=c.precision, max_epochs=int(c.epochs), logger=False,
+        enable_checkpointing=False, enable_model_summary=False,
+        enable_progress_bar=c.progress_bar and not c.in_qgis, num_sanity_val_steps=0,
+        callbacks=callbacks, default_root_dir=str(out),
+        limit_train_batches=c.limit_train_batches, limit_val_batches=c.limit_val_batches,
+        log_every_n_steps=10)
+
+
+def _epochs_done(state: Dict[str, Any]) -> int:
+    """Completed epochs recorded in a resumable state."""
+    epoch = int(state.get("epoch", 0))
+    try:
+        total = state["loops"]["fit_loop"]["epoch_progress"]["current"]
+        return int(total["processed"])
+    except (KeyError, TypeError):
+        return epoch
+
+
+def _result(out: Path, module: FlairSegmentationModule, trainer: L.Trainer,
+            c: TrainConfig, cancelled: Optional[_Cancelled], seconds: float) -> TrainResult:
+    history = read_log(out / LOG_CSV)
+    epochs_done = int(history[-1]["epoch"]) if history else 0
+    best = out / BEST_MODEL
+    stopped_early = (cancelled is None and epochs_done < c.epochs
+                     and bool(trainer.should_stop))
+    if cancelled is not None:
+        message = (f"training cancelled at epoch {cancelled.epoch}, step {cancelled.step}; the "
+                   f"state is saved in {out / STATE_FILE}: resume with `flair-landcover train "
+                   f"--output-dir {out} --resume` (or the Resume option)")
+    else:
+        how = "stopped early (no better val mIoU)" if stopped_early else "finished"
+        message = (f"training {how} after {epochs_done} epoch(s) in {seconds:.0f} s; best val "
+                   f"mIoU {module.best_miou:.4f} at epoch {module.best_epoch}: {best}")
+    return TrainResult(
+        output_dir=out, best_miou=module.best_miou, best_epoch=module.best_epoch,
+        epochs_done=epochs_done, best_checkpoint=best if best.is_file() else None,
+        last_checkpoint=out / LAST_MODEL if (out / LAST_MODEL).is_file() else None,
+        state=out / STATE_FILE if (out / STATE_FILE).is_file() else None,
+        log_csv=out / LOG_CSV if (out / LOG_CSV).is_file() else None,
+        curves_png=out / CURVES_PNG if (out / CURVES_PNG).is_file() else None,
+        cancelled=cancelled is not None, stopped_early=stopped_early, message=message,
+        history=history)
+
+
+__all__ = ["BEST_MODEL", "CURVES_PNG", "DatasetError", "FlairSegmentationModule", "LAST_MODEL",
+           "LOG_CSV", "OPTIMIZERS", "PRECISIONS", "RUN_FIELDS", "SCHEDULERS", "STATE_FILE",
+           "TrainConfig", "TrainResult", "TrainingError", "build_network", "read_log",
+           "read_state", "train"]
