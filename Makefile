@@ -44,8 +44,12 @@ demo: setup
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	$(PY) scripts/demo.py --output demo-output
 
+# Figures, not pass/fail: `make bench BENCH_ARGS=--quick` for a smoke run,
+# `BENCH_ARGS="--device cuda"` on a GPU machine.
+BENCH_ARGS ?=
 bench: setup
-	$(PY) benchmarks/bench_inference.py
+	$(PY) benchmarks/bench_inference.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_training.py $(BENCH_ARGS)
 
 package:
 	/usr/bin/python3 scripts/package.py --output dist/flair_landcover.zip
