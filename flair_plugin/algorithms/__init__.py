@@ -3,7 +3,8 @@
 from .apply_style import ApplyStyleAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
+from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
-ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, TrainAlgorithm,
-              EvaluateAlgorithm)
+ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
+              TrainAlgorithm, EvaluateAlgorithm)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 import datetime as dt
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ...models.temporal_config import TemporalConfig
 from ..nomenclature import (AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS, PATCH_SIZE, PIXEL_SIZE_M,
                             SENTINEL2_BANDS, flair_class)
 
@@ -51,7 +52,7 @@ class CheckpointError(ValueError):
 
 
 @dataclass(frozen=True)
-class TemporalMeta:
+class TemporalMeta(TemporalConfig):
     """The Sentinel-2 branch of a U-T&T: U-TAE shape and Sentinel-2 preprocessing.
 
     Architecture fields carry the names of ``models.utt.TemporalConfig`` (FLAIR-2's
@@ -65,22 +66,6 @@ class TemporalMeta:
     ``(x + 0.5) / 32767.5``, i.e. means -0.5 and stds 32767.5; uint16 as ``x / 65535``).
     """
 
-    input_dim: int = len(SENTINEL2_BANDS)
-    encoder_widths: Tuple[int, ...] = (64, 64, 128, 128)
-    decoder_widths: Tuple[int, ...] = (64, 64, 128, 128)
-    out_conv_hidden: Tuple[int, ...] = (32,)
-    str_conv_k: int = 4
-    str_conv_s: int = 2
-    str_conv_p: int = 1
-    agg_mode: str = "att_group"
-    encoder_norm: str = "group"
-    n_head: int = 16
-    d_model: int = 256
-    d_k: int = 4
-    pad_value: float = 0.0
-    padding_mode: str = "reflect"
-    positional_period: float = 1000.0
-    crop_size: int = 10
     bands: Tuple[str, ...] = ()
     means: Tuple[float, ...] = ()
     stds: Tuple[float, ...] = ()
@@ -92,10 +77,9 @@ class TemporalMeta:
     reference_date: str = FLAIR2_REFERENCE_DATE
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         n = int(self.input_dim)
         set_ = self._set
-        for name in ("encoder_widths", "decoder_widths", "out_conv_hidden"):
-            set_(name, tuple(int(v) for v in getattr(self, name)))
         set_("bands", tuple(self.bands) or _default_s2_bands(n))
         set_("means", _floats(self.means) or (0.0,) * n)
         set_("stds", _floats(self.stds) or (1.0,) * n)
