@@ -38,6 +38,10 @@ def run():
     canvas.waitWhileRendering()
     canvas.saveAsImage(os.environ["FLAIR_DESKTOP_PNG"])
     report["png"] = os.environ["FLAIR_DESKTOP_PNG"]
+    if os.environ.get("FLAIR_DESKTOP_WINDOW_PNG"):  # the whole window, for the README
+        iface.layerTreeView().expandAll()
+        QgsApplication.processEvents()
+        iface.mainWindow().grab().save(os.environ["FLAIR_DESKTOP_WINDOW_PNG"])
     return report
 
 
