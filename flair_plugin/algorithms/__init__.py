@@ -2,9 +2,10 @@
 
 from .apply_style import ApplyStyleAlgorithm
 from .evaluate import EvaluateAlgorithm
+from .evaluate_model import EvaluateModelAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
 from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
-              TrainAlgorithm, EvaluateAlgorithm)
+              TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm)

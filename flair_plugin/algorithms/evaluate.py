@@ -76,19 +76,11 @@ class EvaluateAlgorithm(FlairAlgorithm):
             param = advanced(scheme_parameter(name))
             param.setDescription(f"Values of the {what} raster")
             self.addParameter(param)
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_REPORT, "Report", fileFilter="HTML files (*.html)"))
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_METRICS, "Metrics (JSON; a CSV is written beside it)",
-            fileFilter="JSON files (*.json)", optional=True, createByDefault=False))
+        add_report_outputs(self)
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_AGREEMENT, "Agreement", optional=True))
-        self.addOutput(QgsProcessingOutputNumber(self.MIOU, "mIoU (FLAIR convention)"))
-        self.addOutput(QgsProcessingOutputNumber(
-            self.MIOU_PRESENT, "mIoU over the classes present in either raster"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine import report
         from ..engine.evaluation import EvaluationCancelled, agreement_legend, evaluate_rasters
 
         prediction = self._file(parameters, self.PREDICTION, context)
@@ -109,22 +101,15 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 extent=self._extent(parameters, context, prediction),
                 agreement_path=outputs.get(self.OUTPUT_AGREEMENT), agreement_mode=mode,
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
-            for line in report.summary_lines(result):
-                feedback.pushInfo(line)
-            report.write_html(result, outputs[self.OUTPUT_REPORT], overwrite=True)
-            if self.OUTPUT_METRICS in outputs:
-                report.write_json(result, outputs[self.OUTPUT_METRICS], overwrite=True)
-                report.write_csv(result, Path(outputs[self.OUTPUT_METRICS]).with_suffix(".csv"),
-                                 overwrite=True)
+            write_reports(result, outputs[self.OUTPUT_REPORT],
+                          outputs.get(self.OUTPUT_METRICS), feedback)
         if self.OUTPUT_AGREEMENT in outputs:
             self._style_agreement(outputs[self.OUTPUT_AGREEMENT],
                                   agreement_legend(mode, scheme), mode, context, feedback)
-        nan = float("nan")
         return {self.OUTPUT_REPORT: outputs[self.OUTPUT_REPORT],
                 self.OUTPUT_METRICS: outputs.get(self.OUTPUT_METRICS),
                 self.OUTPUT_AGREEMENT: outputs.get(self.OUTPUT_AGREEMENT),
-                self.MIOU: _number(result.metrics.miou, nan),
-                self.MIOU_PRESENT: _number(result.metrics.miou_present, nan)}
+                **miou_outputs(result)}
 
     def _file(self, parameters, name, context) -> str:
         layer = self.parameterAsRasterLayer(parameters, name, context)
@@ -170,5 +155,34 @@ class EvaluateAlgorithm(FlairAlgorithm):
             details.setPostProcessor(StylePostProcessor.create(str(sidecar)))
 
 
-def _number(value, default: float) -> float:
-    return default if value is None else float(value)
+def write_reports(result, report_path: str, metrics_path, feedback) -> None:
+    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked."""
+    from ..engine import report
+
+    for line in report.summary_lines(result):
+        feedback.pushInfo(line)
+    report.write_html(result, report_path, overwrite=True)
+    if metrics_path:
+        report.write_json(result, metrics_path, overwrite=True)
+        report.write_csv(result, Path(metrics_path).with_suffix(".csv"), overwrite=True)
+
+
+def miou_outputs(result) -> dict:
+    """MIOU (FLAIR's convention) and MIOU_PRESENT; NaN where undefined."""
+    m = result.metrics
+    return {EvaluateAlgorithm.MIOU: float("nan") if m.miou is None else float(m.miou),
+            EvaluateAlgorithm.MIOU_PRESENT: (float("nan") if m.miou_present is None
+                                             else float(m.miou_present))}
+
+
+def add_report_outputs(algorithm) -> None:
+    """The report/metrics destinations and the mIoU outputs both evaluations share."""
+    algorithm.addParameter(QgsProcessingParameterFileDestination(
+        EvaluateAlgorithm.OUTPUT_REPORT, "Report", fileFilter="HTML files (*.html)"))
+    algorithm.addParameter(QgsProcessingParameterFileDestination(
+        EvaluateAlgorithm.OUTPUT_METRICS, "Metrics (JSON; a CSV is written beside it)",
+        fileFilter="JSON files (*.json)", optional=True, createByDefault=False))
+    algorithm.addOutput(QgsProcessingOutputNumber(EvaluateAlgorithm.MIOU,
+                                                  "mIoU (FLAIR convention)"))
+    algorithm.addOutput(QgsProcessingOutputNumber(
+        EvaluateAlgorithm.MIOU_PRESENT, "mIoU over the classes present in either raster"))

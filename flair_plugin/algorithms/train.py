@@ -27,6 +27,7 @@ class TrainAlgorithm(FlairAlgorithm):
     PRECISION, DEVICE, SEED = "PRECISION", "DEVICE", "SEED"
     INIT, RESET_HEAD, RESUME = "INIT", "RESET_HEAD", "RESUME"
     OUTPUT_DIR = "OUTPUT_DIR"
+    MODEL = "MODEL"  # unet (aerial) or utt (aerial + Sentinel-2, FLAIR-2's U-T&T)
     BEST_MODEL, LAST_MODEL, LOG_CSV, CURVES, BEST_MIOU = (
         "BEST_MODEL", "LAST_MODEL", "LOG_CSV", "CURVES", "BEST_MIOU")
 
@@ -64,6 +65,9 @@ class TrainAlgorithm(FlairAlgorithm):
             optional=True))
         self.addParameter(QgsProcessingParameterString(
             self.VAL_DOMAINS, "Validation domains (empty = FLAIR's official)", optional=True))
+        self.addParameter(choice_parameter(
+            self.MODEL, "Model (utt = aerial + Sentinel-2, needs the SEN2_sp_* files and "
+                        "flair-2_centroids_sp_to_patch.json)", ("unet", "utt"), "unet"))
         self.addParameter(choice_parameter(self.SCHEME, "Classes",
                                            ("15cl", "19cl", "12cl", "baseline13"), "15cl"))
         self.addParameter(choice_parameter(self.BANDS, "Bands", ("rgbie", "rgbi", "rgb"),
@@ -129,6 +133,7 @@ class TrainAlgorithm(FlairAlgorithm):
             pairs_csv=self._text(p, self.PAIRS_CSV, c) or None,
             train_domains=self._domains(p, self.TRAIN_DOMAINS, c),
             val_domains=self._domains(p, self.VAL_DOMAINS, c),
+            model=self.parameterAsEnumString(p, self.MODEL, c) or "unet",
             scheme=self.parameterAsEnumString(p, self.SCHEME, c),
             bands=self.parameterAsEnumString(p, self.BANDS, c),
             encoder=self.parameterAsEnumString(p, self.ENCODER, c),

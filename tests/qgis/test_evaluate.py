@@ -65,3 +65,27 @@ def test_rasters_that_do_not_overlap(flair_plugin, pair, tmp_path):
     with pytest.raises(QgsProcessingException, match="overlap"):
         evaluate(PREDICTION=str(far), REFERENCE=str(ref), OUTPUT_REPORT=str(tmp_path / "r.html"))
     assert not (tmp_path / "r.html").exists()
+
+
+def test_evaluate_model_on_flair_patches(flair_plugin, tmp_path):
+    from helpers_models import our_checkpoint
+
+    from flair_landcover.flair_plugin.engine.synthetic import write_dataset
+
+    write_dataset(tmp_path / "flair", layout="github", domains={"test": ["D012_2019"]},
+                  zones_per_domain=1, patches_per_zone=2, size=64, seed=3, sentinel=False)
+    model = our_checkpoint(tmp_path / "m.flair.safetensors")
+    out = processing.run("flair:evaluatemodel", {
+        "MODEL": str(model), "DATASET": str(tmp_path / "flair"), "DEVICE": "cpu",
+        "PREDICTIONS": str(tmp_path / "pred"), "OUTPUT_REPORT": str(tmp_path / "r.html"),
+        "OUTPUT_METRICS": str(tmp_path / "m.json")}, feedback=QgsProcessingFeedback())
+    assert 0.0 <= out["MIOU"] <= 1.0
+    assert len(list((tmp_path / "pred").glob("PRED_*.tif"))) == 2
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["scheme"]["key"] == "flair19"
+    assert "building" in (tmp_path / "r.html").read_text()
+    with pytest.raises(QgsProcessingException, match="D999"):
+        processing.run("flair:evaluatemodel", {
+            "MODEL": str(model), "DATASET": str(tmp_path / "flair"), "DOMAINS": "D999",
+            "DEVICE": "cpu", "OUTPUT_REPORT": str(tmp_path / "r2.html")},
+            feedback=QgsProcessingFeedback())

@@ -1,0 +1,80 @@
+"""``flair:evaluatemodel``: score a model on FLAIR patches as IGN's evaluation does.
+
+How a user checks a published figure (54.72 mIoU for FLAIR-INC rgbie_15cl on
+flair#1-test) or compares two of their own models on the same test domains.
+"""
+
+from qgis.core import (QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
+                       QgsProcessingParameterNumber, QgsProcessingParameterString)
+
+from .. import dependencies
+from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
+from .base import FlairAlgorithm
+from .engine_bridge import FeedbackCallbacks, engine_errors
+from .evaluate import add_report_outputs, miou_outputs, write_reports
+from .parameters import advanced, choice_parameter, device_parameter, scheme_parameter
+from .segment_aerial import MODEL_FILTER
+
+
+class EvaluateModelAlgorithm(FlairAlgorithm):
+    MODEL, DATASET, DOMAINS, SCHEME = "MODEL", "DATASET", "DOMAINS", "SCHEME"
+    DEVICE, BATCH, PRECISION = "DEVICE", "BATCH", "PRECISION"
+    PREDICTIONS = "PREDICTIONS"
+    OUTPUT_REPORT, OUTPUT_METRICS = "OUTPUT_REPORT", "OUTPUT_METRICS"
+
+    NAME = "evaluatemodel"
+    DISPLAY_NAME = "Evaluate a model on FLAIR patches"
+    GROUP = "Evaluation"
+    GROUP_ID = "evaluation"
+    TAGS = ("evaluation", "test", "miou", "flair#1-test", "benchmark", "model")
+    REQUIREMENTS = dependencies.INFERENCE
+    HELP = (
+        "Predicts every 512×512 patch of the chosen FLAIR domains whole (one forward pass, "
+        "as IGN's evaluation does), sums one confusion matrix over all of them and reports "
+        "FLAIR's metrics: how to check a published mIoU, e.g. FLAIR-INC rgbie_15cl on "
+        "flair#1-test (the default domains).\n\n"
+        "<b>Dataset</b>: the folder with the patches (IMG_/MSK_ files found by name, any "
+        "layout). <b>Domains</b>: comma-separated, D012 = every year of D012; 'all' for "
+        "every labelled patch. <b>Keep predictions</b>: a folder to keep the predicted "
+        "patches in, to look at them in QGIS.")
+
+    def initAlgorithm(self, config=None):  # noqa: N802
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, "Model (checkpoint file)", fileFilter=MODEL_FILTER))
+        self.addParameter(QgsProcessingParameterFile(
+            self.DATASET, "FLAIR dataset folder", behavior=QgsProcessingParameterFile.Folder))
+        self.addParameter(QgsProcessingParameterString(
+            self.DOMAINS, "Domains", defaultValue=",".join(DEPARTMENTS_TEST_FLAIR1)))
+        self.addParameter(scheme_parameter(self.SCHEME))
+        self.addParameter(device_parameter(self.DEVICE))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
+            self.BATCH, "Patches per batch", defaultValue=4, minValue=1)))
+        self.addParameter(advanced(choice_parameter(
+            self.PRECISION, "Precision", ("fp32", "fp16", "bf16"), "fp32")))
+        self.addParameter(advanced(QgsProcessingParameterFolderDestination(
+            self.PREDICTIONS, "Keep the predicted patches in", optional=True,
+            createByDefault=False)))
+        add_report_outputs(self)
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..engine.split_evaluation import SplitCancelled, evaluate_model_on_split
+
+        domains = self.parameterAsString(parameters, self.DOMAINS, context).strip()
+        report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
+        metrics = self.parameterAsFileOutput(parameters, self.OUTPUT_METRICS, context)
+        kept = self.parameterAsString(parameters, self.PREDICTIONS, context) or None
+        bridge = FeedbackCallbacks(feedback)
+        with engine_errors((SplitCancelled,)):
+            result = evaluate_model_on_split(
+                self.parameterAsFile(parameters, self.MODEL, context),
+                self.parameterAsFile(parameters, self.DATASET, context),
+                domains=None if domains.lower() == "all" else
+                [d.strip() for d in domains.split(",") if d.strip()],
+                scheme=self.parameterAsEnumString(parameters, self.SCHEME, context),
+                device=self.parameterAsEnumString(parameters, self.DEVICE, context),
+                batch_size=self.parameterAsInt(parameters, self.BATCH, context),
+                precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
+                predictions_dir=kept, progress=bridge.progress, cancel=bridge.cancel)
+            write_reports(result, report, metrics, feedback)
+        return {self.OUTPUT_REPORT: report, self.OUTPUT_METRICS: metrics or None,
+                **miou_outputs(result)}
