@@ -34,3 +34,14 @@ def run_qgis_process(args, env, check=True, timeout=300):
         raise AssertionError(f"qgis_process {' '.join(args)} failed ({result.returncode}):\n"
                              f"{result.stdout}\n{result.stderr}")
     return result
+
+
+def linked_plugin_env(folder: Path) -> dict:
+    """qgis_process with this repository linked in as the enabled plugin flair_landcover."""
+    plugins = folder / "plugins"
+    plugins.mkdir()
+    (plugins / "flair_landcover").symlink_to(Path(__file__).resolve().parents[1],
+                                             target_is_directory=True)
+    env = qgis_process_env(plugins, folder / "profile")
+    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    return env

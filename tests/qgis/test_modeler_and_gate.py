@@ -1,7 +1,7 @@
 """applystyle inside a Graphical Modeler model, and the dependency gate of algorithms."""
 
 import pytest
-from helpers_qgis import qgis_process_env, run_qgis_process
+from helpers_qgis import linked_plugin_env, run_qgis_process
 from helpers_rasters import class_raster
 from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback,
                        QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
@@ -32,12 +32,7 @@ def test_model_runs_in_qgis_process(flair_plugin, tmp_path):
     model_file = tmp_path / "style_annotation.model3"
     assert style_model().toFile(str(model_file))
     raster = class_raster(tmp_path / "pred13.tif", range(13))
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "flair_landcover").symlink_to(
-        __import__("flair_landcover").__path__[0], target_is_directory=True)
-    env = qgis_process_env(plugins, tmp_path / "profile")
-    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    env = linked_plugin_env(tmp_path)
     run_qgis_process(["run", str(model_file), "--", f"annotation={raster}"], env)
     text = (tmp_path / "pred13.qml").read_text()
     assert qml.is_our_style(tmp_path / "pred13.qml") and 'value="baseline13"' in text

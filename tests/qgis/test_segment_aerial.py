@@ -5,7 +5,7 @@ import processing
 import pytest
 import rasterio
 from helpers_models import flair_inc_pth, our_checkpoint
-from helpers_qgis import qgis_process_env, run_qgis_process
+from helpers_qgis import linked_plugin_env, qgis_process_env, run_qgis_process
 from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
                        QgsProcessingFeedback, QgsRasterLayer)
 
@@ -147,12 +147,7 @@ def test_wrong_band_count_says_what_the_model_expects(flair_plugin, area, models
 
 
 def test_qgis_process_run(flair_plugin, area, models, tmp_path):
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "flair_landcover").symlink_to(
-        __import__("flair_landcover").__path__[0], target_is_directory=True)
-    env = qgis_process_env(plugins, tmp_path / "profile")
-    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    env = linked_plugin_env(tmp_path)
     out = tmp_path / "cli.tif"
     run_qgis_process(["run", "flair:segmentaerial", "--", f"INPUT={area}",
                       f"MODEL={models['flair-inc']}", f"OUTPUT={out}", "BLOCK=128",

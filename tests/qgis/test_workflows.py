@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers_qgis import qgis_process_env, run_qgis_process
+from helpers_qgis import linked_plugin_env, run_qgis_process
 from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsVectorLayer
 
 from flair_landcover.flair_plugin.resources import model_paths
@@ -44,11 +44,7 @@ def test_landcover_to_polygons_runs_in_qgis_process(tmp_path):
     image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
     write_mosaic(image, mask, 200, 150, seed=4)
     model = our_checkpoint(tmp_path / "tiny.flair.safetensors")
-    plugins = tmp_path / "plugins"
-    plugins.mkdir()
-    (plugins / "flair_landcover").symlink_to(REPO, target_is_directory=True)
-    env = qgis_process_env(plugins, tmp_path / "profile")
-    run_qgis_process(["plugins", "enable", "flair_landcover"], env)
+    env = linked_plugin_env(tmp_path)
     polygons = tmp_path / "polygons.gpkg"
     raster = tmp_path / "landcover.tif"
     run_qgis_process(["run", "flair:Land cover to polygons", "--", f"imagery={image}",
