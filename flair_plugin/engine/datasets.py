@@ -28,7 +28,7 @@ import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
                     Tuple, Union)
 
 import numpy as np
@@ -663,10 +663,12 @@ class ThreadedBatchLoader:
     """
 
     def __init__(self, dataset: Dataset, batch_size: int, shuffle: bool, threads: int = 2,
-                 prefetch: int = 4, drop_last: bool = False, seed: int = 0) -> None:
+                 prefetch: int = 4, drop_last: bool = False, seed: int = 0,
+                 collate_fn: Optional[Callable[[List[Any]], Any]] = None) -> None:
         from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
 
         self.dataset = dataset
+        self.collate_fn = collate_fn  # None: torch's default_collate
         self.threads = max(1, int(threads))
         self.prefetch = max(1, int(prefetch))
         generator = torch.Generator().manual_seed(seed)
@@ -680,7 +682,7 @@ class ThreadedBatchLoader:
     def _batch(self, indices: List[int]):
         from torch.utils.data import default_collate
 
-        return default_collate([self.dataset[i] for i in indices])
+        return (self.collate_fn or default_collate)([self.dataset[i] for i in indices])
 
     def __iter__(self) -> Iterator:
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="flair-loader")

@@ -5,6 +5,11 @@
         [--device auto|cpu|cuda] [--devices N] [--num-nodes N] [--precision 32|...]
         [--workers N] [--init CKPT [--reset-head]] [--resume] [--train-domains D ...]
         [--val-domains D ...] [--pairs-csv CSV] [--metadata] [--encoder resnet34] [--seed 0]
+        [--model unet|utt [--sat-patch-size 40] [--utt-aux-weight 1]]
+
+``--model utt`` trains FLAIR-2's U-T&T (aerial + Sentinel-2): the dataset folder must also
+hold the zones' ``SEN2_sp_*`` super-areas and ``flair-2_centroids_sp_to_patch.json``.
+FLAIR-2 trained it with ``--batch-size 10 --optimizer sgd --lr 0.001``.
 
 The lead's ``engine/cli.py`` registers it through :func:`add_train_arguments` and
 :func:`run_train` (or :func:`add_train_parser` on a subparsers object). It also runs on its
@@ -74,6 +79,19 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--no-augment", action="store_true",
                       help="no flips/rot90 augmentation (FLAIR uses them)")
     model = parser.add_argument_group("model")
+    model.add_argument("--model", choices=("unet", "utt"), default="unet",
+                       help="unet: aerial only (FLAIR-1); utt: aerial + Sentinel-2 series "
+                            "(FLAIR-2's U-T&T, needs the SEN2_sp_* files and centroids)")
+    model.add_argument("--sat-patch-size", type=int, default=40, metavar="PX",
+                       help="utt: Sentinel-2 crop side around each patch (FLAIR-2: 40)")
+    model.add_argument("--utt-aux-weight", type=float, default=1.0, metavar="W",
+                       help="utt: weight of the Sentinel-2 head's loss (FLAIR-2: 1)")
+    model.add_argument("--no-cloud-filter", action="store_true",
+                       help="utt: keep cloudy/snowy dates (FLAIR-2 drops them)")
+    model.add_argument("--temporal-widths", type=int, nargs="+", metavar="N",
+                       help="utt: U-TAE encoder/decoder widths (FLAIR-2: 64 64 128 128)")
+    model.add_argument("--temporal-heads", type=int, default=16, help=argparse.SUPPRESS)
+    model.add_argument("--temporal-d-model", type=int, default=256, help=argparse.SUPPRESS)
     model.add_argument("--encoder", default="resnet34", help="U-Net encoder (default resnet34)")
     model.add_argument("--encoder-depth", type=int, default=5, help="encoder stages (1..5)")
     model.add_argument("--init", metavar="CKPT",
@@ -147,7 +165,11 @@ def config_from_args(args: argparse.Namespace):
         scheduler=args.scheduler, early_stop_patience=args.early_stop or None, seed=args.seed,
         resume=args.resume, accelerator=accelerator, devices=devices,
         num_nodes=args.num_nodes, precision=args.precision, num_workers=args.workers,
-        limit_train_batches=args.limit_train_batches, progress_bar=not args.quiet)
+        limit_train_batches=args.limit_train_batches, progress_bar=not args.quiet,
+        model=args.model, sat_patch_size=args.sat_patch_size,
+        utt_aux_weight=args.utt_aux_weight, filter_clouds=not args.no_cloud_filter,
+        temporal_widths=args.temporal_widths, temporal_heads=args.temporal_heads,
+        temporal_d_model=args.temporal_d_model)
 
 
 @contextlib.contextmanager

@@ -1,5 +1,9 @@
 """Train a FLAIR U-Net on local FLAIR data with PyTorch Lightning: one device or many.
 
+``model="utt"`` trains FLAIR-2's U-T&T instead (aerial + Sentinel-2 series, see
+:class:`TrainConfig` and :mod:`.multimodal_data`); its checkpoints are ``flair-utt`` models
+carrying their temporal branch and Sentinel-2 normalisation (``TemporalMeta``).
+
 :func:`train` takes a :class:`TrainConfig` and returns a :class:`TrainResult`. The QGIS
 algorithm and the headless command (``flair-landcover train``) both call it; only the
 loader differs (threads inside QGIS, worker processes headless).
@@ -80,8 +84,10 @@ import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 
 from ...models.unet import FlairUNet
+from ...models.utt import utt_class_weights, weighted_cross_entropy
 from ..nomenclature import BAND_SETS, flair_class
 from .checkpoints import CheckpointError, ModelMeta, load_model, save_checkpoint
+from .model_meta import FLAIR2_SAT_PATCH_SIZE, TemporalMeta
 from .datasets import (DatasetError, FlairPatchDataset, ThreadedBatchLoader, TrainingData,
                        TrainScheme, band_spec, default_workers, prepare_training_data,
                        training_scheme, TRAIN_SCHEMES)
@@ -99,6 +105,7 @@ CURVES_PNG = "training_curves.png"
 RUN_JSON = "run.json"
 RUN_FILES = (LAST_MODEL, BEST_MODEL, STATE_FILE, LOG_CSV, CURVES_PNG, RUN_JSON)
 
+MODELS = ("unet", "utt")
 OPTIMIZERS = ("sgd", "adamw")
 SCHEDULERS = ("plateau", "cosine", "none")
 PRECISIONS = ("32", "16-mixed", "bf16-mixed")
@@ -107,7 +114,9 @@ DEFAULT_WEIGHT_DECAY = {"sgd": 0.0, "adamw": 0.01}
 STATE_FORMAT = 1
 
 RUN_FIELDS = ("scheme", "bands", "metadata", "encoder", "encoder_depth", "decoder_channels",
-              "train_domains", "val_domains", "optimizer", "scheduler", "seed")
+              "train_domains", "val_domains", "optimizer", "scheduler", "seed", "model",
+              "sat_patch_size", "temporal_widths", "temporal_heads", "temporal_d_model",
+              "filter_clouds", "monthly_mean")
 """Settings that shape the model or its optimiser: on resume they come from the run."""
 
 _QUIET_WARNINGS = (
@@ -166,6 +175,15 @@ class TrainConfig:
     batches are read by ``loader_threads`` threads instead, and one device is required.
     ``resume``: continue the run in ``output_dir`` (its :data:`RUN_FIELDS` come from the
     run; ``epochs`` is the new total). ``limit_*_batches`` cap an epoch (tests, benchmarks).
+
+    U-T&T (``model="utt"``, FLAIR-2's aerial + Sentinel-2 model): every patch also gets its
+    zone's Sentinel-2 series (:mod:`.multimodal_data`), a ``sat_patch_size`` crop,
+    cloud-filtered (``filter_clouds``) and averaged per month (``monthly_mean``). The
+    U-TAE branch has FLAIR-2's shape unless ``temporal_widths`` (its encoder and decoder
+    widths), ``temporal_heads`` and ``temporal_d_model`` say otherwise (small values for
+    tests). Loss = ``utt_aux_weight`` · CE(satellite head) + CE(aerial head), as FLAIR-2
+    ([1, 1]; plowed land weighs 0 in the satellite CE); the val mIoU scores the aerial
+    head, which is what FLAIR-2 evaluates. FLAIR-2 trained with batch 10, SGD lr 0.001.
     """
 
     output_dir: str
@@ -208,6 +226,14 @@ class TrainConfig:
     limit_val_batches: Optional[int] = None
     progress_bar: bool = False
     curves: bool = True
+    model: str = "unet"
+    sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
+    temporal_widths: Optional[Sequence[int]] = None
+    temporal_heads: int = 16
+    temporal_d_model: int = 256
+    filter_clouds: bool = True
+    monthly_mean: bool = True
+    utt_aux_weight: float = 1.0
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready (tuples as lists): stored in ``last.ckpt`` and ``run.json``."""
@@ -246,6 +272,14 @@ def _check_config(c: TrainConfig) -> None:
         if not ok:
             raise TrainingError(message)
 
+    need(c.model in MODELS, f"unknown model {c.model!r}; choose unet (aerial only) or utt "
+                            f"(aerial + Sentinel-2, FLAIR-2's U-T&T)")
+    need(c.utt_aux_weight >= 0, f"utt_aux_weight must be >= 0, got {c.utt_aux_weight}")
+    if c.model == "utt":
+        try:
+            temporal_meta(c, (0.0,) * 10, (1.0,) * 10)
+        except ValueError as exc:
+            raise TrainingError(f"U-T&T temporal branch: {exc}") from None
     need(c.scheme in TRAIN_SCHEMES, f"unknown scheme {c.scheme!r}; choose one of "
                                     f"{', '.join(TRAIN_SCHEMES)}")
     need(c.bands in BAND_SETS, f"unknown bands {c.bands!r}; choose one of {', '.join(BAND_SETS)}")
@@ -351,21 +385,127 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class _ModelPlan:
-    net: FlairUNet
+    net: torch.nn.Module  # FlairUNet, or FlairUTT
     means: Tuple[float, ...]
     stds: Tuple[float, ...]
     config: TrainConfig  # with the architecture actually built
     note: str
+    temporal: Optional[TemporalMeta] = None  # the U-T&T's Sentinel-2 branch and its data
+
+
+def temporal_meta(c: TrainConfig, means: Sequence[float], stds: Sequence[float]
+                  ) -> TemporalMeta:
+    """The U-T&T's Sentinel-2 branch as ``c`` asks, with the series normalisation;
+    FLAIR-2's U-TAE where ``c`` leaves a width unset. ValueError on a bad shape."""
+    widths = tuple(int(w) for w in c.temporal_widths) if c.temporal_widths else \
+        TemporalMeta.encoder_widths
+    return TemporalMeta(encoder_widths=widths, decoder_widths=widths,
+                        n_head=int(c.temporal_heads), d_model=int(c.temporal_d_model),
+                        means=tuple(means), stds=tuple(stds),
+                        sat_patch_size=int(c.sat_patch_size), filter_clouds=c.filter_clouds,
+                        monthly_mean=c.monthly_mean)
+
+
+def _utt_network(c: TrainConfig, scheme: TrainScheme, temporal: TemporalMeta):
+    """A fresh FlairUTT built as :func:`.checkpoints.build_module` will rebuild it."""
+    from dataclasses import fields
+
+    from ...models.utt import FlairUTT, TemporalConfig
+
+    names = {f.name for f in fields(TemporalConfig)}
+    config = TemporalConfig(**{k: v for k, v in temporal.to_dict().items() if k in names})
+    return FlairUTT(band_spec(c.bands).count, scheme.num_logits, encoder=c.encoder,
+                    encoder_depth=c.encoder_depth,
+                    decoder_channels=c.decoder_channels or None, metadata_mlp=c.metadata,
+                    temporal=config)
+
+
+def _load_init(c: TrainConfig):
+    try:
+        return load_model(c.init_checkpoint)
+    except CheckpointError as exc:
+        raise TrainingError(f"cannot fine-tune from {c.init_checkpoint}: {exc}") from None
+
+
+def utt_init(c: TrainConfig, resumed: Optional[Dict[str, Any]] = None):
+    """``(config, LoadedModel or None)``: a U-T&T run's settings once its init checkpoint
+    (``c.init_checkpoint``: a U-T&T, ours or FLAIR-2's, or a U-Net for the aerial branch)
+    is read; the checkpoint's architecture wins, as for a U-Net (see :func:`build_network`).
+    """
+    if resumed is not None or not c.init_checkpoint:
+        return c, None
+    loaded = _load_init(c)
+    meta = loaded.meta
+    if tuple(meta.bands) != band_spec(c.bands).names:
+        raise TrainingError(f"{Path(c.init_checkpoint).name} reads bands {', '.join(meta.bands)} "
+                            f"but the training asks {', '.join(band_spec(c.bands).names)}: "
+                            f"choose --bands to match the checkpoint")
+    c = dataclasses.replace(c, encoder=meta.encoder, encoder_depth=meta.encoder_depth,
+                            decoder_channels=tuple(meta.decoder_channels) or None)
+    t = meta.temporal
+    if meta.architecture == "flair-utt" and t is not None:
+        c = dataclasses.replace(c, sat_patch_size=t.sat_patch_size,
+                                temporal_widths=tuple(t.encoder_widths), temporal_heads=t.n_head,
+                                temporal_d_model=t.d_model, filter_clouds=t.filter_clouds,
+                                monthly_mean=t.monthly_mean)
+    return c, loaded
+
+
+_UTT_HEADS = ("unet." + _HEAD_PREFIX, "sat_head.", "utae.out_conv.")
+_UTT_MLP = "unet." + _MLP_PREFIX
+
+
+def _init_utt_weights(net: torch.nn.Module, loaded, c: TrainConfig, scheme: TrainScheme) -> str:
+    """Load an init checkpoint into a fresh U-T&T; return what the log says of it."""
+    meta, name = loaded.meta, Path(c.init_checkpoint).name
+    state = dict(loaded.module.state_dict())
+    from_unet = meta.architecture != "flair-utt"
+    if from_unet:  # a U-Net initialises the aerial branch; its metadata MLP is FLAIR-1's
+        state = {"unet." + k: v for k, v in state.items() if not k.startswith(_MLP_PREFIX)}
+    if meta.num_logits != scheme.num_logits and not c.reset_head:
+        raise TrainingError(f"{name} has {meta.num_logits} output classes but scheme "
+                            f"{scheme.key} needs {scheme.num_logits}: pass --reset-head to "
+                            f"start the last layers afresh")
+    if c.reset_head:
+        state = {k: v for k, v in state.items() if not k.startswith(_UTT_HEADS)}
+    if not c.metadata:
+        state = {k: v for k, v in state.items() if not k.startswith(_UTT_MLP)}
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    stray = list(unexpected) + ([] if from_unet else
+                                [k for k in missing if not k.startswith(_UTT_HEADS + (_UTT_MLP,))])
+    if stray:
+        raise TrainingError(f"{name} does not fit the U-T&T: {', '.join(stray[:5])}")
+    what = "the aerial branch from the U-Net" if from_unet else "the U-T&T"
+    return f"fine-tuning {what} {name} ({loaded.source_format})"
 
 
 def build_network(c: TrainConfig, scheme: TrainScheme,
-                  resumed: Optional[Dict[str, Any]] = None) -> _ModelPlan:
-    """A fresh U-Net, or one initialised from ``c.init_checkpoint`` (fine-tuning).
+                  resumed: Optional[Dict[str, Any]] = None,
+                  temporal: Optional[TemporalMeta] = None, loaded: Any = None) -> _ModelPlan:
+    """A fresh U-Net, or one initialised from ``c.init_checkpoint`` (fine-tuning); a
+    U-T&T when ``c.model == "utt"`` (``temporal``: its Sentinel-2 branch; ``loaded``: its
+    init checkpoint as :func:`utt_init` read it).
 
     ``resumed`` (the ``"flair"`` part of a saved state): the run's own normalisation is
     kept, which is the init checkpoint's when the run began as a fine-tuning.
     """
     bands = band_spec(c.bands)
+    if c.model == "utt":
+        if temporal is None:
+            raise TrainingError("a U-T&T needs its temporal branch description")
+        if resumed is None and c.init_checkpoint and loaded is None:
+            c, loaded = utt_init(c)
+        net = _utt_network(c, scheme, temporal)
+        means, stds = bands.means, bands.stds
+        note = f"new U-T&T ({c.encoder} + U-TAE {list(temporal.encoder_widths)})"
+        if resumed is not None:
+            means = tuple(resumed.get("means") or means)
+            stds = tuple(resumed.get("stds") or stds)
+            note = f"resuming the run ({c.encoder} + U-TAE {list(temporal.encoder_widths)})"
+        elif loaded is not None:
+            note = _init_utt_weights(net, loaded, c, scheme)
+            means, stds = tuple(loaded.meta.means), tuple(loaded.meta.stds)
+        return _ModelPlan(net, means, stds, c, note, temporal)
     if resumed is not None or not c.init_checkpoint:
         net = FlairUNet(bands.count, scheme.num_logits, encoder=c.encoder,
                         metadata_mlp=c.metadata, encoder_depth=c.encoder_depth,
@@ -414,16 +554,20 @@ def build_network(c: TrainConfig, scheme: TrainScheme,
 
 
 class FlairSegmentationModule(L.LightningModule):
-    """Lightning wrapper of a :class:`FlairUNet`: normalisation, weighted loss, FLAIR mIoU.
+    """Lightning wrapper of a :class:`FlairUNet` or a U-T&T: normalisation, weighted loss,
+    FLAIR mIoU.
 
-    Batches are ``(uint8 image, uint8 logit-index target, metadata)``; normalising on the
-    device keeps host-to-device copies at one byte per value.
+    Batches are ``(uint8 image, uint8 logit-index target, metadata)``, plus ``(series,
+    dates, pad mask)`` for a U-T&T; normalising on the device keeps host-to-device copies
+    at one byte per value.
     """
 
-    def __init__(self, net: FlairUNet, scheme: TrainScheme, means: Sequence[float],
-                 stds: Sequence[float], config: TrainConfig) -> None:
+    def __init__(self, net: torch.nn.Module, scheme: TrainScheme, means: Sequence[float],
+                 stds: Sequence[float], config: TrainConfig,
+                 temporal: Optional[TemporalMeta] = None) -> None:
         super().__init__()
         self.net = net
+        self.temporal = temporal
         self.scheme = scheme
         self.config = config
         self.normalisation = (tuple(float(v) for v in means), tuple(float(v) for v in stds))
@@ -432,6 +576,10 @@ class FlairSegmentationModule(L.LightningModule):
         self.register_buffer("stds", torch.tensor(stds).view(1, -1, 1, 1), persistent=False)
         self.register_buffer("class_weights", torch.tensor(scheme.class_weights),
                              persistent=False)
+        # U-T&T's satellite head: FLAIR-2 also gives plowed land weight 0 there
+        sat = utt_class_weights(scheme.logit_codes)[1]
+        self.register_buffer("sat_weights", torch.tensor(
+            [w * s for w, s in zip(scheme.class_weights, sat)]), persistent=False)
         self.register_buffer("active", torch.tensor(scheme.active_indices), persistent=False)
         self.register_buffer("confusion", torch.zeros(k, k, dtype=torch.int64), persistent=False)
         # train loss × weight, train weight, val loss × weight, val weight
@@ -445,21 +593,42 @@ class FlairSegmentationModule(L.LightningModule):
         self.epoch_started = time.perf_counter()
 
     # ------------------------------------------------------------------ forward and loss
-    def forward(self, image: torch.Tensor, metadata: Optional[torch.Tensor] = None):
+    def forward(self, image: torch.Tensor, metadata: Optional[torch.Tensor] = None,
+                sentinel: Optional[torch.Tensor] = None, dates: Optional[torch.Tensor] = None,
+                pad_mask: Optional[torch.Tensor] = None):
+        """Aerial logits (U-Net), or (aerial, satellite) logits given a series (U-T&T)."""
         x = (image.float() - self.means) / self.stds
-        return self.net(x, metadata if self.net.uses_metadata else None)
+        metadata = metadata if self.net.uses_metadata else None
+        if sentinel is None:
+            return self.net(x, metadata)
+        return self.net(x, sentinel.float(), dates.float(), metadata, pad_mask)
 
-    def _loss(self, logits: torch.Tensor, target: torch.Tensor):
-        """Weighted cross-entropy, mean over the weighted pixels (0 if none has weight)."""
+    def _outputs(self, batch):
+        """(aerial logits, satellite logits or None, long target) of a batch: 3 items
+        for a U-Net, 6 for a U-T&T (see :func:`.multimodal_data.collate_multimodal`)."""
+        if len(batch) == 6:
+            image, target, meta, sentinel, dates, pad_mask = batch
+            aerial, sat = self(image, meta, sentinel, dates, pad_mask)
+            return aerial, sat, target.long()
+        image, target, meta = batch
+        return self(image, meta), None, target.long()
+
+    def _loss(self, logits: torch.Tensor, target: torch.Tensor,
+              sat_logits: Optional[torch.Tensor] = None):
+        """Weighted cross-entropy, mean over the weighted pixels (0 if none has weight);
+        plus ``utt_aux_weight`` × the satellite head's CE for a U-T&T (FLAIR-2's loss)."""
         total = F.cross_entropy(logits.float(), target, weight=self.class_weights,
                                 reduction="sum")
         weight = self.class_weights[target].sum()
-        return total / weight.clamp_min(1.0), weight
+        loss = total / weight.clamp_min(1.0)
+        if sat_logits is not None:
+            loss = loss + self.config.utt_aux_weight * weighted_cross_entropy(
+                sat_logits.float(), target, self.sat_weights)
+        return loss, weight
 
     def training_step(self, batch, batch_idx: int):
-        image, target, meta = batch
-        target = target.long()
-        loss, weight = self._loss(self(image, meta), target)
+        logits, sat, target = self._outputs(batch)
+        loss, weight = self._loss(logits, target, sat)
         self.sums[0] += loss.detach().double() * weight
         self.sums[1] += weight
         self.log("loss", loss.detach(), prog_bar=True, logger=False)
@@ -470,10 +639,8 @@ class FlairSegmentationModule(L.LightningModule):
         return self.active[logits[:, self.active].argmax(1)]
 
     def validation_step(self, batch, batch_idx: int) -> None:
-        image, target, meta = batch
-        target = target.long()
-        logits = self(image, meta)
-        loss, weight = self._loss(logits, target)
+        logits, sat, target = self._outputs(batch)  # the mIoU scores the aerial head
+        loss, weight = self._loss(logits, target, sat)
         self.sums[2] += loss.double() * weight
         self.sums[3] += weight
         k = self.scheme.num_logits
@@ -548,6 +715,8 @@ class FlairSegmentationModule(L.LightningModule):
             "logit_codes": list(self.scheme.logit_codes),
             "means": list(self.normalisation[0]), "stds": list(self.normalisation[1]),
         }
+        if self.temporal is not None:  # the whole branch: a resume rebuilds it as it was
+            checkpoint["flair"]["temporal"] = self.temporal.to_dict()
 
     def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
         flair = checkpoint.get("flair") or {}
@@ -635,12 +804,15 @@ class _EpochEnd(Callback):
     def _meta(self, epoch: int, miou: float) -> ModelMeta:
         c = self.plan.config
         bands = band_spec(c.bands)
+        utt = self.plan.temporal is not None
         return ModelMeta(
+            architecture="flair-utt" if utt else "flair-unet", temporal=self.plan.temporal,
             in_channels=bands.count, logit_codes=self.scheme.logit_codes, bands=bands.names,
             means=self.plan.means, stds=self.plan.stds, encoder=c.encoder,
             encoder_depth=c.encoder_depth, decoder_channels=tuple(c.decoder_channels or ()),
             metadata_mlp=c.metadata, tile_size=self.data.tile_size,
-            source=(f"trained with FLAIR Land Cover: {self.scheme.key}, {c.bands}, epoch "
+            source=(f"trained with FLAIR Land Cover: {'U-T&T, ' if utt else ''}"
+                    f"{self.scheme.key}, {c.bands}, epoch "
                     f"{epoch}, val mIoU {miou:.4f}, data {self.data.source}"))
 
 
@@ -770,21 +942,39 @@ def _write_run_json(path: Path, config: TrainConfig, module, epoch: int,
 # --------------------------------------------------------------------------- loaders
 
 
-def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int):
-    """Train/val loaders: threads inside QGIS, worker processes headless."""
+def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int,
+             sentinel: Optional[Tuple[Dict[str, Any], TemporalMeta]] = None):
+    """Train/val loaders: threads inside QGIS, worker processes headless.
+
+    ``sentinel`` (U-T&T): the patches' series sources and the temporal branch; samples
+    then carry their series, batched by :func:`.multimodal_data.collate_multimodal`.
+    """
     bands = band_spec(c.bands).count
-    train_ds = FlairPatchDataset(data.train, bands, scheme, data.tile_size, c.augment,
-                                 data.metadata)
+    utt = sentinel is not None
+    train_ds = FlairPatchDataset(data.train, bands, scheme, data.tile_size,
+                                 c.augment and not utt, data.metadata)
     val_ds = FlairPatchDataset(data.val, bands, scheme, data.tile_size, False, data.metadata)
+    collate_fn = None
+    if utt:
+        from .multimodal_data import MultimodalPatchDataset, collate_multimodal
+        from .sentinel import SeriesPreparation
+
+        sources, temporal = sentinel
+        prep = SeriesPreparation.from_meta(temporal)
+        train_ds = MultimodalPatchDataset(train_ds, sources, prep, temporal.means,
+                                          temporal.stds, c.augment)
+        val_ds = MultimodalPatchDataset(val_ds, sources, prep, temporal.means, temporal.stds)
+        collate_fn = collate_multimodal
     if c.in_qgis:
         return (ThreadedBatchLoader(train_ds, c.batch_size, True, c.loader_threads,
-                                    seed=c.seed),
-                ThreadedBatchLoader(val_ds, c.batch_size, False, c.loader_threads), "threads")
+                                    seed=c.seed, collate_fn=collate_fn),
+                ThreadedBatchLoader(val_ds, c.batch_size, False, c.loader_threads,
+                                    collate_fn=collate_fn), "threads")
     from torch.utils.data import DataLoader
 
     local = max(1, world // max(1, int(c.num_nodes)))
     workers = default_workers(local) if c.num_workers is None else int(c.num_workers)
-    common = dict(batch_size=c.batch_size, num_workers=workers,
+    common = dict(batch_size=c.batch_size, num_workers=workers, collate_fn=collate_fn,
                   pin_memory=_accelerator(c) == "gpu", persistent_workers=workers > 0)
     return (DataLoader(train_ds, shuffle=True, **common),
             DataLoader(val_ds, shuffle=False, **common),
@@ -817,11 +1007,17 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
         val_domains=config.val_domains, bands=config.bands, scheme_key=config.scheme,
         metadata=config.metadata, metadata_json=config.metadata_json,
         check_limit=config.check_limit, seed=config.seed)
+    sentinel, init = None, None
+    if config.model == "utt":
+        config, init = utt_init(config, resumed)
+        sentinel = _sentinel_inputs(config, data, resumed, say, init)
     L.seed_everything(config.seed, workers=True, verbose=False)
-    plan = build_network(config, scheme, resumed)
+    plan = build_network(config, scheme, resumed, sentinel[1] if sentinel else None, init)
     config = plan.config
-    module = FlairSegmentationModule(plan.net, scheme, plan.means, plan.stds, config)
-    train_loader, val_loader, loading = _loaders(config, data, scheme, _world_size(config))
+    module = FlairSegmentationModule(plan.net, scheme, plan.means, plan.stds, config,
+                                     plan.temporal)
+    train_loader, val_loader, loading = _loaders(config, data, scheme, _world_size(config),
+                                                 sentinel)
     say(f"data: {data.describe()}; scheme {scheme.key} ({scheme.description}); bands "
         f"{config.bands}; {plan.note}; loading with {loading}")
     trainer = _trainer(config, out, data, plan, scheme, say, progress, cancel,
@@ -838,6 +1034,26 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
         except _Cancelled as exc:
             cancelled = exc
     return _result(out, module, trainer, config, cancelled, time.perf_counter() - started)
+
+
+def _sentinel_inputs(c: TrainConfig, data: TrainingData, resumed: Optional[Dict[str, Any]],
+                     say: LogCallback, init: Any = None) -> Tuple[Dict[str, Any], TemporalMeta]:
+    """Every patch's Sentinel-2 source (checked: DatasetError naming what lacks) and the
+    temporal branch, normalised with the training series' statistics; the run's own on
+    resume, the init checkpoint's when fine-tuning a U-T&T (a model keeps its inputs)."""
+    from .multimodal_data import locate_sentinel, sentinel_root, series_statistics
+    from .sentinel import SeriesPreparation
+
+    sources = locate_sentinel(sentinel_root(c.dataset, c.pairs_csv), data.train + data.val)
+    say(f"Sentinel-2: {len(sources)} patch series in "
+        f"{len({s.area.data for s in sources.values()})} super-area(s)")
+    if resumed is not None and resumed.get("temporal"):
+        return sources, TemporalMeta.from_dict(resumed["temporal"])
+    if init is not None and init.meta.temporal is not None:
+        return sources, init.meta.temporal
+    prep = SeriesPreparation.from_meta(temporal_meta(c, (0.0,) * 10, (1.0,) * 10))
+    means, stds = series_statistics(sources, [p.name for p in data.train], prep, seed=c.seed)
+    return sources, temporal_meta(c, means, stds)
 
 
 def _resume_settings(c: TrainConfig, out: Path, say: LogCallback
@@ -925,6 +1141,6 @@ def _result(out: Path, module: FlairSegmentationModule, trainer: L.Trainer,
 
 
 __all__ = ["BEST_MODEL", "CURVES_PNG", "DatasetError", "FlairSegmentationModule", "LAST_MODEL",
-           "LOG_CSV", "OPTIMIZERS", "PRECISIONS", "RUN_FIELDS", "SCHEDULERS", "STATE_FILE",
-           "TrainConfig", "TrainResult", "TrainingError", "build_network", "read_log",
-           "read_state", "train"]
+           "LOG_CSV", "MODELS", "OPTIMIZERS", "PRECISIONS", "RUN_FIELDS", "SCHEDULERS",
+           "STATE_FILE", "TrainConfig", "TrainResult", "TrainingError", "build_network", "read_log",
+           "read_state", "temporal_meta", "train", "utt_init"]
