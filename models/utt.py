@@ -35,7 +35,6 @@ The attribute names differ from FLAIR-2's (``unet``/``utae``/``fusion_cropped``/
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch

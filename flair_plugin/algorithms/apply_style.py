@@ -8,7 +8,7 @@ the layer in the open project when run from QGIS.
 
 import os
 
-from qgis.core import (QgsProcessing, QgsProcessingContext, QgsProcessingException,
+from qgis.core import (QgsProcessingContext, QgsProcessingException,
                        QgsProcessingOutputRasterLayer, QgsProcessingParameterRasterLayer)
 
 from ..nomenclature import SCHEMES, schemes_covering

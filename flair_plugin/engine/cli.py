@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
 import threading
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .evaluate_cli import (DOWNLOAD_HELP, EVALUATE_HELP, SPLIT_HELP, add_download_arguments,
                            add_evaluate_arguments, add_split_arguments, run_download,
                            run_evaluate, run_split)
+from .cli_common import PROG, ctrl_c_cancels
 from .train_cli import TRAIN_HELP, add_train_arguments, run_train  # light: no torch
 
-PROG = "flair-landcover"
 EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = 0, 2, 130
 
 
@@ -111,26 +110,6 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
-@contextlib.contextmanager
-def _ctrl_c_cancels(flag: threading.Event, say: Callable[[str], None]) -> Iterator[None]:
-    """First Ctrl-C: cancel at the next batch; a second one interrupts at once."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set()
-        say("cancelling after the current batch (Ctrl-C again to stop now)")
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def run_predict(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -153,7 +132,7 @@ def run_predict(args: argparse.Namespace) -> int:
         bar.refresh()
 
     try:
-        with _ctrl_c_cancels(cancelled, say):
+        with ctrl_c_cancels(cancelled, say):
             result = predict(
                 inputs if len(inputs) > 1 else inputs[0], args.model, args.output,
                 bands=args.bands, extent=args.extent, block=args.block, halo=args.halo,

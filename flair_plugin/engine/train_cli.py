@@ -22,17 +22,16 @@ continues).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import signal
 import sys
 import threading
-from typing import Iterator, Optional, Sequence
+from typing import Optional, Sequence
 
 from ..nomenclature import BAND_SETS, CLASS_SETS
+from .cli_common import PROG, ctrl_c_cancels
 
-PROG = "flair-landcover"
 EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = 0, 2, 130
-TRAIN_HELP = "train a FLAIR U-Net on local FLAIR data (one device, or DDP over many)"
+TRAIN_HELP = ("train a FLAIR U-Net (or the U-T&T with --model utt) on local FLAIR data (one "
+              "device, or DDP over many)")
 
 # Built from the nomenclature (pure Python), not from training.py: building the parser
 # must not import torch or Lightning, so `flair-landcover --help` stays instant.
@@ -172,27 +171,6 @@ def config_from_args(args: argparse.Namespace):
         temporal_d_model=args.temporal_d_model)
 
 
-@contextlib.contextmanager
-def _ctrl_c_cancels(flag: threading.Event) -> Iterator[None]:
-    """First Ctrl-C: save the state and stop after the current step; a second: stop now."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        if flag.is_set():
-            raise KeyboardInterrupt
-        flag.set()
-        print(f"\n{PROG}: cancelling after the current step (Ctrl-C again to stop now)",
-              file=sys.stderr)
-
-    previous = signal.signal(signal.SIGINT, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 def _is_rank_zero() -> bool:
     import os
 
@@ -213,7 +191,8 @@ def run_train(args: argparse.Namespace) -> int:
     cancelled = threading.Event()
     try:
         config = config_from_args(args)
-        with _ctrl_c_cancels(cancelled):
+        with ctrl_c_cancels(cancelled, lambda m: print(f"\n{PROG}: {m}", file=sys.stderr),
+                             unit="step"):
             result = train(config, cancel=cancelled.is_set, log=say)
     except (DatasetError, TrainingError, CheckpointError) as exc:
         say(f"{PROG}: error: {' '.join(str(exc).split())}")

@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pytest
 from helpers_models import our_checkpoint
 from helpers_rasters import write_raster
 
