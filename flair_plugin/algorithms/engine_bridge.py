@@ -35,7 +35,7 @@ class FeedbackCallbacks:
 
 # Engine exceptions whose text is written for users: shown as they are, no traceback.
 USER_ERRORS = ("InputError", "CheckpointError", "DatasetError", "InferenceError",
-               "EvaluationError", "StyleExistsError", "WeightsDownloadError")
+               "TrainingError", "SentinelError", "StyleExistsError", "WeightsDownloadError")
 
 
 @contextmanager

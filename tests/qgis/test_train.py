@@ -70,3 +70,17 @@ def test_train_cancel_resume_and_segment(flair_plugin, dataset, tmp_path):
     with rasterio.open(result["OUTPUT"]) as src:
         codes = set(np.unique(src.read(1)))
     assert codes <= {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 18}
+
+
+def test_bad_dataset_is_a_clear_error_before_training(flair_plugin, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(QgsProcessingException, match="no IMG_") as error:
+        processing.run("flair:train", params(empty, tmp_path / "run"),
+                       feedback=QgsProcessingFeedback())
+    assert not str(error.value).startswith("DatasetError")  # the engine's text, as is
+    with pytest.raises(QgsProcessingException, match="EPOCHS"):  # QGIS checks the minimum
+        processing.run("flair:train", params(empty, tmp_path / "run2", EPOCHS=0),
+                       feedback=QgsProcessingFeedback())
