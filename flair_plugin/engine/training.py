@@ -861,6 +861,12 @@ def _append_csv(path: Path, row: Dict, scheme: TrainScheme) -> List[Dict[str, fl
     """Rewrite the log with the rows of earlier epochs plus ``row`` (a resumed epoch that
     had been logged before is replaced), atomically; return all rows."""
     rows = [r for r in read_log(path) if r["epoch"] < row["epoch"]] + [row]
+    _write_log(path, rows, scheme)
+    return rows
+
+
+def _write_log(path: Path, rows: Sequence[Dict], scheme: TrainScheme) -> None:
+    """The whole CSV log, under a temporary name then renamed: never half a file."""
     partial = path.with_name(f".{path.name}.partial")
     with open(partial, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=_columns(scheme), extrasaction="ignore")
@@ -868,7 +874,6 @@ def _append_csv(path: Path, row: Dict, scheme: TrainScheme) -> List[Dict[str, fl
         for r in rows:
             writer.writerow({k: _cell(k, v) for k, v in r.items()})
     os.replace(partial, path)
-    return rows
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -881,15 +886,10 @@ def _cell(key: str, value: Any) -> Any:
 
 def _truncate_log(path: Path, epochs_done: int, scheme: TrainScheme) -> None:
     """On resume, forget log rows of epochs the resumed state has not seen."""
-    rows = [r for r in read_log(path) if r["epoch"] <= epochs_done]
-    if path.is_file() and len(rows) != len(read_log(path)):
-        partial = path.with_name(f".{path.name}.partial")
-        with open(partial, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=_columns(scheme), extrasaction="ignore")
-            writer.writeheader()
-            for r in rows:
-                writer.writerow({k: _cell(k, v) for k, v in r.items()})
-        os.replace(partial, path)
+    logged = read_log(path)
+    rows = [r for r in logged if r["epoch"] <= epochs_done]
+    if path.is_file() and len(rows) != len(logged):
+        _write_log(path, rows, scheme)
 
 
 def _plot_curves(path: Path, rows: Sequence[Dict[str, float]]) -> bool:
