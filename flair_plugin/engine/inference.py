@@ -120,6 +120,13 @@ def resolve_device(device: Union[str, torch.device, None]) -> torch.device:
     raise InputError(f"device {device!r} is not one of auto, cpu, cuda (or cuda:N)")
 
 
+def check_precision(precision: str, device: torch.device) -> None:
+    if precision not in PRECISIONS:
+        raise InputError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
+    if precision == "fp16" and device.type != "cuda":
+        raise InputError("precision fp16 needs a CUDA GPU; on CPU use bf16 or fp32")
+
+
 def _check_settings(blend: str, pad: str, precision: str, device: torch.device,
                     batch_size: int, num_readers: int, block: int, halo: int) -> None:
     validate_tiling(block, halo)
@@ -127,10 +134,7 @@ def _check_settings(blend: str, pad: str, precision: str, device: torch.device,
         raise InputError(f"blend {blend!r} is not one of {', '.join(BLEND_MODES)}")
     if pad not in PAD_MODES:
         raise InputError(f"pad {pad!r} is not one of {', '.join(PAD_MODES)}")
-    if precision not in PRECISIONS:
-        raise InputError(f"precision {precision!r} is not one of {', '.join(PRECISIONS)}")
-    if precision == "fp16" and device.type != "cuda":
-        raise InputError("precision fp16 needs a CUDA GPU; on CPU use bf16 or fp32")
+    check_precision(precision, device)
     if int(batch_size) < 1 or int(num_readers) < 1:
         raise InputError(f"batch size and reader count must be >= 1, got {batch_size} and "
                          f"{num_readers}")
@@ -154,7 +158,7 @@ def _check_model_values(means: Sequence[float], stds: Sequence[float],
 
 # --------------------------------------------------------------------------- network
 
-class _Network:
+class Network:
     """The module with its normalisation, precision and active logits, on one device."""
 
     def __init__(self, module: torch.nn.Module, means: Sequence[float], stds: Sequence[float],
@@ -186,15 +190,23 @@ class _Network:
     def num_classes(self) -> int:
         return int(self.lut.numel())
 
-    def logits(self, x: torch.Tensor) -> torch.Tensor:
-        """uint8 N×C×H×W on the device -> active-class logits N×K×H×W (float32/float64)."""
+    def codes(self, x: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+        """uint8 N×C×H×W -> uint8 N×H×W FLAIR codes (argmax over the active logits)."""
+        # max(1).indices, not argmax(1): on CPU, argmax over the channels of an NCHW
+        # tensor takes 3-4 times longer (same first-maximum rule).
+        return self.lut[self.logits(x, *extra).max(1).indices]
+
+    def logits(self, x: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+        """uint8 N×C×H×W on the device -> active-class logits N×K×H×W (float32/float64).
+
+        ``extra``: further inputs of the module (the aerial metadata of FLAIR-1's MLP)."""
         x = x.to(self.in_dtype).sub_(self.mean).div_(self.std)  # in place: one allocation
         if self.param_dtype != self.in_dtype:
             x = x.to(self.param_dtype)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self.autocast():
-            out = self.module(x)
+            out = self.module(x, *extra)
         if isinstance(out, (tuple, list)):
             out = out[0]
         if out.ndim != 4 or out.shape[1] != self.num_logits or out.shape[2:] != x.shape[2:]:
@@ -221,16 +233,14 @@ class _Network:
                     from None
 
 
-def _labels_and_scores(net: _Network, values: torch.Tensor, are_probs: bool,
+def _labels_and_scores(net: Network, values: torch.Tensor, are_probs: bool,
                        want_probs: bool, want_conf: bool):
     """(codes, confidence, probabilities) as uint8 numpy arrays from N×K×H×W values.
 
     ``values`` are logits (crop: argmax of logits = argmax of their softmax, without the
     rounding ties softmax can create) or blended probabilities.
     """
-    # max(1).indices, not argmax(1): on CPU, argmax over the channels of an NCHW tensor
-    # takes 3-4 times longer (same first-maximum rule).
-    codes = net.lut[values.max(1).indices]
+    codes = net.lut[values.max(1).indices]  # as Network.codes, on blended values too
     conf = probs = None
     if want_probs or want_conf:
         p = values if are_probs else torch.softmax(values, dim=1)
@@ -306,7 +316,7 @@ class _Pending:
 
 
 class _WeightedBlender:
-    def __init__(self, grid: TileGrid, net: _Network, kind: str, dtype: torch.dtype,
+    def __init__(self, grid: TileGrid, net: Network, kind: str, dtype: torch.dtype,
                  emit: Callable[[_BlockOut], None], want_probs: bool, want_conf: bool) -> None:
         self.grid, self.net, self.emit = grid, net, emit
         self.want_probs, self.want_conf = want_probs, want_conf
@@ -369,7 +379,7 @@ class _WeightedBlender:
 class _Pipeline:
     """Readers, device loop and writer of one run. Build, then :meth:`run` once."""
 
-    def __init__(self, plan: SourcePlan, grid: TileGrid, net: _Network, outputs: OutputSet,
+    def __init__(self, plan: SourcePlan, grid: TileGrid, net: Network, outputs: OutputSet,
                  *, blend: str, batch_size: int, num_readers: int, want_probs: bool,
                  want_conf: bool, progress: Optional[ProgressCallback],
                  cancel: Optional[CancelCallback], blend_memory_mb: int) -> None:
@@ -715,7 +725,7 @@ def predict_with_module(
                                     plan.grid.height, extent, crs)
     grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo)
     check_output_paths([output, probabilities, confidence], plan.paths, overwrite)
-    net = _Network(module, means, stds, logit_codes, dev, precision)
+    net = Network(module, means, stds, logit_codes, dev, precision)
     net.probe(len(plan.sources))
     codes = tuple(int(c) for c in logit_codes if c != NODATA)
     if class_names is not None and len(class_names) != len(codes):

@@ -25,7 +25,7 @@ from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
 from .checkpoints import LoadedModel, load_model
 from .datasets import DatasetError, PatchPair, discover_pairs, find_metadata_json, load_metadata
 from .evaluation import EvaluationResult, evaluate_pairs
-from .inference import resolve_device
+from .inference import Network, check_precision, resolve_device
 from .tiling import InputError
 
 PathLike = Union[str, os.PathLike]
@@ -79,11 +79,9 @@ def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], folder: Pa
                      progress: Optional[Progress], cancel: Optional[Cancel]) -> List[Path]:
     meta = loaded.meta
     dev = resolve_device(device)
-    module = loaded.module.to(dev).eval()
-    means = torch.tensor(meta.means, dtype=torch.float32, device=dev).view(1, -1, 1, 1)
-    stds = torch.tensor(meta.stds, dtype=torch.float32, device=dev).view(1, -1, 1, 1)
-    codes = torch.tensor(meta.logit_codes, dtype=torch.uint8, device=dev)
-    inactive = codes == 0
+    check_precision(precision, dev)
+    # The engine's own network: the same normalisation, precision and active classes.
+    net = Network(loaded.module, meta.means, meta.stds, meta.logit_codes, dev, precision)
     encodings = _metadata(meta, dataset, pairs)
     outputs: List[Path] = []
     for start in range(0, len(pairs), batch_size):
@@ -91,16 +89,12 @@ def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], folder: Pa
             raise SplitCancelled(f"stopped after {start} of {len(pairs)} patches")
         batch = pairs[start:start + batch_size]
         images, profiles = zip(*(_read_patch(p, meta.in_channels) for p in batch))
-        x = torch.from_numpy(np.stack(images)).to(dev).float()
-        x = (x - means) / stds
         extra = ()
         if encodings is not None:
             extra = (torch.tensor([encodings[p.name] for p in batch], device=dev),)
-        with torch.no_grad(), _autocast(dev, precision):
-            logits = module(x, *extra).float()
-        logits[:, inactive] = float("-inf")
-        labels = codes[logits.argmax(1)].cpu().numpy()
-        for pair, label, profile in zip(batch, labels, profiles):
+        with torch.inference_mode():
+            labels = net.codes(torch.from_numpy(np.stack(images)).to(dev), *extra)
+        for pair, label, profile in zip(batch, labels.cpu().numpy(), profiles):
             outputs.append(_write_prediction(folder / f"PRED_{pair.patch_id}.tif", label,
                                              profile))
         if progress is not None:
@@ -131,12 +125,3 @@ def _write_prediction(path: Path, label: np.ndarray, profile: dict) -> Path:
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(label[None])
     return path
-
-
-def _autocast(device: torch.device, precision: str):
-    if precision == "fp32":
-        return torch.autocast(device.type, enabled=False)
-    dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(precision)
-    if dtype is None:
-        raise InputError(f"precision {precision!r} is unknown; choose fp32, fp16 or bf16")
-    return torch.autocast(device.type, dtype=dtype)
