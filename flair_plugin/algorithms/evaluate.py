@@ -19,7 +19,8 @@ from ..styling import qml
 from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .parameters import advanced, band_parameter, band_value, choice_parameter, scheme_parameter
+from .parameters import (advanced, band_parameter, band_value, choice_parameter,
+                         extent_value, scheme_parameter)
 
 AGREEMENT_MODES = ("binary", "reference")
 
@@ -85,6 +86,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
 
         prediction = self._file(parameters, self.PREDICTION, context)
         reference = self._file(parameters, self.REFERENCE, context)
+        prediction_crs = self.parameterAsRasterLayer(parameters, self.PREDICTION, context).crs()
         scheme = self.parameterAsEnumString(parameters, self.SCHEME, context)
         mode = self.parameterAsEnumString(parameters, self.AGREEMENT_MODE, context)
         outputs = self._outputs(parameters, context)
@@ -98,7 +100,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
                     parameters, self.REFERENCE_SCHEME, context),
                 band=band_value(self, parameters, self.PREDICTION_BAND, context),
                 reference_band=band_value(self, parameters, self.REFERENCE_BAND, context),
-                extent=self._extent(parameters, context, prediction),
+                extent=extent_value(self, parameters, self.EXTENT, context, prediction_crs),
                 agreement_path=outputs.get(self.OUTPUT_AGREEMENT), agreement_mode=mode,
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
             write_reports(result, outputs[self.OUTPUT_REPORT],
@@ -118,15 +120,6 @@ class EvaluateAlgorithm(FlairAlgorithm):
             raise QgsProcessingException(
                 f"{name.lower()}: not a raster file; save the layer as a GeoTIFF first.")
         return path
-
-    def _extent(self, parameters, context, prediction_path):
-        if parameters.get(self.EXTENT) in (None, ""):
-            return None
-        layer = self.parameterAsRasterLayer(parameters, self.PREDICTION, context)
-        rect = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
-        if rect.isNull() or rect.isEmpty():
-            return None
-        return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
 
     def _outputs(self, parameters, context):
         outputs = {self.OUTPUT_REPORT: self.parameterAsFileOutput(

@@ -58,3 +58,14 @@ def device_parameter(name: str = "DEVICE"):
     param = advanced(choice_parameter(name, "Device", ("auto", "cpu", "cuda"), "auto"))
     param.setHelp("auto: the NVIDIA GPU when PyTorch sees one, else the CPU")
     return param
+
+
+def extent_value(algorithm, parameters, name: str, context, crs):
+    """The optional extent ``name`` as (xmin, ymin, xmax, ymax) in ``crs`` (the raster's:
+    QGIS transforms an extent given in another CRS), None when not given."""
+    if parameters.get(name) in (None, ""):
+        return None
+    rect = algorithm.parameterAsExtent(parameters, name, context, crs)
+    if rect.isNull() or rect.isEmpty():
+        return None
+    return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()

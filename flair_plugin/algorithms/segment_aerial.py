@@ -19,7 +19,7 @@ from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .parameters import (advanced, band_parameter, band_value, choice_parameter,
-                         device_parameter)
+                         device_parameter, extent_value)
 
 MODEL_FILTER = ("FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
                 "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
@@ -184,12 +184,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         return self.parameterAsInt(parameters, name, context)
 
     def _extent(self, parameters, context, layer):
-        if parameters.get(self.EXTENT) in (None, ""):
-            return None
-        rect = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
-        if rect.isNull() or rect.isEmpty():
-            return None
-        return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
+        return extent_value(self, parameters, self.EXTENT, context, layer.crs())
 
     def _outputs(self, parameters, context) -> Dict[str, str]:
         outputs = {}
