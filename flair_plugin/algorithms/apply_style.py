@@ -118,7 +118,7 @@ class ApplyStyleAlgorithm(FlairAlgorithm):
 
     @staticmethod
     def _check_sidecar_writable(sidecar, replace: bool) -> None:
-        if sidecar.exists() and not replace and not qml.is_our_style(sidecar):
+        if qml.would_replace_users_style(sidecar, replace):
             raise QgsProcessingException(
                 f"{sidecar} already exists and was not written by FLAIR Land Cover, so it "
                 "is kept. Move it away, or tick 'Replace an existing .qml style' "

@@ -83,6 +83,11 @@ def _default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+def would_replace_users_style(target: PathLike, replace: bool = False) -> bool:
+    """True when writing ``target`` would replace a style this plugin did not write."""
+    return Path(target).exists() and not replace and not is_our_style(target)
+
+
 class StyleExistsError(FileExistsError):
     """A style file that is not ours sits where the sidecar would go."""
 
@@ -94,7 +99,7 @@ def write_sidecar(raster_path: PathLike, scheme: Union[str, Scheme], band: int =
     Written to a temporary file and renamed, so a reader never sees half a style.
     """
     target = sidecar_path(raster_path)
-    if target.exists() and not replace and not is_our_style(target):
+    if would_replace_users_style(target, replace):
         raise StyleExistsError(
             f"{target} already exists and was not written by FLAIR Land Cover; it is "
             "kept. Move it away, or allow replacing existing styles.")
