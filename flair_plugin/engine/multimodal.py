@@ -24,7 +24,6 @@ never mixed across pixels (the pixel size stays close to 10 m). Nothing here imp
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import os
@@ -40,7 +39,7 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window
 
 from ..nomenclature import NODATA, SENTINEL2_BANDS
-from .inference import (PredictionCancelled, PredictionResult, _check_settings, _load,
+from .inference import (Network, PredictionCancelled, PredictionResult, _check_settings, _load,
                         _output_targets, _write_style, resolve_device)
 from .raster_io import (Grid, OutputSet, StackReader, check_output_paths, pad_tile,
                         plan_sources)
@@ -299,41 +298,18 @@ def _check_model(meta) -> SeriesPreparation:
             from None
 
 
-class _UTTNetwork:
-    """The U-T&T on its device, with the aerial normalisation and the active logits."""
+def _utt_codes(net: Network, aerial: np.ndarray, sentinel: np.ndarray,
+               positions: np.ndarray, pad_mask: np.ndarray) -> np.ndarray:
+    """uint8 B×C×H×W aerial + normalised padded series -> B×H×W FLAIR codes.
 
-    def __init__(self, module: torch.nn.Module, meta, device: torch.device,
-                 precision: str) -> None:
-        self.module, self.device = module.eval().to(device), device
-        params = [p for p in module.parameters() if p.is_floating_point()]
-        self.dtype = params[0].dtype if params else torch.float32
-        shape = (1, -1, 1, 1)
-        self.mean = torch.tensor(meta.means, dtype=self.dtype, device=device).view(shape)
-        self.std = torch.tensor(meta.stds, dtype=self.dtype, device=device).view(shape)
-        codes = list(meta.logit_codes)
-        self.active = torch.tensor([i for i, c in enumerate(codes) if c != NODATA],
-                                   device=device)
-        self.lut = torch.tensor([c for c in codes if c != NODATA], dtype=torch.uint8,
-                                device=device)
-        self.num_logits = len(codes)
-        self.autocast = contextlib.nullcontext
-        if precision != "fp32":
-            dtype = torch.float16 if precision == "fp16" else torch.bfloat16
-            self.autocast = lambda: torch.autocast(device_type=device.type, dtype=dtype)
-
-    def codes(self, aerial: np.ndarray, sentinel: np.ndarray, positions: np.ndarray,
-              pad_mask: np.ndarray) -> np.ndarray:
-        """uint8 B×C×H×W aerial + normalised padded series -> B×H×W FLAIR codes."""
-        x = torch.from_numpy(aerial).to(self.device, self.dtype).sub_(self.mean).div_(self.std)
-        s = torch.from_numpy(sentinel).to(self.device, self.dtype)
-        d = torch.from_numpy(positions).to(self.device)
-        m = torch.from_numpy(pad_mask).to(self.device)
-        with torch.inference_mode(), self.autocast():
-            logits = self.module(x, s, d, pad_mask=m)[0]
-        if logits.shape[1] != self.num_logits:
-            raise InputError(f"the model returned {logits.shape[1]} logits, its metadata "
-                             f"lists {self.num_logits} codes: the checkpoint is inconsistent")
-        return self.lut[logits.index_select(1, self.active).max(1).indices].cpu().numpy()
+    The engine's :class:`~.inference.Network` normalises the aerial input and picks the
+    active logits; the series, dates and pad mask go to the U-T&T as further inputs
+    (``forward(aerial, sentinel, dates, metadata, pad_mask)``, aerial logits first)."""
+    s = torch.from_numpy(sentinel).to(net.device, net.param_dtype)
+    d = torch.from_numpy(positions).to(net.device)
+    m = torch.from_numpy(pad_mask).to(net.device)
+    with torch.inference_mode():
+        return net.codes(torch.from_numpy(aerial).to(net.device), s, d, None, m).cpu().numpy()
 
 
 # --------------------------------------------------------------------------- the run
@@ -350,7 +326,7 @@ class _Pending:
 class _Run:
     """The single-threaded loop: read a tile row's Sentinel-2, then tile by tile."""
 
-    def __init__(self, plan, grid: TileGrid, net: _UTTNetwork, s2: _SentinelReader,
+    def __init__(self, plan, grid: TileGrid, net: Network, s2: _SentinelReader,
                  source: SentinelSource, preparation: SeriesPreparation, temporal,
                  outputs: OutputSet, batch_size: int, progress, cancel, warn) -> None:
         self.plan, self.grid, self.net, self.s2 = plan, grid, net, s2
@@ -431,7 +407,7 @@ class _Run:
         series, positions, pad_mask = pad_series([p.series for p in batch],
                                                  [p.positions for p in batch])
         aerial = np.stack([p.aerial for p in batch])
-        codes = self.net.codes(aerial, series.astype(np.float32), positions, pad_mask)
+        codes = _utt_codes(self.net, aerial, series.astype(np.float32), positions, pad_mask)
         for item, block_codes in zip(batch, codes):
             b = item.tile.block_part
             out = block_codes[b.row_off:b.row_end, b.col_off:b.col_end]
@@ -527,7 +503,7 @@ def predict_multimodal(
 
 def _execute(plan, grid, region, loaded, meta, preparation, source, s2, dev, precision,
              batch_size, output, progress, cancel, warn) -> PredictionResult:
-    net = _UTTNetwork(loaded.module, meta, dev, precision)
+    net = Network(loaded.module, meta.means, meta.stds, meta.logit_codes, dev, precision)
     codes = tuple(int(c) for c in meta.logit_codes if c != NODATA)
     out_grid = Grid(plan.grid.crs, plan.grid.window_transform(region), region.width,
                     region.height)
