@@ -43,9 +43,9 @@ _import_package()
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from flair_landcover.flair_plugin.engine import datasets as ds  # noqa: E402
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset  # noqa: E402
-from flair_landcover.flair_plugin.engine.training import (FlairSegmentationModule,  # noqa: E402
+from flair_landcover.flair_plugin.engine.data import patches as ds
+from flair_landcover.synthetic.generator import write_dataset  # noqa: E402
+from flair_landcover.flair_plugin.engine.training.trainer import (FlairSegmentationModule,  # noqa: E402
                                                           TrainConfig)
 from flair_landcover.models.unet import FlairUNet  # noqa: E402
 

@@ -30,7 +30,7 @@ Differences from the reference, and why:
 
 The attribute names differ from FLAIR-2's (``unet``/``utae``/``fusion_cropped``/
 ``fusion_collapsed``/``sat_head`` for ``arch_vhr``/``arch_hr``/``fm_utae_featmap_*``/
-``reshape_utae_output``); ``flair_plugin.engine.importers`` maps one onto the other.
+``reshape_utae_output``); ``flair_plugin.engine.checkpoints.importers`` maps one onto the other.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ class FlairUTT(nn.Module):
 
     ``aerial``: B×C×H×W normalised imagery (H, W multiples of 32 at encoder depth 5);
     ``sentinel``: B×T×10×S×S series (S a multiple of ``self.utae.stride``, 8 for
-    FLAIR-2's U-TAE, and ≥ ``crop_size``), zero-padded in T; ``dates``: B×T day offsets (see ``flair_plugin.engine.sentinel``);
+    FLAIR-2's U-TAE, and ≥ ``crop_size``), zero-padded in T; ``dates``: B×T day offsets (see ``flair_plugin.engine.data.sentinel``);
     ``pad_mask`` (B×T, True = padding) defaults to the all-``pad_value`` dates.
     Both outputs are B×n_classes×H×W.
     """

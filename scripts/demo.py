@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=5)
     args = parser.parse_args(argv)
     _import_plugin()
-    from flair_landcover.flair_plugin.engine.synthetic import write_dataset, write_mosaic
+    from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 
     out = args.output.resolve()
     if out.exists():

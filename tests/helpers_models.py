@@ -5,7 +5,7 @@ from typing import Sequence
 
 import torch
 
-from flair_landcover.flair_plugin.engine.checkpoints import ModelMeta, save_checkpoint
+from flair_landcover.flair_plugin.engine.checkpoints.store import ModelMeta, save_checkpoint
 from flair_landcover.flair_plugin.nomenclature import AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS
 from flair_landcover.models.unet import FlairUNet
 

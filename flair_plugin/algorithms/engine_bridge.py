@@ -9,6 +9,8 @@ from typing import Iterator
 
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
+from ..engine.errors import Cancelled, UserError
+
 
 class FeedbackCallbacks:
     """The engine's ``progress``, ``cancel``, ``warn`` and ``log`` callbacks for a feedback."""
@@ -33,22 +35,17 @@ class FeedbackCallbacks:
         self.feedback.pushInfo(text)
 
 
-# Engine exceptions whose text is written for users: shown as they are, no traceback.
-USER_ERRORS = ("InputError", "CheckpointError", "DatasetError", "InferenceError",
-               "TrainingError", "SentinelError", "StyleExistsError", "WeightsDownloadError")
-
-
 @contextmanager
-def engine_errors(cancelled_types: tuple = ()) -> Iterator[None]:
-    """Turn the engine's user-facing errors into ``QgsProcessingException``."""
+def engine_errors() -> Iterator[None]:
+    """Turn the engine's errors into ``QgsProcessingException``: a user error or a
+    cancellation is shown as the engine wrote it, anything else with its type."""
     try:
         yield
     except QgsProcessingException:
         raise
-    except Exception as error:  # noqa: BLE001 - re-raised below, typed by name
-        name = type(error).__name__
-        if isinstance(error, cancelled_types):
-            raise QgsProcessingException(f"Cancelled: {error or 'stopped on request'}") from error
-        if any(base.__name__ in USER_ERRORS for base in type(error).__mro__):
-            raise QgsProcessingException(str(error)) from error
-        raise QgsProcessingException(f"{name}: {error}") from error
+    except Cancelled as error:
+        raise QgsProcessingException(f"Cancelled: {error or 'stopped on request'}") from error
+    except UserError as error:
+        raise QgsProcessingException(str(error)) from error
+    except Exception as error:  # noqa: BLE001 - any other failure, shown with its type
+        raise QgsProcessingException(f"{type(error).__name__}: {error}") from error

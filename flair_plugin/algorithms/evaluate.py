@@ -82,7 +82,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
             self.OUTPUT_AGREEMENT, "Agreement", optional=True))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.evaluation import EvaluationCancelled, agreement_legend, evaluate_rasters
+        from ..engine.evaluation.rasters import EvaluationCancelled, agreement_legend, evaluate_rasters
 
         prediction = self._file(parameters, self.PREDICTION, context)
         reference = self._file(parameters, self.REFERENCE, context)
@@ -91,7 +91,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
         mode = self.parameterAsEnumString(parameters, self.AGREEMENT_MODE, context)
         outputs = self._outputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
-        with engine_errors((EvaluationCancelled,)):
+        with engine_errors():
             result = evaluate_rasters(
                 prediction, reference, scheme=scheme,
                 prediction_scheme=self.parameterAsEnumString(
@@ -150,7 +150,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
 
 def write_reports(result, report_path: str, metrics_path, feedback) -> None:
     """The summary in the log, the HTML report, and the JSON + CSV metrics when asked."""
-    from ..engine import report
+    from ..engine.evaluation import report
 
     for line in report.summary_lines(result):
         feedback.pushInfo(line)

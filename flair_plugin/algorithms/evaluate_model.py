@@ -57,14 +57,14 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
         add_report_outputs(self)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.split_evaluation import SplitCancelled, evaluate_model_on_split
+        from ..engine.evaluation.split import SplitCancelled, evaluate_model_on_split
 
         domains = self.parameterAsString(parameters, self.DOMAINS, context).strip()
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)
         metrics = self.parameterAsFileOutput(parameters, self.OUTPUT_METRICS, context)
         kept = self.parameterAsString(parameters, self.PREDICTIONS, context) or None
         bridge = FeedbackCallbacks(feedback)
-        with engine_errors((SplitCancelled,)):
+        with engine_errors():
             result = evaluate_model_on_split(
                 self.parameterAsFile(parameters, self.MODEL, context),
                 self.parameterAsFile(parameters, self.DATASET, context),

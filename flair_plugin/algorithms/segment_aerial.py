@@ -112,14 +112,14 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             self.OUTPUT_CONFIDENCE, "Confidence", optional=True, createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.checkpoints import load_model
-        from ..engine.inference import PredictionCancelled, predict
+        from ..engine.checkpoints.store import load_model
+        from ..engine.inference.pipeline import PredictionCancelled, predict
 
         layer = self._raster(parameters, self.INPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         outputs = self._outputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
-        with engine_errors((PredictionCancelled,)):
+        with engine_errors():
             loaded = load_model(model_path)
             meta = loaded.meta
             sources = self._band_sources(parameters, context, layer, meta.bands)

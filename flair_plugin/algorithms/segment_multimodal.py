@@ -69,9 +69,9 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
             minValue=0)))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.checkpoints import load_model
-        from ..engine.inference import PredictionCancelled
-        from ..engine.multimodal import predict_multimodal
+        from ..engine.checkpoints.store import load_model
+        from ..engine.inference.pipeline import PredictionCancelled
+        from ..engine.inference.multimodal import predict_multimodal
 
         layer = self._raster(parameters, self.INPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
@@ -80,7 +80,7 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         masks = self._raster_files(parameters, self.CLOUD_MASKS, context) or None
         dates = self.parameterAsFile(parameters, self.DATES, context) or None
         bridge = FeedbackCallbacks(feedback)
-        with engine_errors((PredictionCancelled,)):
+        with engine_errors():
             loaded = load_model(model_path)
             meta = loaded.meta
             sources = self._band_sources(parameters, context, layer, meta.bands)

@@ -107,7 +107,7 @@ class TrainAlgorithm(FlairAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.BEST_MIOU, "Best validation mIoU"))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.training import TrainConfig, train
+        from ..engine.training.trainer import TrainConfig, train
 
         config = TrainConfig(**self._config(parameters, context))
         bridge = FeedbackCallbacks(feedback)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
+from .errors import InputError
 
 STRIDE = 32
 """Every tile dimension must be a multiple of this (the encoder's output stride)."""
@@ -34,13 +35,6 @@ BLEND_MODES: Tuple[str, ...] = ("crop", "hann", "gaussian")
 PAD_MODES: Tuple[str, ...] = ("reflect", "zero")
 
 
-class InputError(ValueError):
-    """A bad input or parameter, found before any work starts.
-
-    The message says what is wrong and how to fix it, so a QGIS algorithm or the
-    headless command can show it as it is. Defined here, in the lowest layer of the
-    engine, so every engine module raises the same class.
-    """
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
+from ..engine.errors import OutputExistsError
 from ..nomenclature import Scheme, SchemeEntry, scheme as get_scheme
 
 MARKER = "flair_landcover/scheme"
@@ -88,7 +89,7 @@ def would_replace_users_style(target: PathLike, replace: bool = False) -> bool:
     return Path(target).exists() and not replace and not is_our_style(target)
 
 
-class StyleExistsError(FileExistsError):
+class StyleExistsError(OutputExistsError):
     """A style file that is not ours sits where the sidecar would go."""
 
 

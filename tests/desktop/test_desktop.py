@@ -13,7 +13,7 @@ import pytest
 import rasterio
 from helpers_models import our_checkpoint
 
-from flair_landcover.flair_plugin.engine.synthetic import write_mosaic
+from flair_landcover.synthetic.generator import write_mosaic
 from flair_landcover.flair_plugin.nomenclature import CLASS_BY_CODE
 
 REPO = Path(__file__).resolve().parents[2]

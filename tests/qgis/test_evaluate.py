@@ -70,7 +70,7 @@ def test_rasters_that_do_not_overlap(flair_plugin, pair, tmp_path):
 def test_evaluate_model_on_flair_patches(flair_plugin, tmp_path):
     from helpers_models import our_checkpoint
 
-    from flair_landcover.flair_plugin.engine.synthetic import write_dataset
+    from flair_landcover.synthetic.generator import write_dataset
 
     write_dataset(tmp_path / "flair", layout="github", domains={"test": ["D012_2019"]},
                   zones_per_domain=1, patches_per_zone=2, size=64, seed=3, sentinel=False)

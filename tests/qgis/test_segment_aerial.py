@@ -9,7 +9,7 @@ from helpers_qgis import linked_plugin_env, qgis_process_env, run_qgis_process
 from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
                        QgsProcessingFeedback, QgsRasterLayer)
 
-from flair_landcover.flair_plugin.engine.synthetic import write_mosaic
+from flair_landcover.synthetic.generator import write_mosaic
 from flair_landcover.flair_plugin.nomenclature import CLASS_SETS
 
 ODD = (333, 259)  # width, height: not a multiple of anything the engine uses

@@ -8,7 +8,7 @@ import pytest
 import rasterio
 from qgis.core import QgsProcessingFeedback
 
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset, write_mosaic
+from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 
 
 @pytest.fixture(scope="module")

@@ -39,7 +39,7 @@ def canonical(path: str) -> str:
 def test_landcover_to_polygons_runs_in_qgis_process(tmp_path):
     from helpers_models import our_checkpoint
 
-    from flair_landcover.flair_plugin.engine.synthetic import write_mosaic
+    from flair_landcover.synthetic.generator import write_mosaic
 
     image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
     write_mosaic(image, mask, 200, 150, seed=4)

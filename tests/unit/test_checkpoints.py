@@ -19,12 +19,12 @@ import segmentation_models_pytorch as smp
 import torch
 
 import flair_landcover
-from flair_landcover.flair_plugin.engine.checkpoints import (
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
     CHECKPOINT_SUFFIX, CheckpointError, LoadedModel, ModelMeta, build_module, detect_format,
     load_model, read_meta, save_checkpoint)
-from flair_landcover.flair_plugin.engine.importers import (infer_logit_codes, meta_for_state,
+from flair_landcover.flair_plugin.engine.checkpoints.importers import (infer_logit_codes, meta_for_state,
                                                            to_flair_unet_keys)
-from flair_landcover.flair_plugin.engine.weights_download import (
+from flair_landcover.flair_plugin.engine.io.download import (
     FLAIR_INC_VARIANTS, WeightsDownloadError, default_cache_dir, download_flair_inc,
     flair_inc_url)
 from flair_landcover.flair_plugin.nomenclature import CLASS_SETS, FLAIR1_MEANS, FLAIR1_STDS
@@ -470,7 +470,7 @@ def test_download_offline_says_what_to_fetch_and_where(tmp_path):
     # A fresh interpreter: huggingface_hub reads HF_HUB_OFFLINE when first imported.
     holder = Path(flair_landcover.__path__[0]).parent  # the folder conftest put on sys.path
     code = ("import sys\n"
-            "from flair_landcover.flair_plugin.engine.weights_download import "
+            "from flair_landcover.flair_plugin.engine.io.download import "
             "download_flair_inc, WeightsDownloadError\n"
             "try:\n"
             f"    download_flair_inc('rgbie_15cl', cache_dir={str(tmp_path)!r})\n"

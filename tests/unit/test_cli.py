@@ -13,9 +13,9 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints import (ModelMeta, build_module,
+from flair_landcover.flair_plugin.engine.checkpoints.store import (ModelMeta, build_module,
                                                              save_checkpoint)
-from flair_landcover.flair_plugin.engine.cli import main
+from flair_landcover.flair_plugin.engine.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGIN = (651000.0, 6862000.0)
@@ -131,7 +131,7 @@ def package_path(tmp_path_factory):
 
 def _command(package_path, *args):
     env = dict(os.environ, PYTHONPATH=package_path)
-    return [sys.executable, "-m", "flair_landcover.flair_plugin.engine.cli", *args], env
+    return [sys.executable, "-m", "flair_landcover.flair_plugin.engine.cli.main", *args], env
 
 
 def test_runs_as_a_module_in_a_subprocess(package_path, raster, model, tmp_path):

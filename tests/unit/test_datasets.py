@@ -17,8 +17,8 @@ import rasterio
 import torch
 
 from flair_landcover.flair_plugin import nomenclature as nom
-from flair_landcover.flair_plugin.engine import datasets as ds
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset
+from flair_landcover.flair_plugin.engine.data import patches as ds
+from flair_landcover.synthetic.generator import write_dataset
 from flair_landcover.models.metadata_encoding import encode_aerial_metadata
 
 SIZE = 32

@@ -6,8 +6,8 @@ import numpy as np
 from helpers_models import our_checkpoint
 from helpers_rasters import write_raster
 
-from flair_landcover.flair_plugin.engine.cli import main
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset, write_mosaic
+from flair_landcover.flair_plugin.engine.cli.main import main
+from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 from flair_landcover.flair_plugin.styling import qml
 
 

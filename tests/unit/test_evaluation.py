@@ -13,9 +13,9 @@ from rasterio.warp import reproject, Resampling, calculate_default_transform
 from helpers_rasters import ORIGIN, write_raster
 
 from flair_landcover.flair_plugin import nomenclature as n
-from flair_landcover.flair_plugin.engine import evaluation as ev
-from flair_landcover.flair_plugin.engine import report
-from flair_landcover.flair_plugin.engine.metrics import ConfusionMatrix, confusion_from_arrays
+from flair_landcover.flair_plugin.engine.evaluation import rasters as ev
+from flair_landcover.flair_plugin.engine.evaluation import report
+from flair_landcover.flair_plugin.engine.evaluation.metrics import ConfusionMatrix, confusion_from_arrays
 from flair_landcover.flair_plugin.engine.tiling import InputError
 
 

@@ -15,11 +15,11 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints import (LoadedModel, ModelMeta,
+from flair_landcover.flair_plugin.engine.checkpoints.store import (LoadedModel, ModelMeta,
                                                              build_module, save_checkpoint)
-from flair_landcover.flair_plugin.engine.inference import (InputError, PredictionCancelled,
+from flair_landcover.flair_plugin.engine.inference.pipeline import (InputError, PredictionCancelled,
                                                            predict, predict_with_module)
-from flair_landcover.flair_plugin.engine.raster_io import BandSource, StackReader, plan_sources
+from flair_landcover.flair_plugin.engine.io.rasters import BandSource, StackReader, plan_sources
 from flair_landcover.flair_plugin.engine.tiling import PixelWindow
 from flair_landcover.flair_plugin.nomenclature import FLAIR1_MEANS, FLAIR1_STDS
 
@@ -261,7 +261,7 @@ def test_real_unet_from_a_checkpoint_runs_end_to_end(tiny_unet, tmp_path):
 
 
 def test_same_result_from_a_loaded_model_or_its_path(tiny_unet, tmp_path):
-    from flair_landcover.flair_plugin.engine.checkpoints import load_model
+    from flair_landcover.flair_plugin.engine.checkpoints.store import load_model
 
     path, meta = tiny_unet
     src = write_raster(tmp_path / "in.tif", random_image(64, 64, seed=8))
@@ -508,7 +508,7 @@ def test_out_of_memory_halves_the_batch_and_retries(odd_raster, tmp_path, caplog
 
 def test_out_of_memory_at_batch_one_fails_cleanly(odd_raster, tmp_path):
     src, _ = odd_raster
-    from flair_landcover.flair_plugin.engine.inference import InferenceError
+    from flair_landcover.flair_plugin.engine.inference.pipeline import InferenceError
 
     with pytest.raises(InferenceError, match="out of GPU memory with a batch of one tile"):
         run(src, tmp_path, _SmallMemoryModel(limit=0), block=64, halo=32, batch_size=2)

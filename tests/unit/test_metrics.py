@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from flair_landcover.flair_plugin import nomenclature as n
-from flair_landcover.flair_plugin.engine import metrics as m
+from flair_landcover.flair_plugin.engine.evaluation import metrics as m
 
 # rows = reference, columns = prediction
 HAND = np.array([[5, 1, 0],

@@ -12,15 +12,15 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints import (ModelMeta, load_model,
+from flair_landcover.flair_plugin.engine.checkpoints.store import (ModelMeta, load_model,
                                                              save_checkpoint)
-from flair_landcover.flair_plugin.engine.inference import PredictionCancelled
-from flair_landcover.flair_plugin.engine.model_meta import TemporalMeta
-from flair_landcover.flair_plugin.engine.multimodal import predict_multimodal, tile_centre
-from flair_landcover.flair_plugin.engine.raster_io import pad_tile
-from flair_landcover.flair_plugin.engine.sentinel import (SeriesPreparation, normalise,
+from flair_landcover.flair_plugin.engine.inference.pipeline import PredictionCancelled
+from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
+from flair_landcover.flair_plugin.engine.inference.multimodal import predict_multimodal, tile_centre
+from flair_landcover.flair_plugin.engine.io.rasters import pad_tile
+from flair_landcover.flair_plugin.engine.data.sentinel import (SeriesPreparation, normalise,
                                                           pad_series, series_around)
-from flair_landcover.flair_plugin.engine.synthetic import write_mosaic
+from flair_landcover.synthetic.generator import write_mosaic
 from flair_landcover.flair_plugin.engine.tiling import InputError, PixelWindow, TileGrid
 from flair_landcover.flair_plugin.nomenclature import SENTINEL2_BANDS
 from flair_landcover.models.utt import FlairUTT, TemporalConfig

@@ -10,9 +10,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine import sentinel as s2
-from flair_landcover.flair_plugin.engine.model_meta import TemporalMeta
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset
+from flair_landcover.flair_plugin.engine.data import sentinel as s2
+from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
+from flair_landcover.synthetic.generator import write_dataset
 
 D = dt.date
 FLAIR_NAME = "SENTINEL2B_20200105-110322-398_L2A_T30UVU_C_V2-2"
@@ -184,7 +184,7 @@ def test_collate_for_a_dataloader():
 
 def test_importing_sentinel_does_not_import_torch():
     code = ("import sys; sys.path.insert(0, 'tests'); import conftest; "
-            "import flair_landcover.flair_plugin.engine.sentinel; "
+            "import flair_landcover.flair_plugin.engine.data.sentinel; "
             "assert 'torch' not in sys.modules, 'torch imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -6,11 +6,11 @@ import rasterio
 import torch
 from helpers_models import our_checkpoint
 
-from flair_landcover.flair_plugin.engine.checkpoints import load_model
-from flair_landcover.flair_plugin.engine.datasets import DatasetError
-from flair_landcover.flair_plugin.engine.split_evaluation import (SplitCancelled,
+from flair_landcover.flair_plugin.engine.checkpoints.store import load_model
+from flair_landcover.flair_plugin.engine.data.patches import DatasetError
+from flair_landcover.flair_plugin.engine.evaluation.split import (SplitCancelled,
                                                                   evaluate_model_on_split)
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset
+from flair_landcover.synthetic.generator import write_dataset
 
 TEST_DOMAIN = "D015_2020"
 

@@ -26,8 +26,8 @@ import rasterio
 
 import flair_landcover
 from flair_landcover.flair_plugin import nomenclature as nom
-from flair_landcover.flair_plugin.engine import synthetic as syn
-from flair_landcover.flair_plugin.engine.synthetic_scene import (SCENE_KINDS, class_signature,
+from flair_landcover.synthetic import generator as syn
+from flair_landcover.synthetic.scene import (SCENE_KINDS, class_signature,
                                                                  render_scene)
 
 SIZE = 128
@@ -452,7 +452,7 @@ def test_runs_as_module_without_torch_or_qgis(tmp_path):
     code = ("import sys, runpy; sys.argv = ['x', 'dataset', sys.argv[1], '--size', '16', "
             "'--domains', 'D006_2020', '--zones-per-domain', '1', '--patches-per-zone', '1']\n"
             "try:\n"
-            "    runpy.run_module('flair_landcover.flair_plugin.engine.synthetic', "
+            "    runpy.run_module('flair_landcover.synthetic.generator', "
             "run_name='__main__')\n"
             "except SystemExit as e:\n"
             "    assert e.code == 0, e.code\n"

@@ -26,15 +26,15 @@ from lightning.pytorch.callbacks import Callback
 
 import flair_landcover
 from flair_landcover.flair_plugin import nomenclature as nom
-from flair_landcover.flair_plugin.engine import train_cli
-from flair_landcover.flair_plugin.engine import training as tr
-from flair_landcover.flair_plugin.engine.checkpoints import load_model, read_meta
-from flair_landcover.flair_plugin.engine.datasets import (TRAIN_SCHEMES, DatasetError,
+from flair_landcover.flair_plugin.engine.cli import train as train_cli
+from flair_landcover.flair_plugin.engine.training import trainer as tr
+from flair_landcover.flair_plugin.engine.checkpoints.store import load_model, read_meta
+from flair_landcover.flair_plugin.engine.data.patches import (TRAIN_SCHEMES, DatasetError,
                                                           training_scheme)
-from flair_landcover.flair_plugin.engine.inference import predict
-from flair_landcover.flair_plugin.engine.metrics import (ConfusionMatrix, convention_for,
+from flair_landcover.flair_plugin.engine.inference.pipeline import predict
+from flair_landcover.flair_plugin.engine.evaluation.metrics import (ConfusionMatrix, convention_for,
                                                          flair_miou)
-from flair_landcover.flair_plugin.engine.synthetic import write_dataset, write_mosaic
+from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 
 SIZE = 64
 SMALL = dict(encoder="resnet18", encoder_depth=2, decoder_channels=(32, 16),
@@ -376,7 +376,7 @@ def test_ddp_on_two_cpu_processes_through_the_command(data, tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         p for p in (str(holder), os.environ.get("PYTHONPATH")) if p)}
     out = tmp_path / "ddp"
-    command = [sys.executable, "-m", "flair_landcover.flair_plugin.engine.train_cli",
+    command = [sys.executable, "-m", "flair_landcover.flair_plugin.engine.cli.train",
                "--dataset", str(data.root), "--output-dir", str(out), "--encoder",
                "resnet18", "--encoder-depth", "3", "--epochs", "1", "--batch-size", "4",
                "--optimizer", "adamw", "--device", "cpu", "--devices", "2", "--workers", "0",

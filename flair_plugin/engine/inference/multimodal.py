@@ -38,15 +38,15 @@ import torch
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from ..nomenclature import NODATA, SENTINEL2_BANDS
-from .inference import (Network, PredictionCancelled, PredictionResult, _check_settings, _load,
+from ...nomenclature import NODATA, SENTINEL2_BANDS
+from .pipeline import (Network, PredictionCancelled, PredictionResult, _check_settings, load_model_for_inference,
                         _output_targets, _write_style, resolve_device)
-from .raster_io import (Grid, OutputSet, StackReader, check_output_paths, pad_tile,
+from ..io.rasters import (Grid, OutputSet, StackReader, check_output_paths, pad_tile,
                         plan_sources)
-from .sentinel import (DateLike, SeriesPreparation, SentinelError, cloud_snow_cover,
+from ..data.sentinel import (DateLike, SeriesPreparation, SentinelError, cloud_snow_cover,
                        normalise, pad_series, parse_date, parse_product_date,
                        read_dates_file, series_around, window_around)
-from .tiling import InputError, PixelWindow, Tile, TileGrid, window_from_extent
+from ..tiling import InputError, PixelWindow, Tile, TileGrid, window_from_extent
 
 __all__ = ["SentinelSource", "open_sentinel", "predict_multimodal"]
 
@@ -448,10 +448,11 @@ def predict_multimodal(
         aerial_inputs, sentinel, model, output: PathLike, *,
         dates: Union[None, PathLike, Sequence[DateLike]] = None, cloud_masks=None,
         bands: Optional[Sequence] = None, extent: Optional[Sequence[float]] = None,
-        block: int = DEFAULT_MULTIMODAL_BLOCK, halo: int = DEFAULT_MULTIMODAL_HALO,
+        block: Optional[int] = None, halo: Optional[int] = None, blend: str = "crop",
         device: Union[str, torch.device] = "auto", precision: str = "fp32",
-        batch_size: Optional[int] = None, progress=None, cancel=None, warn=None,
-        overwrite: bool = False) -> PredictionResult:
+        batch_size: Optional[int] = None, num_readers: Optional[int] = None,
+        probabilities=None, confidence=None, pad: str = "reflect", progress=None,
+        cancel=None, warn=None, overwrite: bool = False) -> PredictionResult:
     """Predict FLAIR codes with a U-T&T from aerial imagery and a Sentinel-2 series.
 
     ``aerial_inputs``/``bands``/``extent``: as :func:`~.inference.predict` (the model's
@@ -469,7 +470,11 @@ def predict_multimodal(
         warnings.append(message)
         (warn or log.warning)(message)
 
-    loaded = _load(model)
+    block = DEFAULT_MULTIMODAL_BLOCK if block is None else block
+    halo = DEFAULT_MULTIMODAL_HALO if halo is None else halo
+    if blend != "crop" or probabilities or confidence:
+        raise InputError("not yet")
+    loaded = load_model_for_inference(model)
     meta = loaded.meta
     preparation = _check_model(meta)
     dev = resolve_device(device)

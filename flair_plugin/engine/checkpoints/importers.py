@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from ..nomenclature import BAND_SETS, CLASS_SETS, CODES
-from .model_meta import INACTIVE, CheckpointError, ModelMeta, TemporalMeta
+from ...nomenclature import BAND_SETS, CLASS_SETS, CODES
+from .meta import INACTIVE, CheckpointError, ModelMeta, TemporalMeta
 
 SEG = "seg_model."
 MLP = "metadata_mlp."

@@ -33,8 +33,8 @@ from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.transform import Affine
 from rasterio.windows import Window
 
-from ..nomenclature import CLASSES, NODATA
-from .tiling import InputError, PixelWindow
+from ...nomenclature import CLASSES, NODATA
+from ..tiling import InputError, PixelWindow
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ import os
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
-from .model_meta import CheckpointError
+from ..checkpoints.meta import CheckpointError
+from ..errors import WeightsDownloadError
 
 FLAIR_INC_VARIANTS: Tuple[str, ...] = tuple(f"{bands}_{classes}"
                                             for bands in ("rgb", "rgbi", "rgbie")
@@ -22,8 +23,6 @@ FLAIR_INC_VARIANTS: Tuple[str, ...] = tuple(f"{bands}_{classes}"
 """Published FLAIR-INC U-Nets: bands (R,G,B / +NIR / +elevation) x class set."""
 
 
-class WeightsDownloadError(CheckpointError):
-    """Weights that could not be downloaded; the message says how to get them by hand."""
 
 
 def default_cache_dir() -> Path:

@@ -31,15 +31,15 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple, Union
 from .importers import (describe_flair_inc, infer_encoder, is_flair2_utt_state,
                         meta_for_state, meta_for_utt_state, to_flair_unet_keys,
                         to_flair_utt_keys)
-from .model_meta import CheckpointError, ModelMeta
-from .weights_download import (FLAIR_INC_VARIANTS, WeightsDownloadError,  # noqa: F401
+from .meta import CheckpointError, ModelMeta
+from ..io.download import (FLAIR_INC_VARIANTS, WeightsDownloadError,  # noqa: F401
                                download_flair_inc)
 
 if TYPE_CHECKING:
     import torch
 
-    from ...models.unet import FlairUNet
-    from ...models.utt import FlairUTT
+    from ....models.unet import FlairUNet
+    from ....models.utt import FlairUTT
 
 __all__ = ["CHECKPOINT_SUFFIX", "CheckpointError", "FLAIR_INC_VARIANTS", "LoadedModel",
            "ModelMeta", "WeightsDownloadError", "build_module", "detect_format",
@@ -76,7 +76,7 @@ def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
     """A freshly initialised FlairUNet, or FlairUTT, of the shape ``meta`` describes."""
     if meta.architecture == "flair-utt":
         return _build_utt(meta)
-    from ...models.unet import FlairUNet
+    from ....models.unet import FlairUNet
 
     return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
                      encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
@@ -87,7 +87,7 @@ def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
 def _build_utt(meta: ModelMeta) -> "FlairUTT":
     from dataclasses import fields
 
-    from ...models.utt import FlairUTT, TemporalConfig
+    from ....models.utt import FlairUTT, TemporalConfig
 
     # TemporalMeta holds TemporalConfig's fields (same names) plus the data preparation
     names = {f.name for f in fields(TemporalConfig)}

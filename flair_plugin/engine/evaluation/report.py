@@ -20,9 +20,9 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .evaluation import EvaluationResult
+from .rasters import EvaluationResult
 from .metrics import ClassMetrics, Metrics
-from .tiling import InputError
+from ..tiling import InputError
 
 PathLike = Union[str, os.PathLike]
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .datasets import DatasetError, FlairPatchDataset, PatchPair
+from .patches import DatasetError, FlairPatchDataset, PatchPair
 from .sentinel import (RowCol, SentinelError, SeriesPreparation, SuperArea, centroid_for,
                        collate, find_super_areas, normalise, read_centroids,
                        read_patch_series)

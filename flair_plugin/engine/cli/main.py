@@ -8,7 +8,7 @@ Sub-commands register in :data:`COMMANDS` (name -> (add_arguments, run, help)):
 Every error prints one line and exits with status 2; Ctrl-C cancels cleanly (no output
 left behind) and exits with status 130.
 
-Run as ``python -m flair_landcover.flair_plugin.engine.cli`` or through the
+Run as ``python -m flair_landcover.flair_plugin.engine.cli.main`` or through the
 ``flair-landcover`` launcher that calls :func:`main`.
 """
 
@@ -20,16 +20,17 @@ import sys
 import threading
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .evaluate_cli import (DOWNLOAD_HELP, EVALUATE_HELP, SPLIT_HELP, add_download_arguments,
+from .evaluate import (DOWNLOAD_HELP, EVALUATE_HELP, SPLIT_HELP, add_download_arguments,
                            add_evaluate_arguments, add_split_arguments, run_download,
                            run_evaluate, run_split)
-from .cli_common import PROG, ctrl_c_cancels
-from .train_cli import TRAIN_HELP, add_train_arguments, run_train  # light: no torch
+from ..errors import UserError
+from .common import PROG, ctrl_c_cancels
+from .train import TRAIN_HELP, add_train_arguments, run_train  # light: no torch
 
 EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = 0, 2, 130
 
 
-class CommandError(Exception):
+class CommandError(UserError):
     """A user-facing failure: printed as one line, exit status 2."""
 
 
@@ -58,7 +59,7 @@ def _bands(text: str) -> List[str]:
 
 
 def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
-    from .tiling import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES
+    from ..tiling import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES
 
     io = parser.add_argument_group("inputs and outputs")
     io.add_argument("--input", action="append", required=True, metavar="RASTER",
@@ -113,7 +114,7 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .inference import PredictionCancelled, predict
+    from ..inference.pipeline import PredictionCancelled, predict
 
     inputs = list(args.input) + [p for p in (args.input2, args.input3) if p]
     cancelled = threading.Event()
@@ -180,22 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple:
     """Exception classes whose message is meant for the user (one line, exit 2)."""
-    from .tiling import InputError
-
-    errors = [CommandError, InputError, OSError]
-    with contextlib.suppress(ImportError):
-        from .checkpoints import CheckpointError
-
-        errors.append(CheckpointError)
-    with contextlib.suppress(ImportError):
-        from .inference import InferenceError
-
-        errors.append(InferenceError)
-    with contextlib.suppress(ImportError):
-        from .datasets import DatasetError
-
-        errors.append(DatasetError)
-    return tuple(errors)
+    return (UserError, OSError)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

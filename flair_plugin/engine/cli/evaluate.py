@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..nomenclature import DEPARTMENTS_TEST_FLAIR1, SCHEME_KEYS
+from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, SCHEME_KEYS
 
 EVALUATE_HELP = "score a land-cover raster against an annotation raster (FLAIR's metrics)"
 SPLIT_HELP = ("score a model on FLAIR patches as the official evaluation does (default: the "
@@ -57,14 +57,14 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
-    from .weights_download import FLAIR_INC_VARIANTS
+    from ..io.download import FLAIR_INC_VARIANTS
 
     parser.add_argument("--variant", default="rgbie_15cl", choices=FLAIR_INC_VARIANTS)
     parser.add_argument("--cache-dir", type=Path)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate_rasters
+    from ..evaluation.rasters import evaluate_rasters
 
     _refuse_existing(args, args.agreement)
     with ProgressBar(args.quiet) as progress:
@@ -74,8 +74,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
             agreement_path=args.agreement, agreement_mode=args.agreement_mode,
             overwrite=args.overwrite, progress=progress)
     if args.agreement:
-        from ..styling.qml import legend_scheme, write_sidecar
-        from .evaluation import agreement_legend
+        from ...styling.qml import legend_scheme, write_sidecar
+        from ..evaluation.rasters import agreement_legend
 
         write_sidecar(args.agreement, legend_scheme(
             f"agreement-{args.agreement_mode}", "Agreement",
@@ -84,7 +84,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from .split_evaluation import evaluate_model_on_split
+    from ..evaluation.split import evaluate_model_on_split
 
     _refuse_existing(args)
     domains = None if args.domains.strip().lower() == "all" else [
@@ -98,7 +98,7 @@ def run_split(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from .weights_download import download_flair_inc
+    from ..io.download import download_flair_inc
 
     print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
     return 0
@@ -106,7 +106,7 @@ def run_download(args: argparse.Namespace) -> int:
 
 def _refuse_existing(args, *extra: Optional[Path]) -> None:
     """Before any work: never replace a file without --overwrite."""
-    from .tiling import InputError
+    from ..tiling import InputError
 
     paths = [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv"),
              *extra]
@@ -120,7 +120,7 @@ def _refuse_existing(args, *extra: Optional[Path]) -> None:
 
 
 def _report(result, args) -> int:
-    from . import report
+    from ..evaluation import report
 
     for line in report.summary_lines(result):
         print(line)

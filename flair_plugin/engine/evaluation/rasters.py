@@ -50,10 +50,11 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from ..nomenclature import NODATA, Scheme, hex_to_rgb, scheme as scheme_by_key, schemes_covering
+from ...nomenclature import NODATA, Scheme, hex_to_rgb, scheme as scheme_by_key, schemes_covering
 from .metrics import ConfusionMatrix, Metrics, compute_metrics
-from .raster_io import Grid, OutputSet, OutputTarget, check_output_paths
-from .tiling import InputError, PixelWindow, window_from_extent
+from ..io.rasters import Grid, OutputSet, OutputTarget, check_output_paths
+from ..tiling import InputError, PixelWindow, window_from_extent
+from ..errors import EvaluationCancelled
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]  # (fraction done 0..1, message), as in inference
@@ -81,8 +82,6 @@ _STRAY_SLOT = 1
 _FIRST_CLASS_SLOT = 2
 
 
-class EvaluationCancelled(Exception):
-    """The caller's ``cancel`` callback asked to stop; no output file was left behind."""
 
 
 # --------------------------------------------------------------------------- value mapping

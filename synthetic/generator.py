@@ -18,9 +18,9 @@ half-written. rasterio + numpy only (no torch, no qgis).
 
 Command line (used by the demo and the benchmarks)::
 
-    python -m flair_landcover.flair_plugin.engine.synthetic dataset OUT_DIR \\
+    python -m flair_landcover.synthetic.generator dataset OUT_DIR \\
         [--layout github|domain] [--size 512] [--seed 0] [--overwrite] ...
-    python -m flair_landcover.flair_plugin.engine.synthetic mosaic IMG.tif MSK.tif \\
+    python -m flair_landcover.synthetic.generator mosaic IMG.tif MSK.tif \\
         --width W --height H [--seed 0] [--overwrite] ...
 """
 
@@ -47,8 +47,8 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine, from_origin
 from rasterio.windows import Window
 
-from ..nomenclature import DOMAINS_TEST_FLAIR2, DOMAINS_TRAIN, DOMAINS_VAL, PIXEL_SIZE_M
-from .synthetic_scene import (SCENE_KINDS, make_rng, parcel_class_weights, render_scene,
+from ..flair_plugin.nomenclature import DOMAINS_TEST_FLAIR2, DOMAINS_TRAIN, DOMAINS_VAL, PIXEL_SIZE_M
+from .scene import (SCENE_KINDS, make_rng, parcel_class_weights, render_scene,
                               sentinel_series)
 
 LAYOUTS: Tuple[str, ...] = ("github", "domain")
@@ -707,7 +707,7 @@ def _stream_blocks(paths: Sequence[Path], options: dict, width: int, height: int
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m flair_landcover.flair_plugin.engine.synthetic",
+        prog="python -m flair_landcover.synthetic.generator",
         description="Write synthetic FLAIR-like data (datasets in FLAIR's layouts, or large "
                     "mosaics) for tests, demos and benchmarks.")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -41,13 +41,15 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Un
 import numpy as np
 import torch
 
-from ..nomenclature import AERIAL_BANDS, NODATA, flair_class
-from .raster_io import (DEFAULT_GDAL_CACHE_MB, BandSource, Grid, OutputSet, OutputTarget,
+from ...nomenclature import AERIAL_BANDS, NODATA, flair_class
+from ..io.rasters import (DEFAULT_GDAL_CACHE_MB, BandSource, Grid, OutputSet, OutputTarget,
                         SourcePlan, StackReader, bounded_gdal_cache, check_output_paths,
                         pad_tile, plan_sources)
-from .tiling import (BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES, InputError,
+from ..tiling import (BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES, InputError,
                      PixelWindow, Tile, TileGrid, blend_window, validate_tiling,
                      weighted_strip_cols, window_from_extent)
+from ..errors import InferenceError, PredictionCancelled
+
 
 __all__ = ["BandSource", "InferenceError", "InputError", "PredictionCancelled",
            "PredictionResult", "predict", "predict_with_module", "resolve_device"]
@@ -65,12 +67,8 @@ DEFAULT_BLEND_MEMORY_MB = 512
 _POLL_S = 0.1  # how often blocked queue operations look at the stop flag
 
 
-class PredictionCancelled(Exception):
-    """The caller's cancel callback asked to stop; no output file was left behind."""
 
 
-class InferenceError(RuntimeError):
-    """The run failed after the checks passed (e.g. out of GPU memory at batch size 1)."""
 
 
 @dataclass
@@ -786,7 +784,7 @@ def predict(inputs: Union[str, os.PathLike, Sequence], model, output: Union[str,
     cancel raises :class:`PredictionCancelled` and leaves no file behind. Bad inputs raise
     :class:`InputError` before any tile is read.
     """
-    loaded = _load(model)
+    loaded = load_model_for_inference(model)
     meta = loaded.meta
     result = predict_with_module(
         inputs, loaded.module, output, means=meta.means, stds=meta.stds,
@@ -804,7 +802,7 @@ def predict(inputs: Union[str, os.PathLike, Sequence], model, output: Union[str,
 def _write_style(result: PredictionResult, codes: Sequence[int], warn) -> None:
     """The ``.qml`` sidecar QGIS applies when it opens the output: FLAIR colours and the
     names of the classes this model can predict. A user's own ``.qml`` is kept."""
-    from ..styling.qml import StyleExistsError, write_sidecar
+    from ...styling.qml import StyleExistsError, write_sidecar
 
     try:
         write_sidecar(result.output, "flair19", codes=codes)
@@ -814,10 +812,11 @@ def _write_style(result: PredictionResult, codes: Sequence[int], warn) -> None:
         warn(f"could not write the style file beside {result.output}: {error}")
 
 
-def _load(model):
+def load_model_for_inference(model):
+    """A loaded model as it is, or the checkpoint at ``model`` loaded (checked to exist)."""
     if hasattr(model, "module") and hasattr(model, "meta"):
         return model
-    from .checkpoints import load_model
+    from ..checkpoints.store import load_model
 
     path = os.fspath(model)
     if not os.path.exists(path):

@@ -25,7 +25,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..nomenclature import CODES, PIXEL_SIZE_M
+from ..flair_plugin.nomenclature import CODES, PIXEL_SIZE_M
 
 RngLike = Union[int, Sequence[int], np.random.Generator]
 

@@ -36,9 +36,10 @@ import rasterio
 import torch
 from torch.utils.data import Dataset
 
-from ...models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
-from ..nomenclature import (AERIAL_BANDS, BAND_SETS, CLASS_SETS, CODES, DOMAINS_TRAIN,
+from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
+from ...nomenclature import (AERIAL_BANDS, BAND_SETS, CLASS_SETS, CODES, DOMAINS_TRAIN,
                             DOMAINS_VAL, FLAIR1_MEANS, FLAIR1_STDS, scheme)
+from ..errors import DatasetError
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -60,8 +61,6 @@ DEFAULT_CHECK_LIMIT = 1000
 _SHOWN = 3  # file names quoted in an error message
 
 
-class DatasetError(ValueError):
-    """Training data that cannot be used; the message says what is wrong and how to fix it."""
 
 
 # --------------------------------------------------------------------------- class schemes

@@ -55,7 +55,7 @@ Several machines with torchrun (run on each node, ``--node-rank`` 0..N-1)::
 
     torchrun --nnodes 2 --nproc-per-node 4 --node-rank 0 \\
         --master-addr node0 --master-port 29500 \\
-        -m flair_landcover.flair_plugin.engine.train_cli \\
+        -m flair_landcover.flair_plugin.engine.cli.train \\
         --dataset /data/FLAIR --output-dir run1 --devices 4 --num-nodes 2
 
 ``--batch-size`` is per process (the effective batch is batch × devices × nodes). Files
@@ -83,15 +83,16 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 
-from ...models.unet import FlairUNet
-from ...models.utt import utt_class_weights, weighted_cross_entropy
-from ..nomenclature import BAND_SETS, flair_class
-from .checkpoints import CheckpointError, ModelMeta, load_model, save_checkpoint
-from .model_meta import FLAIR2_SAT_PATCH_SIZE, TemporalMeta
-from .datasets import (DatasetError, FlairPatchDataset, ThreadedBatchLoader, TrainingData,
+from ....models.unet import FlairUNet
+from ....models.utt import utt_class_weights, weighted_cross_entropy
+from ...nomenclature import BAND_SETS, flair_class
+from ..checkpoints.store import CheckpointError, ModelMeta, load_model, save_checkpoint
+from ..checkpoints.meta import FLAIR2_SAT_PATCH_SIZE, TemporalMeta
+from ..data.patches import (DatasetError, FlairPatchDataset, ThreadedBatchLoader, TrainingData,
                        TrainScheme, band_spec, default_workers, prepare_training_data,
                        training_scheme, TRAIN_SCHEMES)
-from .metrics import convention_for, flair_miou, iou_per_class
+from ..evaluation.metrics import convention_for, flair_miou, iou_per_class
+from ..errors import TrainingError
 
 ProgressCallback = Callable[[float, str], None]
 CancelCallback = Callable[[], bool]
@@ -141,8 +142,6 @@ _HEAD_PREFIX = "seg_model.segmentation_head."
 _MLP_PREFIX = "metadata_mlp."
 
 
-class TrainingError(ValueError):
-    """A training run that cannot start or go on; the message says why and what to do."""
 
 
 # --------------------------------------------------------------------------- settings
@@ -410,7 +409,7 @@ def _utt_network(c: TrainConfig, scheme: TrainScheme, temporal: TemporalMeta):
     """A fresh FlairUTT built as :func:`.checkpoints.build_module` will rebuild it."""
     from dataclasses import fields
 
-    from ...models.utt import FlairUTT, TemporalConfig
+    from ....models.utt import FlairUTT, TemporalConfig
 
     names = {f.name for f in fields(TemporalConfig)}
     config = TemporalConfig(**{k: v for k, v in temporal.to_dict().items() if k in names})
@@ -956,8 +955,8 @@ def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int
     val_ds = FlairPatchDataset(data.val, bands, scheme, data.tile_size, False, data.metadata)
     collate_fn = None
     if utt:
-        from .multimodal_data import MultimodalPatchDataset, collate_multimodal
-        from .sentinel import SeriesPreparation
+        from ..data.multimodal import MultimodalPatchDataset, collate_multimodal
+        from ..data.sentinel import SeriesPreparation
 
         sources, temporal = sentinel
         prep = SeriesPreparation.from_meta(temporal)
@@ -1041,8 +1040,8 @@ def _sentinel_inputs(c: TrainConfig, data: TrainingData, resumed: Optional[Dict[
     """Every patch's Sentinel-2 source (checked: DatasetError naming what lacks) and the
     temporal branch, normalised with the training series' statistics; the run's own on
     resume, the init checkpoint's when fine-tuning a U-T&T (a model keeps its inputs)."""
-    from .multimodal_data import locate_sentinel, sentinel_root, series_statistics
-    from .sentinel import SeriesPreparation
+    from ..data.multimodal import locate_sentinel, sentinel_root, series_statistics
+    from ..data.sentinel import SeriesPreparation
 
     sources = locate_sentinel(sentinel_root(c.dataset, c.pairs_csv), data.train + data.val)
     say(f"Sentinel-2: {len(sources)} patch series in "

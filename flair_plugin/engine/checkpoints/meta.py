@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass, fields
 import datetime as dt
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ...models.temporal_config import TemporalConfig
-from ..nomenclature import (AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS, PATCH_SIZE, PIXEL_SIZE_M,
+from ....models.temporal_config import TemporalConfig
+from ...nomenclature import (AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS, PATCH_SIZE, PIXEL_SIZE_M,
                             SENTINEL2_BANDS, flair_class)
+from ..errors import CheckpointError
 
 FORMAT_VERSION = 1
 """Version of the metadata layout; bumped when a reader of version N could misread N+1."""
@@ -43,12 +44,6 @@ INACTIVE = 0
 """Logit code of a logit the model was not trained on (weight 0): never predicted."""
 
 
-class CheckpointError(ValueError):
-    """A model file that cannot be used, with a message that says why and what to do.
-
-    The one error the checkpoint functions raise, so callers (QGIS algorithms, the
-    headless command) can show its message to the user as it is.
-    """
 
 
 @dataclass(frozen=True)

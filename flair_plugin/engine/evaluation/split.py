@@ -21,20 +21,20 @@ import numpy as np
 import rasterio
 import torch
 
-from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
-from .checkpoints import LoadedModel, load_model
-from .datasets import DatasetError, PatchPair, discover_pairs, find_metadata_json, load_metadata
-from .evaluation import EvaluationResult, evaluate_pairs
-from .inference import Network, check_precision, resolve_device
-from .tiling import InputError
+from ...nomenclature import DEPARTMENTS_TEST_FLAIR1
+from ..checkpoints.store import LoadedModel, load_model
+from ..data.patches import DatasetError, PatchPair, discover_pairs, find_metadata_json, load_metadata
+from ..errors import EvaluationCancelled
+from .rasters import EvaluationResult, evaluate_pairs
+from ..inference.pipeline import Network, check_precision, resolve_device
+from ..tiling import InputError
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
 
 
-class SplitCancelled(Exception):
-    """Stopped on request; the temporary predictions were removed."""
+SplitCancelled = EvaluationCancelled  # stopped on request; the temporary predictions were removed
 
 
 def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLike, *,

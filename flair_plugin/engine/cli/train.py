@@ -26,8 +26,8 @@ import sys
 import threading
 from typing import Optional, Sequence
 
-from ..nomenclature import BAND_SETS, CLASS_SETS
-from .cli_common import PROG, ctrl_c_cancels
+from ...nomenclature import BAND_SETS, CLASS_SETS
+from .common import PROG, ctrl_c_cancels
 
 EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = 0, 2, 130
 TRAIN_HELP = ("train a FLAIR U-Net (or the U-T&T with --model utt) on local FLAIR data (one "
@@ -135,7 +135,7 @@ def add_train_parser(subparsers) -> argparse.ArgumentParser:
 
 def _device_settings(device: str, devices):
     """``--device`` -> (Lightning accelerator, devices)."""
-    from .training import TrainingError
+    from ..training.trainer import TrainingError
 
     name = device.lower()
     if name.startswith("cuda:"):
@@ -151,7 +151,7 @@ def _device_settings(device: str, devices):
 
 def config_from_args(args: argparse.Namespace):
     """The :class:`~.training.TrainConfig` of parsed ``train`` arguments."""
-    from .training import TrainConfig
+    from ..training.trainer import TrainConfig
 
     accelerator, devices = _device_settings(args.device, args.devices)
     return TrainConfig(
@@ -180,9 +180,9 @@ def _is_rank_zero() -> bool:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run ``train`` with parsed arguments; print one line per epoch; return the exit status."""
-    from .checkpoints import CheckpointError
-    from .datasets import DatasetError
-    from .training import TrainingError, train
+    from ..checkpoints.store import CheckpointError
+    from ..data.patches import DatasetError
+    from ..training.trainer import TrainingError, train
 
     def say(text: str) -> None:
         if _is_rank_zero():
@@ -208,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """``python -m <package>.flair_plugin.engine.train_cli [train options]``."""
+    """``python -m <package>.flair_plugin.engine.cli.train [train options]``."""
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

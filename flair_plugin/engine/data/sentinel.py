@@ -45,8 +45,9 @@ from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tupl
 
 import numpy as np
 
-from .model_meta import (FLAIR2_CLOUD_PROBABILITY, FLAIR2_COVER_FRACTION,
+from ..checkpoints.meta import (FLAIR2_CLOUD_PROBABILITY, FLAIR2_COVER_FRACTION,
                          FLAIR2_REFERENCE_DATE, FLAIR2_SAT_PATCH_SIZE)
+from ..errors import SentinelError
 
 PathLike = Union[str, Path]
 DateLike = Union[dt.date, str]
@@ -64,8 +65,6 @@ _EIGHT_DIGITS = re.compile(r"(?:^|[_-])(\d{8})(?=$|[T_-])")
 _PATCH_NAME = re.compile(r"(IMG_\d+)")
 
 
-class SentinelError(ValueError):
-    """Unusable Sentinel-2 input; the message says what is wrong and how to fix it."""
 
 
 # ---------------------------------------------------------------------------- settings

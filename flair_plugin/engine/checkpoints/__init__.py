@@ -1,0 +1,1 @@
+"""Checkpoints: our self-describing format, its metadata, importers of IGN's layouts."""

@@ -1,0 +1,1 @@
+"""The headless ``flair-landcover`` command."""

@@ -1,0 +1,1 @@
+"""Training and evaluation data: FLAIR patches, Sentinel-2 series, loaders."""

@@ -1,0 +1,1 @@
+"""Evaluation: prediction + reference → confusion matrix → metrics and report."""

@@ -1,0 +1,1 @@
+"""Streaming inference: raster → tiles of named modalities → model → blend → writer."""

@@ -1,0 +1,1 @@
+"""Training: patches → Lightning → checkpoint."""
