@@ -61,8 +61,8 @@ import rasterio  # noqa: E402
 import torch  # noqa: E402
 from rasterio.windows import Window  # noqa: E402
 
-from flair_landcover.flair_plugin.engine.inference.pipeline import (  # noqa: E402
-    predict_with_module, resolve_device)
+from flair_landcover.flair_plugin.engine.inference.predict import predict_with_module
+from flair_landcover.flair_plugin.engine.inference.network import resolve_device
 from flair_landcover.synthetic.generator import write_mosaic  # noqa: E402
 from flair_landcover.flair_plugin.nomenclature import (  # noqa: E402
     CODES, FLAIR1_MEANS, FLAIR1_STDS)

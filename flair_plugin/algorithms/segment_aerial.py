@@ -113,7 +113,8 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.checkpoints.store import load_model
-        from ..engine.inference.pipeline import PredictionCancelled, predict
+        from ..engine.errors import PredictionCancelled
+        from ..engine.inference.predict import predict
 
         layer = self._raster(parameters, self.INPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)

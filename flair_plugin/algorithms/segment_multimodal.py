@@ -70,8 +70,8 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.checkpoints.store import load_model
-        from ..engine.inference.pipeline import PredictionCancelled
-        from ..engine.inference.multimodal import predict_multimodal
+        from ..engine.errors import PredictionCancelled
+        from ..engine.inference.predict import predict_multimodal
 
         layer = self._raster(parameters, self.INPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)

@@ -25,54 +25,14 @@ from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
 from .errors import InputError
+from .geo import PixelWindow
 
 STRIDE = 32
 """Every tile dimension must be a multiple of this (the encoder's output stride)."""
 
-DEFAULT_BLOCK = 512
-DEFAULT_HALO = 128
-BLEND_MODES: Tuple[str, ...] = ("crop", "hann", "gaussian")
-PAD_MODES: Tuple[str, ...] = ("reflect", "zero")
+from .options import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES  # noqa: E402,F401
 
 
-
-
-@dataclass(frozen=True)
-class PixelWindow:
-    """A rectangle of pixels: column/row offsets and sizes (half-open)."""
-
-    col_off: int
-    row_off: int
-    width: int
-    height: int
-
-    @property
-    def col_end(self) -> int:
-        return self.col_off + self.width
-
-    @property
-    def row_end(self) -> int:
-        return self.row_off + self.height
-
-    @property
-    def area(self) -> int:
-        return self.width * self.height
-
-    def intersection(self, other: "PixelWindow") -> Optional["PixelWindow"]:
-        c0, r0 = max(self.col_off, other.col_off), max(self.row_off, other.row_off)
-        c1, r1 = min(self.col_end, other.col_end), min(self.row_end, other.row_end)
-        if c1 <= c0 or r1 <= r0:
-            return None
-        return PixelWindow(c0, r0, c1 - c0, r1 - r0)
-
-    def relative_to(self, origin: "PixelWindow") -> "PixelWindow":
-        """The same rectangle in the coordinates of ``origin``'s top-left corner."""
-        return PixelWindow(self.col_off - origin.col_off, self.row_off - origin.row_off,
-                           self.width, self.height)
-
-    def slices(self) -> Tuple[slice, slice]:
-        """(rows, cols) slices, for indexing an array laid out like the window's frame."""
-        return slice(self.row_off, self.row_end), slice(self.col_off, self.col_end)
 
 
 @dataclass(frozen=True)
@@ -253,47 +213,3 @@ def weighted_strip_cols(grid: TileGrid, num_classes: int, itemsize: int,
     per_block = (num_classes + 1) * grid.block * grid.block * itemsize
     rows_pending = 2 * grid.reach + 1
     return max(2, min(grid.cols, budget_bytes // (per_block * rows_pending)))
-
-
-# --------------------------------------------------------------------------- extents
-
-def window_from_extent(transform: Sequence[float], width: int, height: int,
-                       extent: Sequence[float], crs_name: str = "the raster's CRS"
-                       ) -> PixelWindow:
-    """Pixel window covering ``extent`` (xmin, ymin, xmax, ymax), snapped outward and clipped.
-
-    ``transform`` is an affine (a, b, c, d, e, f) without rotation. Snapping outward keeps
-    every pixel the extent touches; a tolerance of 1e-6 pixel stops an extent drawn exactly
-    on pixel edges from growing by a pixel through floating-point noise.
-    """
-    if len(extent) != 4:
-        raise InputError(f"extent needs 4 numbers xmin,ymin,xmax,ymax; got {extent!r}")
-    xmin, ymin, xmax, ymax = (float(v) for v in extent)
-    if not all(math.isfinite(v) for v in (xmin, ymin, xmax, ymax)) or xmin >= xmax \
-            or ymin >= ymax:
-        raise InputError(f"extent {extent!r} is not a rectangle: it needs xmin < xmax and "
-                         f"ymin < ymax (xmin,ymin,xmax,ymax in {crs_name})")
-    a, b, c, d, e, f = (float(v) for v in tuple(transform)[:6])
-    if b != 0.0 or d != 0.0:
-        raise InputError("the raster's geotransform is rotated; extents on rotated rasters "
-                         "are not supported: warp the raster to a north-up grid first")
-    cols = sorted(((xmin - c) / a, (xmax - c) / a))
-    rows = sorted(((ymin - f) / e, (ymax - f) / e))
-    tol = 1e-6
-    c0, c1 = math.floor(cols[0] + tol), math.ceil(cols[1] - tol)
-    r0, r1 = math.floor(rows[0] + tol), math.ceil(rows[1] - tol)
-    c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, width), min(r1, height)
-    if c1 <= c0 or r1 <= r0:
-        bounds = _bounds(a, c, e, f, width, height)
-        raise InputError(f"extent ({xmin}, {ymin}, {xmax}, {ymax}) lies outside the raster, "
-                         f"whose bounds are ({bounds[0]}, {bounds[1]}, {bounds[2]}, "
-                         f"{bounds[3]}) in {crs_name}: give an extent in the raster's CRS "
-                         f"that overlaps it")
-    return PixelWindow(c0, r0, c1 - c0, r1 - r0)
-
-
-def _bounds(a: float, c: float, e: float, f: float, width: int, height: int
-            ) -> Tuple[float, float, float, float]:
-    xs = (c, c + a * width)
-    ys = (f, f + e * height)
-    return min(xs), min(ys), max(xs), max(ys)

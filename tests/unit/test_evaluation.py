@@ -16,7 +16,7 @@ from flair_landcover.flair_plugin import nomenclature as n
 from flair_landcover.flair_plugin.engine.evaluation import rasters as ev
 from flair_landcover.flair_plugin.engine.evaluation import report
 from flair_landcover.flair_plugin.engine.evaluation.metrics import ConfusionMatrix, confusion_from_arrays
-from flair_landcover.flair_plugin.engine.tiling import InputError
+from flair_landcover.flair_plugin.engine.errors import InputError
 
 
 def _codes(shape, seed, low=1, high=20):

@@ -17,10 +17,10 @@ from rasterio.transform import from_origin
 
 from flair_landcover.flair_plugin.engine.checkpoints.store import (LoadedModel, ModelMeta,
                                                              build_module, save_checkpoint)
-from flair_landcover.flair_plugin.engine.inference.pipeline import (InputError, PredictionCancelled,
-                                                           predict, predict_with_module)
-from flair_landcover.flair_plugin.engine.io.rasters import BandSource, StackReader, plan_sources
-from flair_landcover.flair_plugin.engine.tiling import PixelWindow
+from flair_landcover.flair_plugin.engine.errors import InputError, PredictionCancelled
+from flair_landcover.flair_plugin.engine.inference.predict import predict, predict_with_module
+from flair_landcover.flair_plugin.engine.io.sources import BandSource, StackReader, plan_sources
+from flair_landcover.flair_plugin.engine.geo import PixelWindow
 from flair_landcover.flair_plugin.nomenclature import FLAIR1_MEANS, FLAIR1_STDS
 
 ORIGIN = (651000.0, 6862000.0)
@@ -508,7 +508,7 @@ def test_out_of_memory_halves_the_batch_and_retries(odd_raster, tmp_path, caplog
 
 def test_out_of_memory_at_batch_one_fails_cleanly(odd_raster, tmp_path):
     src, _ = odd_raster
-    from flair_landcover.flair_plugin.engine.inference.pipeline import InferenceError
+    from flair_landcover.flair_plugin.engine.errors import InferenceError
 
     with pytest.raises(InferenceError, match="out of GPU memory with a batch of one tile"):
         run(src, tmp_path, _SmallMemoryModel(limit=0), block=64, halo=32, batch_size=2)

@@ -12,16 +12,19 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints.store import (ModelMeta, load_model,
+from flair_landcover.flair_plugin.engine.checkpoints.store import (LoadedModel, ModelMeta, load_model,
                                                              save_checkpoint)
-from flair_landcover.flair_plugin.engine.inference.pipeline import PredictionCancelled
+from flair_landcover.flair_plugin.engine.errors import PredictionCancelled
 from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
-from flair_landcover.flair_plugin.engine.inference.multimodal import predict_multimodal, tile_centre
-from flair_landcover.flair_plugin.engine.io.rasters import pad_tile
+from flair_landcover.flair_plugin.engine.inference.predict import predict_multimodal
+from flair_landcover.flair_plugin.engine.inference.modalities import tile_centre
+from flair_landcover.flair_plugin.engine.io.sources import pad_tile
 from flair_landcover.flair_plugin.engine.data.sentinel import (SeriesPreparation, normalise,
                                                           pad_series, series_around)
 from flair_landcover.synthetic.generator import write_mosaic
-from flair_landcover.flair_plugin.engine.tiling import InputError, PixelWindow, TileGrid
+from flair_landcover.flair_plugin.engine.errors import InputError
+from flair_landcover.flair_plugin.engine.geo import PixelWindow
+from flair_landcover.flair_plugin.engine.tiling import TileGrid
 from flair_landcover.flair_plugin.nomenclature import SENTINEL2_BANDS
 from flair_landcover.models.utt import FlairUTT, TemporalConfig
 from helpers_models import our_checkpoint
@@ -81,6 +84,10 @@ def _run(scene, out_name, sentinel=None, **kwargs):
     root = scene["root"]
     kwargs.setdefault("dates", root / "dates.txt")
     kwargs.setdefault("cloud_masks", root / "s2_masks.tif")
+    # One reader: tiles batch in the same order every run. A float32 U-T&T's logits can
+    # move by an ulp with the batch's composition (time padding, kernel choice), enough
+    # to flip a near-tie between two runs that should give the same map.
+    kwargs.setdefault("num_readers", 1)
     return predict_multimodal(root / "aerial.tif", sentinel or root / "s2_stack.tif",
                               scene["ckpt"], root / out_name, device="cpu", **kwargs)
 
@@ -255,3 +262,104 @@ def test_a_unet_is_sent_to_segmentaerial(scene, tmp_path):
         predict_multimodal(scene["root"] / "aerial.tif", scene["root"] / "s2_stack.tif",
                            unet, tmp_path / "x.tif", dates=scene["root"] / "dates.txt",
                            device="cpu")
+
+
+# --------------------------------------------------------------------------- one pipeline
+
+class PerPixelUTT(torch.nn.Module):
+    """A U-T&T-shaped module whose aerial logits are per pixel: a 1x1 convolution of the
+    aerial input plus a bias drawn from the series (its mean over valid dates and pixels).
+
+    Over a Sentinel-2 stack that is constant in space, every tile gets the same series,
+    so whatever the tiling, the blend, the threads or the extent, the streamed output must
+    equal one forward over the whole raster, bit for bit (float64)."""
+
+    def __init__(self, bands=5, classes=13):
+        super().__init__()
+        torch.manual_seed(3)
+        self.aerial = torch.nn.Conv2d(bands, classes, 1).double()
+        self.series = torch.nn.Linear(len(SENTINEL2_BANDS), classes).double()
+
+    def forward(self, aerial, sentinel, dates, metadata=None, pad_mask=None):
+        valid = (~pad_mask).to(sentinel.dtype)[..., None]
+        mean = (sentinel.mean(dim=(-1, -2)) * valid).sum(1) / valid.sum(1)
+        return self.aerial(aerial) + self.series(mean)[..., None, None], None
+
+
+@pytest.fixture(scope="module")
+def flat_series(tmp_path_factory):
+    """An odd-sized aerial raster and a Sentinel-2 stack constant in space (varying in
+    time and band), without cloud filtering."""
+    root = tmp_path_factory.mktemp("flat")
+    rng = np.random.default_rng(11)
+    aerial = rng.integers(0, 256, (5, 233, 301)).astype(np.uint8)
+    transform = from_origin(651000.0, 6862000.0, 0.2, 0.2)
+    profile = dict(driver="GTiff", crs="EPSG:2154", transform=transform, height=233,
+                   width=301)
+    _write(root / "aerial.tif", aerial, profile)
+    values = rng.integers(200, 3000, (len(DATES), 10)).astype(np.uint16)
+    s2 = np.broadcast_to(values[:, :, None, None], (len(DATES), 10, 24, 24)).copy()
+    s2_profile = dict(profile, transform=from_origin(651000.0 - 60, 6862000.0 + 60, 10, 10),
+                      height=24, width=24)
+    _write(root / "s2.tif", s2.reshape(-1, 24, 24), s2_profile)
+    (root / "dates.txt").write_text("\n".join(DATES) + "\n")
+    temporal = TemporalMeta(sat_patch_size=12, bands=SENTINEL2_BANDS, means=(1000.0,) * 10,
+                            stds=(400.0,) * 10, filter_clouds=False, **TINY_T)
+    m = ModelMeta(architecture="flair-utt", in_channels=5, logit_codes=BASELINE13,
+                  means=(100.0,) * 5, stds=(60.0,) * 5, temporal=temporal, **TINY_UNET)
+    loaded = LoadedModel(PerPixelUTT().eval(), m)
+    series = series_around(s2, s2_profile["transform"], DATES, 651030.0, 6861977.0, None,
+                           SeriesPreparation.from_meta(temporal))
+    s, positions, pad_mask = pad_series(
+        [normalise(series.data, temporal.means, temporal.stds)], [series.positions])
+    return dict(root=root, aerial=aerial, loaded=loaded, series=(s, positions, pad_mask))
+
+
+def _direct_utt(flat):
+    """The whole raster in one forward: normalise -> model -> softmax -> argmax -> codes."""
+    x = torch.from_numpy(flat["aerial"].astype(np.float64))[None]
+    x = (x - 100.0) / 60.0
+    s, positions, pad_mask = (torch.from_numpy(a) for a in flat["series"])
+    with torch.no_grad():
+        logits = flat["loaded"].module(x, s.double(), positions, None, pad_mask)[0]
+        p = torch.softmax(logits[:, :12], dim=1)[0]
+    return ((p.argmax(0) + 1).numpy().astype(np.uint8),
+            torch.round(p * 255).to(torch.uint8).numpy(),
+            torch.round(p.amax(0) * 255).to(torch.uint8).numpy())
+
+
+@pytest.mark.parametrize("blend,block,halo,batch,readers", [
+    ("crop", 64, 32, 3, 2),
+    ("crop", 64, 0, 4, 3),
+    ("hann", 64, 32, 2, 2),
+    ("gaussian", 32, 64, 4, 1),
+])
+def test_utt_streamed_output_equals_one_direct_forward(flat_series, tmp_path, blend, block,
+                                                       halo, batch, readers):
+    root = flat_series["root"]
+    result = predict_multimodal(
+        root / "aerial.tif", root / "s2.tif", flat_series["loaded"], tmp_path / "c.tif",
+        dates=root / "dates.txt", device="cpu", blend=blend, block=block, halo=halo,
+        batch_size=batch, num_readers=readers, probabilities=tmp_path / "p.tif",
+        confidence=tmp_path / "f.tif")
+    codes, probs, conf = _direct_utt(flat_series)
+    assert np.array_equal(_read(tmp_path / "c.tif")[0], codes)
+    with rasterio.open(tmp_path / "p.tif") as ds:
+        assert ds.count == 12 and np.array_equal(ds.read(), probs)
+    assert np.array_equal(_read(tmp_path / "f.tif")[0], conf)
+    assert result.tiles_done == result.tiles_total >= 20 and result.blend == blend
+
+
+def test_utt_extent_predicts_the_snapped_window(flat_series, tmp_path):
+    root = flat_series["root"]
+    extent = (651000.0 + 10.1, 6862000.0 - 40.3, 651000.0 + 50.05, 6862000.0 - 3.0)
+    result = predict_multimodal(
+        root / "aerial.tif", root / "s2.tif", flat_series["loaded"], tmp_path / "c.tif",
+        dates=root / "dates.txt", device="cpu", blend="hann", block=64, halo=32,
+        extent=extent)
+    codes = _direct_utt(flat_series)[0]
+    out, transform, _, shape = _read(tmp_path / "c.tif")
+    col0, row0 = 50, 15  # 10.1 m and 3.0 m from the origin at 0.2 m, snapped outward
+    assert (transform.c, transform.f) == (651000.0 + col0 * 0.2, 6862000.0 - row0 * 0.2)
+    assert np.array_equal(out, codes[row0:row0 + shape[0], col0:col0 + shape[1]])
+    assert (result.width, result.height) == (shape[1], shape[0]) == (201, 187)

@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
-from flair_landcover.flair_plugin.engine.tiling import (InputError, PixelWindow, TileGrid,
-                                                        blend_window, validate_tiling,
-                                                        weighted_strip_cols, window_from_extent)
+from flair_landcover.flair_plugin.engine.errors import InputError
+from flair_landcover.flair_plugin.engine.geo import PixelWindow, window_from_extent
+from flair_landcover.flair_plugin.engine.tiling import (TileGrid, blend_window, validate_tiling, weighted_strip_cols)
 
 # Lambert-93 grid of 0.2 m pixels, 100 x 80 px, origin (1000, 2000)
 TRANSFORM = (0.2, 0.0, 1000.0, 0.0, -0.2, 2000.0)

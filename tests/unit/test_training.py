@@ -31,7 +31,7 @@ from flair_landcover.flair_plugin.engine.training import trainer as tr
 from flair_landcover.flair_plugin.engine.checkpoints.store import load_model, read_meta
 from flair_landcover.flair_plugin.engine.data.patches import (TRAIN_SCHEMES, DatasetError,
                                                           training_scheme)
-from flair_landcover.flair_plugin.engine.inference.pipeline import predict
+from flair_landcover.flair_plugin.engine.inference.predict import predict
 from flair_landcover.flair_plugin.engine.evaluation.metrics import (ConfusionMatrix, convention_for,
                                                          flair_miou)
 from flair_landcover.synthetic.generator import write_dataset, write_mosaic

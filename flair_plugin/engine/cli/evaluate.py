@@ -106,7 +106,7 @@ def run_download(args: argparse.Namespace) -> int:
 
 def _refuse_existing(args, *extra: Optional[Path]) -> None:
     """Before any work: never replace a file without --overwrite."""
-    from ..tiling import InputError
+    from ..errors import InputError
 
     paths = [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv"),
              *extra]

@@ -114,7 +114,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
 def run_predict(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..inference.pipeline import PredictionCancelled, predict
+    from ..errors import PredictionCancelled
+    from ..inference.predict import predict
 
     inputs = list(args.input) + [p for p in (args.input2, args.input3) if p]
     cancelled = threading.Event()

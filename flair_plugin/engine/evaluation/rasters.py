@@ -52,8 +52,9 @@ from rasterio.windows import Window
 
 from ...nomenclature import NODATA, Scheme, hex_to_rgb, scheme as scheme_by_key, schemes_covering
 from .metrics import ConfusionMatrix, Metrics, compute_metrics
-from ..io.rasters import Grid, OutputSet, OutputTarget, check_output_paths
-from ..tiling import InputError, PixelWindow, window_from_extent
+from ..geo import Grid, PixelWindow, same_grid, window_from_extent
+from ..io.outputs import OutputSet, OutputTarget, check_output_paths
+from ..errors import InputError
 from ..errors import EvaluationCancelled
 
 PathLike = Union[str, os.PathLike]
@@ -238,7 +239,7 @@ class _AgreementWriter:
     """The agreement GeoTIFF, under a temporary name until :meth:`commit`."""
 
     def __init__(self, path: PathLike, grid: Grid, mode: str, scheme: Scheme,
-                 block: int) -> None:
+                 block: int, overwrite: bool) -> None:
         self.mode = mode
         self.values = np.array(scheme.values, dtype=np.int64)
         description = ("agreement: 1 correct, 2 wrong" if mode == "binary" else
@@ -247,7 +248,7 @@ class _AgreementWriter:
         target = OutputTarget(os.fspath(path), 1, (description,), nodata=AGREEMENT_NODATA,
                               colormap=False)
         # GeoTIFF tiles must be multiples of 16: a tiny test block still gets valid tiles
-        self.outputs = OutputSet(grid, [target], max(16, (block // 16) * 16))
+        self.outputs = OutputSet(grid, [target], max(16, (block // 16) * 16), overwrite)
         try:
             table = {AGREEMENT_NODATA: (0, 0, 0, 0)}
             table.update({v: hex_to_rgb(c) + (255,) for v, _, c in
@@ -273,19 +274,6 @@ def _is_integer(dtype: str) -> bool:
     return np.issubdtype(np.dtype(dtype), np.integer)
 
 
-def _same_grid(a: rasterio.io.DatasetReader, b: rasterio.io.DatasetReader) -> bool:
-    tol = 1e-6 * max(abs(a.transform.a), abs(a.transform.e), 1e-12)
-    return ((a.width, a.height) == (b.width, b.height) and a.crs == b.crs
-            and all(abs(x - y) <= tol for x, y in zip(tuple(a.transform)[:6],
-                                                      tuple(b.transform)[:6])))
-
-
-def _grid_text(ds) -> str:
-    crs = ds.crs.to_string() if ds.crs else "no CRS"
-    return f"{crs}, pixel {abs(ds.transform.a):g} x {abs(ds.transform.e):g}, " \
-           f"{ds.width}x{ds.height} px"
-
-
 class _ClassReader:
     """One band of a class raster, read as slots of the report scheme (see ``_NODATA_SLOT``)."""
 
@@ -307,7 +295,7 @@ class _ClassReader:
             if NODATA not in scheme.values:
                 self.table[NODATA] = _NODATA_SLOT  # 0 is free in this scheme: our no-data
             self._declared_nodata_in_table()
-            if grid_of is not None and not _same_grid(self.ds, grid_of):
+            if grid_of is not None and not same_grid(Grid.of(self.ds), Grid.of(grid_of)):
                 self._open_warped(grid_of)
         except BaseException:
             self.close()
@@ -348,7 +336,7 @@ class _ClassReader:
                              f"EPSG:2154)")
         if self.ds.crs is None:
             raise InputError(f"{self.label} and the prediction have no CRS and different "
-                             f"grids ({_grid_text(self.ds)} vs {_grid_text(grid)}): assign "
+                             f"grids ({Grid.of(self.ds).describe()} vs {Grid.of(grid).describe()}): assign "
                              f"their CRS or give rasters of the same size and transform")
         left, bottom, right, top = transform_bounds(self.ds.crs, grid.crs, *self.ds.bounds,
                                                     densify_pts=21)
@@ -362,8 +350,8 @@ class _ClassReader:
                              width=grid.width, height=grid.height,
                              resampling=Resampling.nearest, add_alpha=True)
         self.warp_note = (f"{self.label} read on the prediction grid through a warp with "
-                          f"nearest-neighbour resampling ({self.label}: {_grid_text(self.ds)};"
-                          f" prediction: {_grid_text(grid)})")
+                          f"nearest-neighbour resampling ({self.label}: {Grid.of(self.ds).describe()};"
+                          f" prediction: {Grid.of(grid).describe()})")
 
     def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
         """(slots uint8, raw values) of ``window`` on the prediction grid."""
@@ -497,7 +485,7 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
             grid = Grid(pred.ds.crs, pred.ds.window_transform(
                 Window(region.col_off, region.row_off, region.width, region.height)),
                 region.width, region.height)
-            writer = _AgreementWriter(path, grid, mode, opts.scheme, opts.block)
+            writer = _AgreementWriter(path, grid, mode, opts.scheme, opts.block, overwrite)
         cm, counts = _stream(pred, ref, region, opts, writer, progress, cancel)
         if writer is not None:
             if counts.compared == 0:

@@ -22,7 +22,7 @@ import numpy as np
 
 from .rasters import EvaluationResult
 from .metrics import ClassMetrics, Metrics
-from ..tiling import InputError
+from ..errors import InputError
 
 PathLike = Union[str, os.PathLike]
 

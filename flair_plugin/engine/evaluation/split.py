@@ -26,8 +26,8 @@ from ..checkpoints.store import LoadedModel, load_model
 from ..data.patches import DatasetError, PatchPair, discover_pairs, find_metadata_json, load_metadata
 from ..errors import EvaluationCancelled
 from .rasters import EvaluationResult, evaluate_pairs
-from ..inference.pipeline import Network, check_precision, resolve_device
-from ..tiling import InputError
+from ..inference.network import Network, check_precision, resolve_device
+from ..errors import InputError
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]

@@ -1,73 +1,332 @@
-"""The one entry point of inference, for every model: checkpoint in, styled raster out.
+"""The entry points of inference: checkpoint and rasters in, styled land-cover raster out.
 
-``predict`` takes the imagery, the model, and the extra modalities the model declares
-(a U-T&T also needs a Sentinel-2 series); it runs everything through the one streaming
-pipeline (:mod:`.pipeline`), so every model gets reader threads, ``crop``/``hann``/
-``gaussian`` blends, probability and confidence rasters, extents, nodata skipping, CUDA
-out-of-memory back-off, progress and cancel, and atomic outputs.
+:func:`predict` serves every model: it loads the checkpoint, opens the modalities the
+model declares (a U-T&T also takes a Sentinel-2 series), checks every input before any
+tile is read, and runs the one streaming pipeline (:mod:`.pipeline`). So every model
+gets reader threads, ``crop``/``hann``/``gaussian`` blends, probability and confidence
+rasters, extents, nodata skipping, CUDA out-of-memory back-off, progress and cancel, and
+atomic outputs. :func:`predict_with_module` is the core, for any torch module.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Optional, Sequence, Union
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
+import torch
+
+from ...nomenclature import AERIAL_BANDS, NODATA, flair_class
 from ..errors import InputError
-from .pipeline import PredictionResult, load_model_for_inference
-from .pipeline import predict as predict_aerial
+from ..geo import Grid, PixelWindow, window_from_extent
+from ..io.outputs import OutputSet, OutputTarget, check_output_paths
+from ..io.sentinel import open_sentinel
+from ..io.sources import DEFAULT_GDAL_CACHE_MB, bounded_gdal_cache, plan_sources
+from ..tiling import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES, TileGrid, validate_tiling
+from .modalities import Modality, SentinelModality
+from .network import Network, check_precision, resolve_device
+from .pipeline import CancelCallback, Pipeline, ProgressCallback
+
+__all__ = ["PredictionResult", "load_model_for_inference", "predict", "predict_multimodal",
+           "predict_with_module"]
+
+log = logging.getLogger(__name__)
 
 PathLike = Union[str, os.PathLike]
+WarnCallback = Callable[[str], None]
+OpenModalities = Callable[[Grid, PixelWindow, WarnCallback], Sequence[Modality]]
 
-__all__ = ["PredictionResult", "predict"]
+DEFAULT_BLEND_MEMORY_MB = 512
+"""Budget for a weighted blend's pending block accumulators (sets the strip width)."""
+
+UTT_BLOCK, UTT_HALO = 512, 0
+"""A U-T&T's default tiling: FLAIR-2's 512 px patches, each with its own series."""
 
 
-def predict(inputs, model, output: PathLike, *, sentinel=None, dates=None,
-            cloud_masks=None, bands: Optional[Sequence] = None,
-            extent: Optional[Sequence[float]] = None, block: Optional[int] = None,
-            halo: Optional[int] = None, blend: str = "crop", batch_size: Optional[int] = None,
-            device="auto", precision: str = "fp32", num_readers: Optional[int] = None,
-            probabilities: Optional[PathLike] = None, confidence: Optional[PathLike] = None,
-            input_scale=None, resample_to_model: bool = False, pad: str = "reflect",
-            progress=None, cancel=None, warn=None, overwrite: bool = False
-            ) -> PredictionResult:
-    """Predict a FLAIR land-cover raster with any checkpoint.
+@dataclass
+class PredictionResult:
+    """What a run produced, for the caller's report."""
+
+    output: Path
+    probabilities: Optional[Path]
+    confidence: Optional[Path]
+    width: int  # of the output, in pixels
+    height: int
+    codes: Tuple[int, ...]  # FLAIR codes the model can predict (probability band order)
+    tiles_total: int  # tile visits (a weighted blend's strip margins count twice)
+    tiles_done: int  # visits that ran through the model
+    tiles_skipped: int  # visits without a valid pixel to write
+    elapsed_s: float
+    megapixels_per_s: float  # output pixels per second
+    device: str
+    batch_size: int  # at the end: a CUDA out-of-memory error halves it
+    precision: str
+    blend: str
+    block: int
+    halo: int
+    warnings: List[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- checks
+
+def _check_settings(blend: str, pad: str, precision: str, device: torch.device,
+                    batch_size: int, num_readers: int, block: int, halo: int) -> None:
+    validate_tiling(block, halo)
+    if blend not in BLEND_MODES:
+        raise InputError(f"blend {blend!r} is not one of {', '.join(BLEND_MODES)}")
+    if pad not in PAD_MODES:
+        raise InputError(f"pad {pad!r} is not one of {', '.join(PAD_MODES)}")
+    check_precision(precision, device)
+    if int(batch_size) < 1 or int(num_readers) < 1:
+        raise InputError(f"batch size and reader count must be >= 1, got {batch_size} and "
+                         f"{num_readers}")
+
+
+def _check_model_values(means: Sequence[float], stds: Sequence[float],
+                        logit_codes: Sequence[int], band_names: Sequence[str]) -> None:
+    n = len(band_names)
+    if len(means) != n or len(stds) != n:
+        raise InputError(f"the model's normalisation has {len(means)} means and {len(stds)} "
+                         f"stds for {n} bands ({', '.join(band_names)})")
+    if any(float(s) <= 0 for s in stds):
+        raise InputError(f"the model's stds must be > 0, got {tuple(stds)}")
+    active = [c for c in logit_codes if c != NODATA]
+    if not active:
+        raise InputError("the model has no active class (every logit code is 0)")
+    if any(not 0 <= int(c) <= 255 for c in logit_codes) or len(set(active)) != len(active):
+        raise InputError(f"logit codes must be distinct values 1..255 (0 = inactive), got "
+                         f"{tuple(logit_codes)}")
+
+
+def _default_batch(device: torch.device) -> int:
+    return 8 if device.type == "cuda" else 2
+
+
+def _default_readers(device: torch.device) -> int:
+    return 4 if device.type == "cuda" else 2
+
+
+def _output_targets(output, probabilities, confidence, codes: Sequence[int],
+                    class_names: Optional[Sequence[str]]) -> List[OutputTarget]:
+    names = list(class_names) if class_names else [flair_class(c).name for c in codes]
+    targets = [OutputTarget(os.fspath(output), 1, ("FLAIR class code",), NODATA, True)]
+    if probabilities is not None:
+        targets.append(OutputTarget(os.fspath(probabilities), len(codes), tuple(names), None))
+    if confidence is not None:
+        targets.append(OutputTarget(os.fspath(confidence), 1, ("confidence (max probability "
+                                                               "x 255)",), 0))
+    return targets
+
+
+# --------------------------------------------------------------------------- the core
+
+def predict_with_module(
+        inputs: Union[PathLike, Sequence], module: torch.nn.Module, output: PathLike, *,
+        means: Sequence[float], stds: Sequence[float], logit_codes: Sequence[int],
+        band_names: Optional[Sequence[str]] = None,
+        class_names: Optional[Sequence[str]] = None, model_pixel_size: Optional[float] = None,
+        bands: Optional[Sequence] = None, extent: Optional[Sequence[float]] = None,
+        block: int = DEFAULT_BLOCK, halo: int = DEFAULT_HALO, blend: str = "crop",
+        batch_size: Optional[int] = None, device: Union[str, torch.device] = "auto",
+        precision: str = "fp32", num_readers: Optional[int] = None,
+        probabilities: Optional[PathLike] = None, confidence: Optional[PathLike] = None,
+        input_scale=None, resample_to_model: bool = False, pad: str = "reflect",
+        progress: Optional[ProgressCallback] = None, cancel: Optional[CancelCallback] = None,
+        warn: Optional[WarnCallback] = None, overwrite: bool = False,
+        open_modalities: Optional[OpenModalities] = None,
+        blend_memory_mb: int = DEFAULT_BLEND_MEMORY_MB,
+        gdal_cache_mb: int = DEFAULT_GDAL_CACHE_MB) -> PredictionResult:
+    """Predict FLAIR codes over rasters with any torch module; the engine's core.
 
     Args:
-        inputs: the imagery: a raster, several rasters, or one ``(path, band)`` per model
-            band (see :func:`~..io.sources.plan_sources`).
+        module: maps normalised float N×C×H×W aerial input (then the other modalities'
+            inputs) to N×K×H×W logits.
+        means, stds: normalise raw 0..255 values, ``(raw - mean) / std``.
+        logit_codes: the FLAIR code of each logit (0 = inactive).
+        open_modalities: called with the working grid, the region to predict and the
+            warn callback once the aerial inputs are checked; returns the further
+            modalities the module takes (e.g. :class:`~.modalities.SentinelModality`).
+        blend_memory_mb: memory cap of a weighted blend's pending blocks.
+        gdal_cache_mb: cap of GDAL's block cache during the run.
+        The others: see :func:`predict`.
+
+    Raises:
+        InputError: a bad input or setting, before any tile is read.
+        PredictionCancelled: ``cancel()`` returned True; no output is left behind.
+        InferenceError: the run failed after the checks (e.g. out of GPU memory).
+    """
+    warnings: List[str] = []
+
+    def _warn(message: str) -> None:
+        warnings.append(message)
+        (warn or log.warning)(message)
+
+    dev = resolve_device(device)
+    batch_size = int(batch_size or _default_batch(dev))
+    num_readers = int(num_readers or _default_readers(dev))
+    _check_settings(blend, pad, precision, dev, batch_size, num_readers, block, halo)
+    if band_names is None:
+        band_names = (AERIAL_BANDS[:len(means)] if len(means) <= len(AERIAL_BANDS)
+                      else tuple(f"band {i + 1}" for i in range(len(means))))
+    _check_model_values(means, stds, logit_codes, band_names)
+    plan = plan_sources(inputs, bands, band_names, means=means, input_scale=input_scale,
+                        model_pixel_size=model_pixel_size, resample_to_model=resample_to_model,
+                        pad_mode=pad, warn=_warn)
+    region = PixelWindow(0, 0, plan.grid.width, plan.grid.height)
+    if extent is not None:
+        crs = plan.grid.crs.to_string() if plan.grid.crs else "the raster's coordinates"
+        region = window_from_extent(tuple(plan.grid.transform), plan.grid.width,
+                                    plan.grid.height, extent, crs)
+    grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo)
+    modalities = list(open_modalities(plan.grid, region, _warn)) if open_modalities else []
+    read = plan.paths + [p for m in modalities for p in m.paths()]
+    check_output_paths([output, probabilities, confidence], read, overwrite)
+    net = Network(module, means, stds, logit_codes, dev, precision)
+    net.probe(len(plan.sources), tuple(x for m in modalities
+                                       for x in m.probe_inputs(dev, net.param_dtype)))
+    codes = tuple(int(c) for c in logit_codes if c != NODATA)
+    if class_names is not None and len(class_names) != len(codes):
+        class_names = None
+    out_grid = Grid(plan.grid.crs, plan.grid.window_transform(region), region.width,
+                    region.height)
+    targets = _output_targets(output, probabilities, confidence, codes, class_names)
+
+    started = time.perf_counter()
+    outputs = OutputSet(out_grid, targets, grid.block, overwrite=overwrite)
+    pipeline = None
+    try:
+        pipeline = Pipeline(plan, grid, net, outputs, blend=blend, batch_size=batch_size,
+                            num_readers=num_readers, want_probs=probabilities is not None,
+                            want_conf=confidence is not None, progress=progress,
+                            cancel=cancel, blend_memory_mb=blend_memory_mb,
+                            modalities=modalities)
+        with bounded_gdal_cache(gdal_cache_mb):
+            pipeline.run()
+            outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
+    for m in modalities:
+        m.finish(_warn)
+    elapsed = time.perf_counter() - started
+    return PredictionResult(
+        output=Path(output), probabilities=Path(probabilities) if probabilities else None,
+        confidence=Path(confidence) if confidence else None, width=region.width,
+        height=region.height, codes=codes, tiles_total=pipeline.total,
+        tiles_done=pipeline.done - pipeline.skipped, tiles_skipped=pipeline.skipped,
+        elapsed_s=elapsed, megapixels_per_s=region.area / elapsed / 1e6 if elapsed else 0.0,
+        device=str(dev), batch_size=pipeline.batch_size, precision=precision, blend=blend,
+        block=grid.block, halo=grid.halo, warnings=warnings)
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
+            sentinel=None, dates=None, cloud_masks=None, bands: Optional[Sequence] = None,
+            extent: Optional[Sequence[float]] = None, block: Optional[int] = None,
+            halo: Optional[int] = None, blend: str = "crop", batch_size: Optional[int] = None,
+            device: Union[str, torch.device] = "auto", precision: str = "fp32",
+            num_readers: Optional[int] = None, probabilities: Optional[PathLike] = None,
+            confidence: Optional[PathLike] = None, input_scale=None,
+            resample_to_model: bool = False, pad: str = "reflect",
+            progress: Optional[ProgressCallback] = None,
+            cancel: Optional[CancelCallback] = None, warn: Optional[WarnCallback] = None,
+            overwrite: bool = False) -> PredictionResult:
+    """Predict a FLAIR land-cover raster with any checkpoint, and write its style.
+
+    Args:
+        inputs: a raster, several rasters (resampled onto the first one's grid when they
+            are not on it), or one ``(path, band)`` per model band.
         model: a checkpoint path or a loaded model (``.module`` + ``.meta``).
-        output: the class raster to write (FLAIR codes, 0 = no data).
-        sentinel, dates, cloud_masks: the Sentinel-2 series of a U-T&T (one file per date
-            or a stack with a dates file; optional snow/cloud masks). Refused for a model
-            that takes no Sentinel-2.
+        output: the class raster (FLAIR codes, 0 = no data); a ``.qml`` sidecar is written
+            beside it (a user's own ``.qml`` is kept).
+        sentinel, dates, cloud_masks: the Sentinel-2 series of a U-T&T (see
+            :func:`~..io.sentinel.open_sentinel`); refused for a model that takes none.
+        bands: which band feeds each model band (``3`` or ``"2:1"`` = band 1 of input 2).
+        extent: (xmin, ymin, xmax, ymax) in the raster's CRS, snapped outward to pixels.
         block, halo: output block and context margin in pixels (multiples of 32); ``None``
             takes the model's default (512/128 for a U-Net, FLAIR-2's 512/0 for a U-T&T).
-        The others: see :func:`~.pipeline.predict`.
+        blend: ``crop``, ``hann`` or ``gaussian``.
+        precision: ``fp32``, ``fp16`` (CUDA) or ``bf16``.
+        probabilities, confidence: optional extra uint8 rasters.
+        input_scale: ``"min,max"`` stretch for non-8-bit imagery.
+        resample_to_model: read at the model's pixel size (bilinear), write on that grid.
+        progress, cancel: ``progress(fraction, message)`` and ``cancel() -> bool``, called
+            per batch.
 
     Raises:
         InputError: a bad input or setting, before any tile is read.
         PredictionCancelled: ``cancel()`` returned True; no output is left behind.
     """
     loaded = load_model_for_inference(model)
-    if loaded.meta.uses_sentinel:
+    meta = loaded.meta
+    open_modalities = None
+    if meta.uses_sentinel:
         if sentinel is None:
             raise InputError("this model is a U-T&T: it also needs a Sentinel-2 series "
                              "(one 10-band raster per date, or a stack with its dates file)")
-        from .multimodal import predict_multimodal
+        open_modalities = _sentinel_opener(meta, sentinel, dates, cloud_masks)
+        block = UTT_BLOCK if block is None else block
+        halo = UTT_HALO if halo is None else halo
+    elif sentinel is not None:
+        raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
+                         f"leave the Sentinel-2 input empty, or use a U-T&T model")
+    result = predict_with_module(
+        inputs, loaded.module, output, means=meta.means, stds=meta.stds,
+        logit_codes=meta.logit_codes, band_names=meta.bands,
+        class_names=getattr(meta, "class_names", None), model_pixel_size=meta.pixel_size,
+        bands=bands, extent=extent, block=DEFAULT_BLOCK if block is None else block,
+        halo=DEFAULT_HALO if halo is None else halo, blend=blend, batch_size=batch_size,
+        device=device, precision=precision, num_readers=num_readers,
+        probabilities=probabilities, confidence=confidence, input_scale=input_scale,
+        resample_to_model=resample_to_model, pad=pad, progress=progress, cancel=cancel,
+        warn=warn, overwrite=overwrite, open_modalities=open_modalities)
+    _write_style(result, meta.active_codes, warn or log.warning)
+    return result
 
-        return predict_multimodal(
-            inputs, sentinel, loaded, output, dates=dates, cloud_masks=cloud_masks,
-            bands=bands, extent=extent, block=block, halo=halo, blend=blend,
-            batch_size=batch_size, device=device, precision=precision,
-            num_readers=num_readers, probabilities=probabilities, confidence=confidence,
-            pad=pad, progress=progress, cancel=cancel, warn=warn, overwrite=overwrite)
-    if sentinel is not None:
-        raise InputError(f"this model ({loaded.meta.architecture}) takes no Sentinel-2 "
-                         f"series: leave the Sentinel-2 input empty, or use a U-T&T model")
-    return predict_aerial(
-        inputs, loaded, output, bands=bands, extent=extent,
-        block=512 if block is None else block, halo=128 if halo is None else halo,
-        blend=blend, batch_size=batch_size, device=device, precision=precision,
-        num_readers=num_readers, probabilities=probabilities, confidence=confidence,
-        input_scale=input_scale, resample_to_model=resample_to_model, pad=pad,
-        progress=progress, cancel=cancel, warn=warn, overwrite=overwrite)
+
+def predict_multimodal(aerial_inputs, sentinel, model, output: PathLike, **options
+                       ) -> PredictionResult:
+    """:func:`predict` for a U-T&T: aerial imagery and a Sentinel-2 series (required)."""
+    loaded = load_model_for_inference(model)
+    if not loaded.meta.uses_sentinel:
+        raise InputError(f"this model is a {loaded.meta.architecture!r}, not a U-T&T (aerial "
+                         f"+ Sentinel-2): use it with flair:segmentaerial / the aerial "
+                         f"inference instead")
+    return predict(aerial_inputs, loaded, output, sentinel=sentinel, **options)
+
+
+def _sentinel_opener(meta, sentinel, dates, cloud_masks) -> OpenModalities:
+    def open_(grid: Grid, region: PixelWindow, warn: WarnCallback) -> List[Modality]:
+        source = open_sentinel(sentinel, dates, cloud_masks)
+        return [SentinelModality(source, meta, grid.crs, grid.transform, region, warn)]
+
+    return open_
+
+
+def _write_style(result: PredictionResult, codes: Sequence[int], warn) -> None:
+    """The ``.qml`` sidecar QGIS applies when it opens the output: FLAIR colours and the
+    names of the classes this model can predict. A user's own ``.qml`` is kept."""
+    from ...styling.qml import StyleExistsError, write_sidecar
+
+    try:
+        write_sidecar(result.output, "flair19", codes=codes)
+    except StyleExistsError as error:
+        warn(str(error))
+    except OSError as error:  # the raster is written; an unstyled raster is still usable
+        warn(f"could not write the style file beside {result.output}: {error}")
+
+
+def load_model_for_inference(model):
+    """A loaded model as it is, or the checkpoint at ``model`` loaded (checked to exist)."""
+    if hasattr(model, "module") and hasattr(model, "meta"):
+        return model
+    from ..checkpoints.store import load_model
+
+    path = os.fspath(model)
+    if not os.path.exists(path):
+        raise InputError(f"model file {path} does not exist")
+    return load_model(path)

@@ -1,4 +1,4 @@
-"""Raster input and output of the inference: band sources, input checks, readers, writers.
+"""Reading the imagery: band sources, input checks, windowed reads onto one grid.
 
 * A :class:`BandSource` says which band of which raster feeds one model band, so a model
   can read R, G, B from one file, NIR from another and elevation from a third. The first
@@ -7,12 +7,10 @@
   that what it does not cover counts as no data. ``resample_to_model`` warps every source
   onto a grid at the model's resolution the same way.
 * :func:`plan_sources` checks every input before any tile is read and raises
-  :class:`~.tiling.InputError` with a message that says what is wrong and how to fix it.
+  :class:`~..errors.InputError` with a message that says what is wrong and how to fix it.
 * :class:`StackReader` reads a window of every source into one uint8 array plus a
   validity mask. Each reader thread opens its own handles (GDAL handles are not
   thread-safe).
-* :class:`OutputSet` writes tiled, compressed GeoTIFFs under temporary names in the
-  output folder and renames them into place only when the whole run succeeded.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ import logging
 import math
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
@@ -30,11 +27,10 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Un
 import numpy as np
 import rasterio
 from rasterio.enums import ColorInterp, MaskFlags, Resampling
-from rasterio.transform import Affine
 from rasterio.windows import Window
 
-from ...nomenclature import CLASSES, NODATA
-from ..tiling import InputError, PixelWindow
+from ..errors import InputError
+from ..geo import Grid, PixelWindow, model_grid, overlaps, same_grid
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +50,6 @@ class BandSource:
 
     def label(self) -> str:
         return f"{Path(self.path).name} band {self.band}"
-
-
-@dataclass(frozen=True)
-class Grid:
-    """A pixel grid: where and how big the pixels are."""
-
-    crs: Optional[rasterio.crs.CRS]
-    transform: Affine
-    width: int
-    height: int
-
-    @property
-    def pixel_size(self) -> Tuple[float, float]:
-        return abs(self.transform.a), abs(self.transform.e)
-
-    def window_transform(self, window: PixelWindow) -> Affine:
-        return self.transform * Affine.translation(window.col_off, window.row_off)
 
 
 @dataclass(frozen=True)
@@ -264,13 +243,6 @@ def _default_or_listed(paths: List[str], bands: Optional[Sequence[BandRef]],
         sources.append(BandSource(paths[number - 1], band))
     return sources
 
-
-def _same_grid(a: Grid, b: Grid) -> bool:
-    tol = 1e-6 * max(abs(a.transform.a), abs(a.transform.e), 1e-12)
-    return (a.width, a.height) == (b.width, b.height) and a.crs == b.crs and all(
-        abs(x - y) <= tol for x, y in zip(tuple(a.transform)[:6], tuple(b.transform)[:6]))
-
-
 # --------------------------------------------------------------------------- source plan
 
 @dataclass
@@ -348,7 +320,7 @@ def _other_grids(first: RasterDescription, others: Sequence[RasterDescription],
     """
     warped = []
     for other in others:
-        if _same_grid(first.grid, other.grid):
+        if same_grid(first.grid, other.grid):
             continue
         if first.grid.crs is None or other.grid.crs is None:
             raise InputError(
@@ -356,35 +328,14 @@ def _other_grids(first: RasterDescription, others: Sequence[RasterDescription],
                 f"{'the first' if first.grid.crs is None else 'the second'} has no CRS, so "
                 f"one cannot be resampled onto the other: give both a CRS, or align them "
                 f"(gdalwarp -te <bounds> -tr <pixel size>)")
-        if not _overlaps(first.grid, other.grid):
+        if not overlaps(first.grid, other.grid):
             raise InputError(f"{other.name} does not overlap {first.name} "
-                             f"({_grid_text(other.grid)} vs {_grid_text(first.grid)}): give "
+                             f"({other.grid.describe()} vs {first.grid.describe()}): give "
                              f"rasters of the same area")
-        warn(f"{other.name} is on another grid ({_grid_text(other.grid)}): resampled on the "
-             f"fly (bilinear) onto the grid of {first.name} ({_grid_text(first.grid)})")
+        warn(f"{other.name} is on another grid ({other.grid.describe()}): resampled on the "
+             f"fly (bilinear) onto the grid of {first.name} ({first.grid.describe()})")
         warped.append(other.path)
     return tuple(warped)
-
-
-def _overlaps(a: Grid, b: Grid) -> bool:
-    from rasterio.warp import transform_bounds
-
-    a_left, a_bottom, a_right, a_top = _bounds(a)
-    left, bottom, right, top = transform_bounds(b.crs, a.crs, *_bounds(b))
-    return left < a_right and right > a_left and bottom < a_top and top > a_bottom
-
-
-def _bounds(g: Grid) -> Tuple[float, float, float, float]:
-    from rasterio.transform import array_bounds
-
-    return array_bounds(g.height, g.width, g.transform)  # west, south, east, north
-
-
-def _grid_text(g: Grid) -> str:
-    crs = g.crs.to_string() if g.crs else "no CRS"
-    return (f"{g.width}x{g.height} px of {g.pixel_size[0]:g} m at "
-            f"({g.transform.c:g}, {g.transform.f:g}), {crs}")
-
 
 def _check_crs_and_resolution(info: RasterDescription, model_pixel_size: Optional[float],
                               resample: bool, warn: Warn) -> None:
@@ -414,18 +365,6 @@ def _check_crs_and_resolution(info: RasterDescription, model_pixel_size: Optiona
              f"{model_pixel_size:g} m: objects look {'smaller' if factor > 1 else 'larger'} "
              f"than in training and predictions degrade; resample to the model's resolution "
              f"(resample_to_model / --resample-to-model)")
-
-
-def model_grid(grid: Grid, pixel_size: float) -> Grid:
-    """The same bounds on pixels of the model's size (for ``resample_to_model``)."""
-    t = grid.transform
-    if t.e > 0:
-        raise InputError("a south-up raster (positive row step) cannot be resampled; warp it "
-                         "to a north-up grid first")
-    width = max(1, int(round(grid.width * abs(t.a) / pixel_size)))
-    height = max(1, int(round(grid.height * abs(t.e) / pixel_size)))
-    return Grid(grid.crs, Affine(pixel_size, 0.0, t.c, 0.0, -pixel_size, t.f), width, height)
-
 
 # --------------------------------------------------------------------------- reading
 
@@ -539,135 +478,3 @@ def pad_tile(data: np.ndarray, pad: Tuple[int, int, int, int], mode: str) -> np.
     # numpy's reflect needs 2+ samples; a 1-pixel-wide raster can only be repeated.
     single = data.shape[1] == 1 or data.shape[2] == 1
     return np.pad(data, widths, mode="edge" if single else "reflect")
-
-
-# --------------------------------------------------------------------------- writing
-
-@dataclass(frozen=True)
-class OutputTarget:
-    """One raster to write: where, how many bands, their names, nodata, colour table."""
-
-    path: str
-    count: int = 1
-    descriptions: Tuple[str, ...] = ()
-    nodata: Optional[int] = NODATA
-    colormap: bool = False
-
-
-def check_output_paths(outputs: Sequence[Optional[PathLike]], inputs: Sequence[str],
-                       overwrite: bool) -> None:
-    """Refuse outputs that would overwrite a user file, an input, or each other."""
-    seen = set()
-    input_paths = {os.path.realpath(p) for p in inputs}
-    for out in outputs:
-        if out is None:
-            continue
-        path = os.path.realpath(os.fspath(out))
-        if path in input_paths:
-            raise InputError(f"output {out} is one of the inputs: choose another output name")
-        if path in seen:
-            raise InputError(f"output {out} is given twice: the class, probability and "
-                             f"confidence rasters need different names")
-        seen.add(path)
-        folder = os.path.dirname(path)
-        if not os.path.isdir(folder):
-            raise InputError(f"output folder {folder} does not exist: create it or choose "
-                             f"another output path")
-        if not os.access(folder, os.W_OK | os.X_OK):
-            raise InputError(f"output folder {folder} is not writable: choose a folder you "
-                             f"can write to")
-        if os.path.isdir(path):
-            raise InputError(f"output {out} is a folder: give a file name such as "
-                             f"{os.path.join(os.fspath(out), 'prediction.tif')}")
-        if os.path.exists(path) and not overwrite:
-            raise InputError(f"output {out} already exists: delete it, choose another name or "
-                             f"allow overwriting (overwrite=True / --overwrite)")
-
-
-def gtiff_block_size(block: int) -> int:
-    """The largest GeoTIFF tile size (≤ 512, multiple of 16) dividing the block size."""
-    for size in (512, 256, 128, 64, 32, 16):
-        if block % size == 0:
-            return size
-    return 16
-
-
-class OutputSet:
-    """The rasters of one run, written under temporary names and renamed at the end.
-
-    Temporary files sit next to their final path (same file system, so the rename is
-    atomic) as hidden ``.<name>.<random>.part`` files. :meth:`commit` renames them into
-    place; :meth:`abort` deletes them: a failed or cancelled run leaves nothing behind.
-    """
-
-    def __init__(self, grid: Grid, targets: Sequence[OutputTarget], block: int) -> None:
-        self.targets = list(targets)
-        self.grid = grid
-        self.temp_paths: List[str] = []
-        self.datasets: List[rasterio.io.DatasetWriter] = []
-        size = gtiff_block_size(block)
-        try:
-            for target in self.targets:
-                final = os.path.realpath(target.path)
-                temp = os.path.join(os.path.dirname(final),
-                                    f".{os.path.basename(final)}.{secrets.token_hex(4)}.part")
-                self.temp_paths.append(temp)
-                self.datasets.append(self._create(temp, target, size))
-        except BaseException:
-            self.abort()
-            raise
-
-    def _create(self, path: str, target: OutputTarget, size: int):
-        profile = dict(driver="GTiff", width=self.grid.width, height=self.grid.height,
-                       count=target.count, dtype="uint8", crs=self.grid.crs,
-                       transform=self.grid.transform, nodata=target.nodata, tiled=True,
-                       blockxsize=size, blockysize=size, compress="deflate", predictor=2,
-                       bigtiff="IF_SAFER", sparse_ok=True,
-                       interleave="band" if target.count > 1 else "pixel")
-        try:
-            ds = rasterio.open(path, "w", **profile)
-        except rasterio.errors.RasterioIOError as exc:
-            raise InputError(f"cannot create {target.path}: {exc}") from None
-        for i, text in enumerate(target.descriptions, start=1):
-            ds.set_band_description(i, text)
-        if target.colormap:
-            table = {NODATA: (0, 0, 0, 0)}
-            table.update({c.code: c.rgb + (255,) for c in CLASSES})
-            ds.write_colormap(1, table)
-        return ds
-
-    def write(self, index: int, window: PixelWindow, data: np.ndarray) -> None:
-        """Write bands × rows × cols (or rows × cols) ``data`` of target ``index``."""
-        if data.ndim == 2:
-            data = data[None]
-        self.datasets[index].write(data, window=Window(window.col_off, window.row_off,
-                                                       window.width, window.height))
-
-    def _close_all(self) -> None:
-        while self.datasets:
-            self.datasets.pop().close()
-
-    def commit(self) -> None:
-        """Close the files and move them into place (replacing what overwrite allowed)."""
-        self._close_all()
-        for temp, target in zip(self.temp_paths, self.targets):
-            final = os.path.realpath(target.path)
-            # Overviews and .aux.xml statistics of a replaced file describe the old content.
-            for stale in (final + ".ovr", final + ".aux.xml"):
-                if os.path.exists(stale):
-                    os.remove(stale)
-            os.replace(temp, final)
-        self.temp_paths = []
-
-    def abort(self) -> None:
-        """Close and delete the temporary files; never raises for a file already gone."""
-        try:
-            self._close_all()
-        finally:
-            for temp in self.temp_paths:
-                for path in (temp, temp + ".aux.xml"):
-                    try:
-                        os.remove(path)
-                    except FileNotFoundError:
-                        pass
-            self.temp_paths = []

@@ -1,0 +1,198 @@
+"""The modalities a model takes beyond the aerial tile, read tile by tile.
+
+A tile read yields a *sample of named modalities*: the aerial stack on the imagery's grid
+(read by the pipeline itself, see :mod:`.pipeline`) and, for the models that take them,
+further modalities such as a Sentinel-2 series window with its dates. Each further
+modality is a :class:`Modality`: it opens one reader per reader thread, reads its value
+for a tile, and turns the values of a batch into the model's further inputs. Adding a
+modality (SPOT, Sentinel-1, elevation...) means adding one of these and a model input,
+not another tile loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+
+from ...nomenclature import SENTINEL2_BANDS
+from ..data.sentinel import (SeriesPreparation, cloud_snow_cover, normalise, pad_series,
+                             series_around, window_around)
+from ..errors import InputError, SentinelError
+from ..geo import Bounds, PixelWindow, window_bounds
+from ..io.sentinel import (S2_BANDS, SentinelReader, SentinelSource, check_covers,
+                           reprojected)
+from ..tiling import Tile
+
+Warn = Callable[[str], None]
+
+
+class ModalityReader:
+    """Reads one modality's value for a tile; one per reader thread (own file handles)."""
+
+    def read(self, tile: Tile) -> Any:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the file handles."""
+
+
+class Modality:
+    """A further model input read per tile (the aerial stack is the pipeline's own)."""
+
+    name = "modality"
+
+    def open_reader(self) -> ModalityReader:
+        raise NotImplementedError
+
+    def model_inputs(self, values: Sequence[Any], device: torch.device,
+                     dtype: torch.dtype) -> Tuple[Optional[torch.Tensor], ...]:
+        """The model's further arguments for a batch, from each tile's value."""
+        raise NotImplementedError
+
+    def probe_inputs(self, device: torch.device, dtype: torch.dtype
+                     ) -> Tuple[Optional[torch.Tensor], ...]:
+        """Further arguments for the model probe (a batch of one 64×64 tile)."""
+        raise NotImplementedError
+
+    def paths(self) -> List[str]:
+        """The files read (an output may not name one of them)."""
+        return []
+
+    def finish(self, warn: Warn) -> None:
+        """After the run: warnings about what was read."""
+
+
+# --------------------------------------------------------------------------- Sentinel-2
+
+@dataclass
+class SeriesWindow:
+    """A tile's Sentinel-2 series, prepared and normalised as the model was trained."""
+
+    data: np.ndarray  # T×C×S×S float
+    positions: np.ndarray  # T day offsets
+
+
+def tile_centre(transform, tile: Tile, region: PixelWindow) -> Tuple[float, float]:
+    """Map (x, y) of a tile's centre, where its Sentinel-2 window is centred.
+
+    The centre of the full tile (halo included), as FLAIR-2 centres the window on the
+    patch; an edge tile's centre is moved inside the predicted region, so the series
+    always comes from Sentinel-2 pixels over the area (which the coverage check ensures).
+    """
+    w = tile.window
+    col = min(max(w.col_off + w.width / 2.0, region.col_off + 0.5), region.col_end - 0.5)
+    row = min(max(w.row_off + w.height / 2.0, region.row_off + 0.5), region.row_end - 0.5)
+    return transform * (col, row)
+
+
+def series_preparation(meta) -> SeriesPreparation:
+    """How this U-T&T's series must be prepared, or an :class:`InputError` saying why the
+    model cannot run over an arbitrary area."""
+    if getattr(meta, "metadata_mlp", False):
+        raise InputError("this U-T&T needs FLAIR-2's per-patch aerial metadata (date, "
+                         "camera, altitude), which has no value for an arbitrary area: use "
+                         "a U-T&T trained without the metadata MLP")
+    temporal = meta.temporal
+    if temporal is None:
+        raise InputError("the U-T&T checkpoint has no Sentinel-2 description (temporal)")
+    if temporal.input_dim != S2_BANDS:
+        raise InputError(f"this U-T&T expects {temporal.input_dim} Sentinel-2 bands per date; "
+                         f"this inference reads {S2_BANDS} ({', '.join(SENTINEL2_BANDS)})")
+    try:
+        return SeriesPreparation.from_meta(temporal)
+    except SentinelError as exc:
+        raise InputError(f"the checkpoint's Sentinel-2 preparation is invalid: {exc}") \
+            from None
+
+
+class SentinelModality(Modality):
+    """The Sentinel-2 series around each aerial tile, as FLAIR-2's U-T&T takes it.
+
+    Each tile gets the ``sat_patch_size`` window centred on it (:func:`tile_centre`),
+    filtered for clouds and snow, averaged by month and dated as the checkpoint says
+    (:func:`~..data.sentinel.series_around`), then normalised. A batch is padded in time
+    and handed to the model as ``(sentinel, dates, metadata=None, pad_mask)``.
+    """
+
+    name = "sentinel"
+
+    def __init__(self, source: SentinelSource, meta, aerial_crs, aerial_transform,
+                 region: PixelWindow, warn: Warn) -> None:
+        self.source, self.temporal = source, meta.temporal
+        self.prep = series_preparation(meta)
+        if self.prep.filter_clouds and source.masks is None:
+            raise InputError("this model drops cloudy and snowy dates, as in its training: "
+                             "give the cloud/snow masks (T×2 bands, or one 2-band file per "
+                             "date)")
+        self.crs, self.transform, self.region = aerial_crs, aerial_transform, region
+        area: Bounds = window_bounds(aerial_transform, region)
+        check_covers(source, aerial_crs, area)
+        if reprojected(source, aerial_crs):
+            warn(f"Sentinel-2 is in {source.crs}, the aerial imagery in {aerial_crs}: "
+                 f"Sentinel-2 is reprojected on the fly (nearest neighbour, ~10 m pixels)")
+        self._lock = threading.Lock()
+        self.all_cloudy = 0
+
+    def paths(self) -> List[str]:
+        return [p for p, _ in self.source.data] + [p for p, _ in self.source.masks or []]
+
+    def open_reader(self) -> "_SentinelTileReader":
+        return _SentinelTileReader(self, SentinelReader(self.source, self.crs))
+
+    def count_all_cloudy(self) -> None:
+        with self._lock:
+            self.all_cloudy += 1
+
+    def model_inputs(self, values: Sequence[SeriesWindow], device: torch.device,
+                     dtype: torch.dtype) -> Tuple[Optional[torch.Tensor], ...]:
+        series, positions, pad_mask = pad_series([v.data for v in values],
+                                                 [v.positions for v in values])
+        return (torch.from_numpy(series.astype(np.float32)).to(device, dtype),
+                torch.from_numpy(positions).to(device), None,
+                torch.from_numpy(pad_mask).to(device))
+
+    def probe_inputs(self, device: torch.device, dtype: torch.dtype
+                     ) -> Tuple[Optional[torch.Tensor], ...]:
+        size = self.prep.sat_patch_size
+        window = SeriesWindow(np.zeros((1, S2_BANDS, size, size), np.float32),
+                              np.zeros(1, np.int64))
+        return self.model_inputs([window], device, dtype)
+
+    def finish(self, warn: Warn) -> None:
+        if self.all_cloudy:
+            warn(f"{self.all_cloudy} tile(s) had every Sentinel-2 date covered by clouds or "
+                 f"snow (cover >= {self.prep.cover_fraction:.0%} at probability >= "
+                 f"{self.prep.cloud_probability}); their least covered date was used: check "
+                 f"those areas, or add clearer dates")
+
+
+class _SentinelTileReader(ModalityReader):
+    def __init__(self, modality: SentinelModality, reader: SentinelReader) -> None:
+        self.modality, self.reader = modality, reader
+
+    def read(self, tile: Tile) -> SeriesWindow:
+        m = self.modality
+        x, y = tile_centre(m.transform, tile, m.region)
+        stack, masks, transform = self.reader.read_around(x, y, m.prep.sat_patch_size // 2 + 1)
+        if masks is not None and m.prep.filter_clouds:
+            cover = cloud_snow_cover(window_around(masks, transform, x, y,
+                                                   m.prep.sat_patch_size),
+                                     m.prep.cloud_probability)
+            if cover.size and (cover >= m.prep.cover_fraction).all():
+                m.count_all_cloudy()
+        try:
+            series = series_around(stack, transform, m.source.dates, x, y, masks, m.prep)
+        except SentinelError as exc:
+            raise InputError(f"Sentinel-2 for the tile at x={x:.1f}, y={y:.1f}: {exc}") \
+                from None
+        values = series.data
+        if m.temporal.means:
+            values = normalise(values, m.temporal.means, m.temporal.stds)
+        return SeriesWindow(values, series.positions)
+
+    def close(self) -> None:
+        self.reader.close()
