@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 
-.PHONY: setup test demo bench package clean
+.PHONY: setup lint test demo bench package clean
 
 setup: $(VENV)/.installed $(SITE)/flair_landcover $(VENV)/bin/flair-landcover
 
@@ -36,7 +36,11 @@ $(VENV)/bin/flair-landcover: $(VENV)/.installed scripts/flair-landcover
 	install -m 755 scripts/flair-landcover $@
 	sed -i "1s|.*|#!$(CURDIR)/$(PY)|" $@
 
-test: setup
+# ruff, configured in ruff.toml; `make test` lints first.
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: setup lint
 	mkdir -p $(XDG_RUNTIME_DIR) && chmod 700 $(XDG_RUNTIME_DIR)
 	$(PY) -m pytest -q tests
 

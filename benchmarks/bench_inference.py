@@ -61,11 +61,10 @@ import rasterio  # noqa: E402
 import torch  # noqa: E402
 from rasterio.windows import Window  # noqa: E402
 
-from flair_landcover.flair_plugin.engine.inference.predict import predict_with_module
-from flair_landcover.flair_plugin.engine.inference.network import resolve_device
+from flair_landcover.flair_plugin.engine.inference.network import resolve_device  # noqa: E402
+from flair_landcover.flair_plugin.engine.inference.predict import predict_with_module  # noqa: E402
+from flair_landcover.flair_plugin.nomenclature import CODES, FLAIR1_MEANS, FLAIR1_STDS  # noqa: E402
 from flair_landcover.synthetic.generator import write_mosaic  # noqa: E402
-from flair_landcover.flair_plugin.nomenclature import (  # noqa: E402
-    CODES, FLAIR1_MEANS, FLAIR1_STDS)
 
 ROWS: List[Tuple[str, str, str, str]] = []  # (measure, value, goal, verdict)
 

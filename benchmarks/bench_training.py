@@ -43,11 +43,13 @@ _import_package()
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from flair_landcover.flair_plugin.engine.data import patches as ds
-from flair_landcover.synthetic.generator import write_dataset  # noqa: E402
-from flair_landcover.flair_plugin.engine.training.trainer import (FlairSegmentationModule,  # noqa: E402
-                                                          TrainConfig)
+from flair_landcover.flair_plugin.engine.data import patches as ds  # noqa: E402
+from flair_landcover.flair_plugin.engine.training.trainer import (  # noqa: E402
+    FlairSegmentationModule,
+    TrainConfig,
+)
 from flair_landcover.models.unet import FlairUNet  # noqa: E402
+from flair_landcover.synthetic.generator import write_dataset  # noqa: E402
 
 
 def _loader_rate(loader, batches: int) -> float:

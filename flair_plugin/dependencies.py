@@ -32,7 +32,9 @@ class Requirement:
 INFERENCE: Tuple[Requirement, ...] = (
     Requirement("numpy", "numpy", (1, 22), (2,)),
     Requirement("torch", "torch", (2, 1)),
-    Requirement("segmentation-models-pytorch", "segmentation_models_pytorch", (0, 3, 3)),
+    # 0.5.0: the first whose U-Net decoder takes the feature list (the metadata U-Net and
+    # the U-T&T call it that way; 0.3.3-0.4.0 take *features and raise IndexError)
+    Requirement("segmentation-models-pytorch", "segmentation_models_pytorch", (0, 5, 0)),
     Requirement("safetensors", "safetensors", (0, 4)),
     Requirement("rasterio", "rasterio", (1, 3)),
 )

@@ -1,6 +1,11 @@
-"""The ``flair`` Processing provider: lists the algorithms, nothing heavy at import."""
+"""The ``flair`` Processing provider: lists the algorithms, nothing heavy at import.
+
+Its texts are translated in the ``FlairProvider`` context, which pylupdate5 gives the
+``self.tr`` calls below.
+"""
 
 from qgis.core import QgsMessageLog, QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .algorithms import ALGORITHMS
@@ -11,11 +16,14 @@ class FlairProvider(QgsProcessingProvider):
     def id(self):
         return "flair"
 
+    def tr(self, text: str) -> str:
+        return QCoreApplication.translate("FlairProvider", text)
+
     def name(self):
-        return "FLAIR land cover"
+        return self.tr("FLAIR land cover")
 
     def longName(self):  # noqa: N802
-        return "FLAIR land cover (IGN FLAIR models for aerial imagery)"
+        return self.tr("FLAIR land cover (IGN FLAIR models for aerial imagery)")
 
     def icon(self):
         return QIcon(icon_path())
@@ -35,4 +43,5 @@ class FlairProvider(QgsProcessingProvider):
         if model.fromFile(path):
             self.addAlgorithm(model)
         else:  # a broken file must not take the whole provider down
-            QgsMessageLog.logMessage(f"Could not read the workflow {path}", "FLAIR")
+            QgsMessageLog.logMessage(
+                self.tr("Could not read the workflow {path}").format(path=path), "FLAIR")

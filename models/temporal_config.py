@@ -1,6 +1,6 @@
 """The shape of the U-T&T's temporal branch (U-TAE) and fusion, without torch.
 
-Kept apart from :mod:`.utt` so that the checkpoint metadata (``engine.model_meta``), which
+Kept apart from :mod:`.utt` so that the checkpoint metadata (``engine.checkpoints.meta``), which
 must load without torch, extends this one definition instead of repeating it.
 """
 

@@ -41,13 +41,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..flair_plugin.nomenclature import CLASSES
 from .metadata_encoding import METADATA_DIM
-from .unet import METADATA_FEATURES, FlairUNet, metadata_feature_map
 from .temporal_config import TemporalConfig
+from .unet import METADATA_FEATURES, FlairUNet, metadata_feature_map
 from .utae import UTAE
-
-_PLOWED_LAND = next(c.code for c in CLASSES if c.name == "plowed land")
 
 
 class Flair2MetadataMLP(nn.Sequential):
@@ -135,9 +132,9 @@ class FlairUTT(nn.Module):
 
     ``aerial``: B×C×H×W normalised imagery (H, W multiples of 32 at encoder depth 5);
     ``sentinel``: B×T×10×S×S series (S a multiple of ``self.utae.stride``, 8 for
-    FLAIR-2's U-TAE, and ≥ ``crop_size``), zero-padded in T; ``dates``: B×T day offsets (see ``flair_plugin.engine.data.sentinel``);
-    ``pad_mask`` (B×T, True = padding) defaults to the all-``pad_value`` dates.
-    Both outputs are B×n_classes×H×W.
+    FLAIR-2's U-TAE, and ≥ ``crop_size``), zero-padded in T; ``dates``: B×T day offsets
+    (see ``flair_plugin.engine.data.sentinel``); ``pad_mask`` (B×T, True = padding)
+    defaults to the all-``pad_value`` dates. Both outputs are B×n_classes×H×W.
     """
 
     def __init__(self, in_channels_aerial: int = 5, n_classes: int = 13,
@@ -238,15 +235,18 @@ class FlairUTT(nn.Module):
 # ---------------------------------------------------------------------------- loss
 
 
-def utt_class_weights(logit_codes: Sequence[int]) -> Tuple[List[float], List[float]]:
+def utt_class_weights(logit_codes: Sequence[int], sat_excluded: Sequence[int]
+                      ) -> Tuple[List[float], List[float]]:
     """FLAIR-2's (aerial, satellite) class weights for logits standing for ``logit_codes``.
 
-    Inactive logits (code 0, e.g. the baseline's "other") weigh 0 in both losses; plowed
-    land also weighs 0 in the satellite loss (it is not separable from agricultural land
-    at 10 m and one date a month).
+    Inactive logits (code 0, e.g. the baseline's "other") weigh 0 in both losses; the
+    codes in ``sat_excluded`` also weigh 0 in the satellite loss (FLAIR-2: plowed land,
+    not separable from agricultural land at 10 m and one date a month; the caller, which
+    knows the nomenclature, passes its code).
     """
+    excluded = {0, *(int(code) for code in sat_excluded)}
     aerial = [0.0 if code == 0 else 1.0 for code in logit_codes]
-    satellite = [0.0 if code in (0, _PLOWED_LAND) else 1.0 for code in logit_codes]
+    satellite = [0.0 if code in excluded else 1.0 for code in logit_codes]
     return aerial, satellite
 
 
@@ -268,10 +268,11 @@ class UTTLoss(nn.Module):
         self.w_aerial, self.w_sat = float(w_aerial), float(w_sat)
 
     @classmethod
-    def for_codes(cls, logit_codes: Sequence[int], w_aerial: float = 1.0,
-                  w_sat: float = 1.0) -> "UTTLoss":
+    def for_codes(cls, logit_codes: Sequence[int], sat_excluded: Sequence[int],
+                  w_aerial: float = 1.0, w_sat: float = 1.0) -> "UTTLoss":
         """The loss with FLAIR-2's class weights (:func:`utt_class_weights`)."""
-        return cls(*utt_class_weights(logit_codes), w_aerial=w_aerial, w_sat=w_sat)
+        return cls(*utt_class_weights(logit_codes, sat_excluded), w_aerial=w_aerial,
+                   w_sat=w_sat)
 
     def forward(self, aerial_logits: torch.Tensor, sat_logits: torch.Tensor,
                 target: torch.Tensor) -> torch.Tensor:

@@ -26,11 +26,16 @@ def class_name_expression(code_field: str = "code") -> str:
 
 
 def landcover_to_polygons():
-    from qgis.core import (QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
-                           QgsProcessingModelChildParameterSource as Source,
-                           QgsProcessingModelOutput, QgsProcessingModelParameter,
-                           QgsProcessingParameterFile, QgsProcessingParameterNumber,
-                           QgsProcessingParameterRasterLayer)
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterNumber,
+        QgsProcessingParameterRasterLayer,
+    )
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
     from qgis.PyQt.QtCore import QPointF
 
     model = QgsProcessingModelAlgorithm("Land cover to polygons", "Workflows", "workflows")

@@ -14,7 +14,9 @@ thing, so this module writes small stand-ins that readers must handle exactly li
 Everything is deterministic from a seed: each patch, zone and block draws from its own
 stream (:func:`make_rng`), so the same seed gives the same bytes. Output is written to a
 temporary name first and moved into place at the end: a failure leaves nothing
-half-written. rasterio + numpy only (no torch, no qgis).
+half-written (a mosaic's two files through the engine's atomic writes,
+``engine.io.atomic``; a dataset, a whole folder, in a hidden temporary folder renamed at
+the end). rasterio + numpy only (no torch, no qgis).
 
 Command line (used by the demo and the benchmarks)::
 
@@ -47,9 +49,15 @@ from rasterio.crs import CRS
 from rasterio.transform import Affine, from_origin
 from rasterio.windows import Window
 
-from ..flair_plugin.nomenclature import DOMAINS_TEST_FLAIR2, DOMAINS_TRAIN, DOMAINS_VAL, PIXEL_SIZE_M
-from .scene import (SCENE_KINDS, make_rng, parcel_class_weights, render_scene,
-                              sentinel_series)
+from ..flair_plugin.engine.errors import OutputExistsError
+from ..flair_plugin.engine.io.atomic import commit, discard, temp_path_for
+from ..flair_plugin.nomenclature import (
+    DOMAINS_TEST_FLAIR2,
+    DOMAINS_TRAIN,
+    DOMAINS_VAL,
+    PIXEL_SIZE_M,
+)
+from .scene import SCENE_KINDS, make_rng, parcel_class_weights, render_scene, sentinel_series
 
 LAYOUTS: Tuple[str, ...] = ("github", "domain")
 SPLITS: Tuple[str, ...] = ("train", "val", "test")
@@ -79,10 +87,6 @@ _TAG_DOMAIN, _TAG_ZONE, _TAG_PATCH, _TAG_S2, _TAG_BLOCK, _TAG_DISTRICT, _TAG_FLI
 
 class SyntheticDataError(ValueError):
     """Bad arguments to the generator; the message says what is wrong and how to fix it."""
-
-
-class OutputExistsError(FileExistsError):
-    """The output exists and ``overwrite`` was not asked for."""
 
 
 # --------------------------------------------------------------------------- results
@@ -665,17 +669,17 @@ def write_mosaic(image_path: Union[str, Path], mask_path: Union[str, Path], widt
                    blockxsize=block, blockysize=block, BIGTIFF="IF_SAFER")
     if compress.lower() != "none":
         options["compress"] = compress.lower()
-    temps = [p.with_name(f".{p.name}.partial") for p in (image_path, mask_path)]
+    temps = [temp_path_for(p) for p in (image_path, mask_path)]
     counts = np.zeros(20, np.int64)
     try:
         for p in temps:
             p.parent.mkdir(parents=True, exist_ok=True)
         _stream_blocks(temps, options, width, height, block, seed, counts, progress)
         for tmp, final in zip(temps, (image_path, mask_path)):
-            os.replace(tmp, final)
+            commit(tmp, final, overwrite=overwrite)
     finally:
         for p in temps:
-            p.unlink(missing_ok=True)
+            discard(p)
     return MosaicInfo(image_path, mask_path, width, height, transform, block,
                       {c: int(n) for c, n in enumerate(counts) if n and c},
                       time.perf_counter() - started)

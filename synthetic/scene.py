@@ -214,8 +214,8 @@ class _Scene:
         """Draw a rotated rectangle (or ellipse) as a new instance; None if nothing drawn.
 
         ``half_len`` runs along ``theta`` (direction (cos, sin) in x, y), ``half_wid``
-        across it. ``require_free``: refuse the whole rectangle if it would cover any of these classes
-        (a garden must not sit on a road). ``protect``: keep those pixels untouched.
+        across it. ``require_free``: refuse the whole rectangle if it would cover any of
+        these classes (a garden must not sit on a road). ``protect``: keep those pixels untouched.
         ``within``: only paint over that instance (a tree inside its own garden).
         """
         r = math.hypot(half_len, half_wid)
@@ -550,7 +550,7 @@ def sentinel_series(fractions: np.ndarray, days_of_year: Sequence[int],
     data += rng.normal(0, 60, data.shape).astype(np.float32)
     masks = np.zeros((t_count, 2, h, w), np.uint8)
     snow = np.clip(100 * fractions[14], 0, 100)
-    for t, doy in enumerate(days_of_year):
+    for t in range(t_count):
         masks[t, 0] = snow.astype(np.uint8)
         if rng.random() < cloudy_share:
             cover = rng.uniform(-1.0, 1.5)  # from a few wisps to an overcast date

@@ -8,13 +8,23 @@ the layer in the open project when run from QGIS.
 
 import os
 
-from qgis.core import (QgsProcessingContext, QgsProcessingException,
-                       QgsProcessingOutputRasterLayer, QgsProcessingParameterRasterLayer)
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingOutputRasterLayer,
+    QgsProcessingParameterRasterLayer,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ..nomenclature import SCHEMES, schemes_covering
 from ..styling import qml
-from ..styling.layers import (StylePostProcessor, apply_qml, check_class_band,
-                              class_value_counts, raster_file_path)
+from ..styling.layers import (
+    StylePostProcessor,
+    apply_qml,
+    check_class_band,
+    class_value_counts,
+    raster_file_path,
+)
 from .base import FlairAlgorithm
 from .parameters import band_parameter, band_value, replace_style_parameter, scheme_parameter
 
@@ -27,11 +37,12 @@ class ApplyStyleAlgorithm(FlairAlgorithm):
     OUTPUT = "OUTPUT"
 
     NAME = "applystyle"
-    DISPLAY_NAME = "Apply FLAIR land-cover style"
-    GROUP = "Styles"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("ApplyStyleAlgorithm", "Apply FLAIR land-cover style")
+    GROUP = QT_TRANSLATE_NOOP("ApplyStyleAlgorithm", "Styles")
     GROUP_ID = "styles"
     TAGS = ("style", "legend", "colour", "palette", "qml", "mask", "annotation")
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "ApplyStyleAlgorithm",
         "Styles a raster of land-cover classes with the official FLAIR colours and class "
         "names, so the legend reads building, water, coniferous...\n\n"
         "<b>Input</b>: a prediction or an MSK_*.tif annotation; <b>Band</b>: the band "
@@ -48,38 +59,41 @@ class ApplyStyleAlgorithm(FlairAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INPUT, "Land-cover raster (prediction or MSK_ annotation)"))
-        self.addParameter(band_parameter(self.BAND, self.INPUT, "Band holding the classes"))
+            self.INPUT, self.tr("Land-cover raster (prediction or MSK_ annotation)")))
+        self.addParameter(band_parameter(self.BAND, self.INPUT,
+                                         self.tr("Band holding the classes")))
         self.addParameter(scheme_parameter(self.SCHEME))
         self.addParameter(replace_style_parameter(self.REPLACE_STYLE))
-        self.addOutput(QgsProcessingOutputRasterLayer(self.OUTPUT, "Styled raster"))
+        self.addOutput(QgsProcessingOutputRasterLayer(self.OUTPUT, self.tr("Styled raster")))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         if layer is None or not layer.isValid():
-            raise QgsProcessingException("The input is not a raster QGIS can open.")
+            raise QgsProcessingException(self.tr("The input is not a raster QGIS can open."))
         band = band_value(self, parameters, self.BAND, context)
         scheme = SCHEMES[self.parameterAsEnumString(parameters, self.SCHEME, context)]
         replace = self.parameterAsBoolean(parameters, self.REPLACE_STYLE, context)
 
         path = raster_file_path(layer)
         if path is None:
-            raise QgsProcessingException(
-                f"{layer.name()} is not a raster file (provider {layer.providerType()}); "
-                "save it as a GeoTIFF first.")
+            raise QgsProcessingException(self.tr(
+                "{layer} is not a raster file (provider {provider}); save it as a GeoTIFF "
+                "first.").format(layer=layer.name(), provider=layer.providerType()))
         check_class_band(layer, band)
         sidecar = qml.sidecar_path(path)
         self._check_sidecar_writable(sidecar, replace)
 
-        feedback.pushInfo(f"Reading the class values of band {band} of {path}")
+        feedback.pushInfo(self.tr("Reading the class values of band {band} of {path}")
+                          .format(band=band, path=path))
         counts = class_value_counts(layer, band, feedback)
         if feedback.isCanceled():
             return {}
         self._report_values(counts, scheme, feedback)
 
         qml.write_sidecar(path, scheme, band, replace=replace)
-        feedback.pushInfo(f"Wrote the style {sidecar} ({scheme.key}, "
-                          f"{len(scheme.entries)} classes)")
+        feedback.pushInfo(self.tr("Wrote the style {sidecar} ({scheme}, {classes} classes)")
+                          .format(sidecar=sidecar, scheme=scheme.key,
+                                  classes=len(scheme.entries)))
         self._sidecar = str(sidecar)
         return {self.OUTPUT: path}
 
@@ -116,35 +130,38 @@ class ApplyStyleAlgorithm(FlairAlgorithm):
             return None
         return project.mapLayer(self._input_layer_id)
 
-    @staticmethod
-    def _check_sidecar_writable(sidecar, replace: bool) -> None:
+    def _check_sidecar_writable(self, sidecar, replace: bool) -> None:
         if qml.would_replace_users_style(sidecar, replace):
-            raise QgsProcessingException(
-                f"{sidecar} already exists and was not written by FLAIR Land Cover, so it "
-                "is kept. Move it away, or tick 'Replace an existing .qml style' "
-                "(REPLACE_STYLE=true) to replace it.")
+            raise QgsProcessingException(self.tr(
+                "{sidecar} already exists and was not written by FLAIR Land Cover, so it is "
+                "kept. Move it away, or tick 'Replace an existing .qml style' "
+                "(REPLACE_STYLE=true) to replace it.").format(sidecar=sidecar))
         if not os.access(sidecar.parent, os.W_OK):
-            raise QgsProcessingException(
-                f"Cannot write the style file in {sidecar.parent} (no write permission). "
-                "Copy the raster to a folder you can write to.")
+            raise QgsProcessingException(self.tr(
+                "Cannot write the style file in {folder} (no write permission). Copy the "
+                "raster to a folder you can write to.").format(folder=sidecar.parent))
 
-    @staticmethod
-    def _report_values(counts, scheme, feedback) -> None:
+    def _report_values(self, counts, scheme, feedback) -> None:
         known = set(scheme.values)
         stray = {v: n for v, n in counts.items() if v not in known}
         total = sum(counts.values())
         names = ", ".join(f"{scheme.entry(v).name} ({n})" for v, n in sorted(counts.items())
                           if v in known)
-        feedback.pushInfo(f"{total} pixels with data; classes present: {names or 'none'}")
+        feedback.pushInfo(self.tr("{total} pixels with data; classes present: {names}")
+                          .format(total=total, names=names or self.tr("none")))
         if not stray:
             return
         fits = schemes_covering(counts)
-        hint = (f" The values fit the scheme(s): {', '.join(fits)}." if fits else
-                " No FLAIR scheme has these values: is this a class raster?")
-        listed = ", ".join(f"{v} ({n} pixels)" for v, n in sorted(stray.items())[:20])
+        hint = (self.tr(" The values fit the scheme(s): {schemes}.").format(
+            schemes=", ".join(fits)) if fits else
+            self.tr(" No FLAIR scheme has these values: is this a class raster?"))
+        listed = ", ".join(self.tr("{value} ({count} pixels)").format(value=v, count=n)
+                           for v, n in sorted(stray.items())[:20])
         if len(stray) == len(counts):
-            raise QgsProcessingException(
-                f"None of the raster's values belongs to scheme {scheme.key} "
-                f"({min(known)}..{max(known)}): found {listed}.{hint}")
-        feedback.pushWarning(
-            f"Values outside scheme {scheme.key} stay transparent: {listed}.{hint}")
+            raise QgsProcessingException(self.tr(
+                "None of the raster's values belongs to scheme {scheme} ({low}..{high}): "
+                "found {listed}.{hint}").format(scheme=scheme.key, low=min(known),
+                                                high=max(known), listed=listed, hint=hint))
+        feedback.pushWarning(self.tr(
+            "Values outside scheme {scheme} stay transparent: {listed}.{hint}").format(
+                scheme=scheme.key, listed=listed, hint=hint))

@@ -1,7 +1,13 @@
-"""What every FLAIR algorithm shares: names, help, icon, and the dependency gate.
+"""What every FLAIR algorithm shares: names, help, icon, translation, the dependency gate.
 
 Subclasses declare class attributes instead of re-implementing the same half-dozen
 methods, so the provider's algorithms cannot drift apart in how they present themselves.
+
+Translation follows pylupdate5's contexts, so a later ``.ts`` file works as extracted:
+``self.tr("...")`` is filed under the class the call is written in, a class attribute
+marked ``QT_TRANSLATE_NOOP("Class", "...")`` under the class it names, and the help texts
+of :mod:`..engine.options` and the module-level helpers under ``FlairAlgorithm``.
+:meth:`FlairAlgorithm.tr` looks a text up in each of those contexts.
 """
 
 from typing import Sequence
@@ -11,8 +17,8 @@ from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from .. import dependencies
-from ..torch_guard import block_triton
 from ..resources import icon_path
+from ..torch_guard import block_triton
 
 
 class FlairAlgorithm(QgsProcessingAlgorithm):
@@ -27,7 +33,16 @@ class FlairAlgorithm(QgsProcessingAlgorithm):
     REQUIREMENTS: Sequence[dependencies.Requirement] = ()
 
     def tr(self, text: str) -> str:
-        return QCoreApplication.translate("FlairAlgorithm", text)
+        """``text`` translated in the context of the class that wrote it: the most derived
+        class first, so an inherited string (a parameter SegmentAerialAlgorithm defines and
+        SegmentMultimodalAlgorithm shows) is found under its own class."""
+        for cls in type(self).__mro__:
+            if cls is QgsProcessingAlgorithm:
+                break
+            translated = QCoreApplication.translate(cls.__name__, text)
+            if translated != text:
+                return translated
+        return text
 
     def name(self):
         return self.NAME

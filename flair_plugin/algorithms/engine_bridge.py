@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from qgis.core import QgsProcessingException, QgsProcessingFeedback
+from qgis.PyQt.QtCore import QCoreApplication
 
 from ..engine.errors import Cancelled, UserError
 
@@ -44,7 +45,9 @@ def engine_errors() -> Iterator[None]:
     except QgsProcessingException:
         raise
     except Cancelled as error:
-        raise QgsProcessingException(f"Cancelled: {error or 'stopped on request'}") from error
+        reason = str(error) or QCoreApplication.translate("FlairAlgorithm", "stopped on request")
+        raise QgsProcessingException(QCoreApplication.translate(
+            "FlairAlgorithm", "Cancelled: {reason}").format(reason=reason)) from error
     except UserError as error:
         raise QgsProcessingException(str(error)) from error
     except Exception as error:  # noqa: BLE001 - any other failure, shown with its type

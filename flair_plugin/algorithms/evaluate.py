@@ -8,21 +8,30 @@ so that errors stand out over the imagery.
 import os
 from pathlib import Path
 
-from qgis.core import (QgsProcessingException, QgsProcessingOutputNumber,
-                       QgsProcessingParameterExtent,
-                       QgsProcessingParameterFileDestination,
-                       QgsProcessingParameterRasterDestination,
-                       QgsProcessingParameterRasterLayer)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
+from ..engine import options
 from ..styling import qml
 from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .parameters import (advanced, band_parameter, band_value, choice_parameter,
-                         extent_value, scheme_parameter)
-
-AGREEMENT_MODES = ("binary", "reference")
+from .parameters import (
+    advanced,
+    band_parameter,
+    band_value,
+    extent_value,
+    option_parameter,
+    scheme_parameter,
+)
 
 
 class EvaluateAlgorithm(FlairAlgorithm):
@@ -37,13 +46,15 @@ class EvaluateAlgorithm(FlairAlgorithm):
     MIOU, MIOU_PRESENT = "MIOU", "MIOU_PRESENT"
 
     NAME = "evaluate"
-    DISPLAY_NAME = "Evaluate land cover against annotations"
-    GROUP = "Evaluation"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("EvaluateAlgorithm",
+                                     "Evaluate land cover against annotations")
+    GROUP = QT_TRANSLATE_NOOP("EvaluateAlgorithm", "Evaluation")
     GROUP_ID = "evaluation"
     TAGS = ("evaluation", "accuracy", "miou", "iou", "confusion matrix", "kappa", "validation",
             "annotation", "mask")
     REQUIREMENTS = dependencies.EVALUATION
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "EvaluateAlgorithm",
         "Compares a land-cover raster (a prediction) with a reference (FLAIR MSK_*.tif "
         "annotations or your own photo-interpretation) pixel by pixel, over rasters of any "
         "size.\n\n"
@@ -61,28 +72,31 @@ class EvaluateAlgorithm(FlairAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.PREDICTION, "Land cover to check (prediction)"))
+            self.PREDICTION, self.tr("Land cover to check (prediction)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.REFERENCE, "Reference (annotation)"))
+            self.REFERENCE, self.tr("Reference (annotation)")))
         self.addParameter(scheme_parameter(self.SCHEME))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent", optional=True))
-        self.addParameter(choice_parameter(self.AGREEMENT_MODE, "Agreement raster values",
-                                           AGREEMENT_MODES, "binary"))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
+                                                       optional=True))
+        self.addParameter(option_parameter(self.AGREEMENT_MODE,
+                                           self.tr("Agreement raster values"),
+                                           options.AGREEMENT))
         self.addParameter(advanced(band_parameter(self.PREDICTION_BAND, self.PREDICTION,
-                                                  "Prediction band")))
+                                                  self.tr("Prediction band"))))
         self.addParameter(advanced(band_parameter(self.REFERENCE_BAND, self.REFERENCE,
-                                                  "Reference band")))
-        for name, what in ((self.PREDICTION_SCHEME, "prediction"),
-                           (self.REFERENCE_SCHEME, "reference")):
+                                                  self.tr("Reference band"))))
+        for name, description in (
+                (self.PREDICTION_SCHEME, self.tr("Values of the prediction raster")),
+                (self.REFERENCE_SCHEME, self.tr("Values of the reference raster"))):
             param = advanced(scheme_parameter(name))
-            param.setDescription(f"Values of the {what} raster")
+            param.setDescription(description)
             self.addParameter(param)
         add_report_outputs(self)
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_AGREEMENT, "Agreement", optional=True))
+            self.OUTPUT_AGREEMENT, self.tr("Agreement"), optional=True))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.evaluation.rasters import EvaluationCancelled, agreement_legend, evaluate_rasters
+        from ..engine.evaluation.rasters import agreement_legend, evaluate_rasters
 
         prediction = self._file(parameters, self.PREDICTION, context)
         reference = self._file(parameters, self.REFERENCE, context)
@@ -117,8 +131,9 @@ class EvaluateAlgorithm(FlairAlgorithm):
         layer = self.parameterAsRasterLayer(parameters, name, context)
         path = raster_file_path(layer) if layer is not None else None
         if path is None:
-            raise QgsProcessingException(
-                f"{name.lower()}: not a raster file; save the layer as a GeoTIFF first.")
+            raise QgsProcessingException(self.tr(
+                "{parameter}: not a raster file; save the layer as a GeoTIFF first."
+            ).format(parameter=name.lower()))
         return path
 
     def _outputs(self, parameters, context):
@@ -130,14 +145,15 @@ class EvaluateAlgorithm(FlairAlgorithm):
         agreement = self.parameterAsOutputLayer(parameters, self.OUTPUT_AGREEMENT, context)
         if agreement:
             if os.path.splitext(agreement)[1].lower() not in (".tif", ".tiff"):
-                raise QgsProcessingException(
-                    f"{agreement}: the agreement raster is a GeoTIFF; give a .tif name.")
+                raise QgsProcessingException(self.tr(
+                    "{path}: the agreement raster is a GeoTIFF; give a .tif name."
+                ).format(path=agreement))
             outputs[self.OUTPUT_AGREEMENT] = agreement
         return outputs
 
-    @staticmethod
-    def _style_agreement(path, rows, mode, context, feedback) -> None:
-        legend = qml.legend_scheme(f"agreement-{mode}", f"Agreement ({mode})", rows)
+    def _style_agreement(self, path, rows, mode, context, feedback) -> None:
+        legend = qml.legend_scheme(f"agreement-{mode}",
+                                   self.tr("Agreement ({mode})").format(mode=mode), rows)
         try:
             sidecar = qml.write_sidecar(path, legend)
         except qml.StyleExistsError as error:
@@ -170,12 +186,22 @@ def miou_outputs(result) -> dict:
 
 def add_report_outputs(algorithm) -> None:
     """The report/metrics destinations and the mIoU outputs both evaluations share."""
+    tr = algorithm.tr  # looks these up in the FlairAlgorithm context too
     algorithm.addParameter(QgsProcessingParameterFileDestination(
-        EvaluateAlgorithm.OUTPUT_REPORT, "Report", fileFilter="HTML files (*.html)"))
+        EvaluateAlgorithm.OUTPUT_REPORT, tr(_REPORT), fileFilter=tr(_HTML_FILES)))
     algorithm.addParameter(QgsProcessingParameterFileDestination(
-        EvaluateAlgorithm.OUTPUT_METRICS, "Metrics (JSON; a CSV is written beside it)",
-        fileFilter="JSON files (*.json)", optional=True, createByDefault=False))
-    algorithm.addOutput(QgsProcessingOutputNumber(EvaluateAlgorithm.MIOU,
-                                                  "mIoU (FLAIR convention)"))
-    algorithm.addOutput(QgsProcessingOutputNumber(
-        EvaluateAlgorithm.MIOU_PRESENT, "mIoU over the classes present in either raster"))
+        EvaluateAlgorithm.OUTPUT_METRICS, tr(_METRICS), fileFilter=tr(_JSON_FILES),
+        optional=True, createByDefault=False))
+    algorithm.addOutput(QgsProcessingOutputNumber(EvaluateAlgorithm.MIOU, tr(_MIOU)))
+    algorithm.addOutput(QgsProcessingOutputNumber(EvaluateAlgorithm.MIOU_PRESENT,
+                                                  tr(_MIOU_PRESENT)))
+
+
+# What add_report_outputs shows, marked for the context every algorithm's tr() searches.
+_REPORT = QT_TRANSLATE_NOOP("FlairAlgorithm", "Report")
+_HTML_FILES = QT_TRANSLATE_NOOP("FlairAlgorithm", "HTML files (*.html)")
+_METRICS = QT_TRANSLATE_NOOP("FlairAlgorithm", "Metrics (JSON; a CSV is written beside it)")
+_JSON_FILES = QT_TRANSLATE_NOOP("FlairAlgorithm", "JSON files (*.json)")
+_MIOU = QT_TRANSLATE_NOOP("FlairAlgorithm", "mIoU (FLAIR convention)")
+_MIOU_PRESENT = QT_TRANSLATE_NOOP("FlairAlgorithm",
+                                  "mIoU over the classes present in either raster")

@@ -4,15 +4,21 @@ How a user checks a published figure (54.72 mIoU for FLAIR-INC rgbie_15cl on
 flair#1-test) or compares two of their own models on the same test domains.
 """
 
-from qgis.core import (QgsProcessingParameterFile, QgsProcessingParameterFolderDestination,
-                       QgsProcessingParameterNumber, QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
+from ..engine import options
 from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .evaluate import add_report_outputs, miou_outputs, write_reports
-from .parameters import advanced, choice_parameter, device_parameter, scheme_parameter
+from .parameters import advanced, device_parameter, option_parameter, scheme_parameter
 from .segment_aerial import MODEL_FILTER
 
 
@@ -23,12 +29,14 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
     OUTPUT_REPORT, OUTPUT_METRICS = "OUTPUT_REPORT", "OUTPUT_METRICS"
 
     NAME = "evaluatemodel"
-    DISPLAY_NAME = "Evaluate a model on FLAIR patches"
-    GROUP = "Evaluation"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("EvaluateModelAlgorithm",
+                                     "Evaluate a model on FLAIR patches")
+    GROUP = QT_TRANSLATE_NOOP("EvaluateModelAlgorithm", "Evaluation")
     GROUP_ID = "evaluation"
     TAGS = ("evaluation", "test", "miou", "flair#1-test", "benchmark", "model")
     REQUIREMENTS = dependencies.INFERENCE
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "EvaluateModelAlgorithm",
         "Predicts every 512×512 patch of the chosen FLAIR domains whole (one forward pass, "
         "as IGN's evaluation does), sums one confusion matrix over all of them and reports "
         "FLAIR's metrics: how to check a published mIoU, e.g. FLAIR-INC rgbie_15cl on "
@@ -40,24 +48,26 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, "Model (checkpoint file)", fileFilter=MODEL_FILTER))
+            self.MODEL, self.tr("Model (checkpoint file)"), fileFilter=self.tr(MODEL_FILTER)))
         self.addParameter(QgsProcessingParameterFile(
-            self.DATASET, "FLAIR dataset folder", behavior=QgsProcessingParameterFile.Folder))
+            self.DATASET, self.tr("FLAIR dataset folder"),
+            behavior=QgsProcessingParameterFile.Folder))
         self.addParameter(QgsProcessingParameterString(
-            self.DOMAINS, "Domains", defaultValue=",".join(DEPARTMENTS_TEST_FLAIR1)))
+            self.DOMAINS, self.tr("Domains"), defaultValue=",".join(DEPARTMENTS_TEST_FLAIR1)))
         self.addParameter(scheme_parameter(self.SCHEME))
         self.addParameter(device_parameter(self.DEVICE))
         self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.BATCH, "Patches per batch", defaultValue=4, minValue=1)))
-        self.addParameter(advanced(choice_parameter(
-            self.PRECISION, "Precision", ("fp32", "fp16", "bf16"), "fp32")))
+            self.BATCH, self.tr("Patches per batch"), defaultValue=options.SPLIT_BATCH_SIZE,
+            minValue=1)))
+        self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Precision"),
+                                                    options.PRECISION)))
         self.addParameter(advanced(QgsProcessingParameterFolderDestination(
-            self.PREDICTIONS, "Keep the predicted patches in", optional=True,
+            self.PREDICTIONS, self.tr("Keep the predicted patches in"), optional=True,
             createByDefault=False)))
         add_report_outputs(self)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.evaluation.split import SplitCancelled, evaluate_model_on_split
+        from ..engine.evaluation.split import evaluate_model_on_split
 
         domains = self.parameterAsString(parameters, self.DOMAINS, context).strip()
         report = self.parameterAsFileOutput(parameters, self.OUTPUT_REPORT, context)

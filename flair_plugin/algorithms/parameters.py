@@ -1,28 +1,49 @@
-"""Parameter definitions shared by several algorithms (one definition, one behaviour)."""
+"""Parameter definitions shared by several algorithms (one definition, one behaviour).
 
-from qgis.core import (QgsProcessingParameterBand, QgsProcessingParameterBoolean,
-                       QgsProcessingParameterDefinition, QgsProcessingParameterEnum)
+Choices, defaults and help texts come from :mod:`..engine.options`, which the headless
+command reads too. Enum options are static strings (``DEVICE=cuda``): they are values as
+much as labels, so they stay untranslated; their help text is translated. Texts written
+here are translated in the ``FlairAlgorithm`` context (see :mod:`.base`).
+"""
 
+from qgis.core import (
+    QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+)
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ..engine import options
+from ..engine.options import Choice
 from ..nomenclature import SCHEME_KEYS, SCHEMES
 
 
-def scheme_parameter(name: str = "SCHEME", default: str = "flair19") -> QgsProcessingParameterEnum:
+def translated(text: str) -> str:
+    """A help text of :mod:`..engine.options` (marked for the ``FlairAlgorithm`` context),
+    translated, with its ``{defaults}`` filled in."""
+    return options.described(QCoreApplication.translate("FlairAlgorithm", text))
+
+
+def scheme_parameter(name: str = "SCHEME",
+                     default: str = options.DEFAULT_SCHEME) -> QgsProcessingParameterEnum:
     """Which meaning the raster values have. Static strings: ``SCHEME=flairhub`` works on
     the command line and in saved models, where an index would silently shift if the list
     ever grows."""
     param = QgsProcessingParameterEnum(
-        name, "Class scheme of the raster values", options=list(SCHEME_KEYS),
-        defaultValue=default)
+        name, QCoreApplication.translate("FlairAlgorithm", "Class scheme of the raster values"),
+        options=list(SCHEME_KEYS), defaultValue=default)
     param.setUsesStaticStrings(True)
     param.setHelp("; ".join(f"{key}: {SCHEMES[key].title}" for key in SCHEME_KEYS))
     return param
 
 
-def band_parameter(name: str, layer_parameter: str, description: str = "Band",
+def band_parameter(name: str, layer_parameter: str, description: str = "",
                    default: int = 1) -> QgsProcessingParameterBand:
     """A band of ``layer_parameter``. Optional so that ``qgis_process`` applies the
     default (QGIS 3.22 treats a band parameter with no value as missing otherwise); read it
-    with :func:`band_value`."""
+    with :func:`band_value`. ``description``: already translated (default "Band")."""
+    description = description or QCoreApplication.translate("FlairAlgorithm", "Band")
     return QgsProcessingParameterBand(name, description, defaultValue=default,
                                       parentLayerParameterName=layer_parameter, optional=True)
 
@@ -33,11 +54,11 @@ def band_value(algorithm, parameters, name: str, context, default: int = 1) -> i
 
 
 def replace_style_parameter(name: str = "REPLACE_STYLE") -> QgsProcessingParameterBoolean:
-    param = QgsProcessingParameterBoolean(
-        name, "Replace an existing .qml style that FLAIR Land Cover did not write",
-        defaultValue=False)
-    param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-    return param
+    return advanced(QgsProcessingParameterBoolean(
+        name, QCoreApplication.translate(
+            "FlairAlgorithm", "Replace an existing .qml style that FLAIR Land Cover did not "
+                              "write"),
+        defaultValue=False))
 
 
 def advanced(param):
@@ -46,18 +67,25 @@ def advanced(param):
     return param
 
 
-def choice_parameter(name: str, description: str, options, default: str):
+def choice_parameter(name: str, description: str, choices, default: str):
     """An enum of fixed words (``DEVICE=cuda`` on the command line, not an index)."""
-    param = QgsProcessingParameterEnum(name, description, options=list(options),
+    param = QgsProcessingParameterEnum(name, description, options=list(choices),
                                        defaultValue=default)
     param.setUsesStaticStrings(True)
     return param
 
 
-def device_parameter(name: str = "DEVICE"):
-    param = advanced(choice_parameter(name, "Device", ("auto", "cpu", "cuda"), "auto"))
-    param.setHelp("auto: the NVIDIA GPU when PyTorch sees one, else the CPU")
+def option_parameter(name: str, description: str, choice: Choice):
+    """:func:`choice_parameter` for an option of :mod:`..engine.options`: its words, its
+    default and its (translated) help, as the headless command has them."""
+    param = choice_parameter(name, description, choice.choices, choice.default)
+    param.setHelp(translated(choice.help))
     return param
+
+
+def device_parameter(name: str = "DEVICE"):
+    return advanced(option_parameter(
+        name, QCoreApplication.translate("FlairAlgorithm", "Device"), options.DEVICE))
 
 
 def extent_value(algorithm, parameters, name: str, context, crs):

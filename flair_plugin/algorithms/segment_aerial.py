@@ -1,28 +1,44 @@
 """``flair:segmentaerial``: a land-cover map from an aerial orthophoto with a FLAIR U-Net.
 
-Thin by design: it turns layers and parameters into band sources for the engine,
-wires QGIS's feedback into it, and styles what comes out. Everything else (checks,
-tiling, streaming, checkpoints) is the engine's, shared with the headless command.
+Thin by design: it turns layers and parameters into band sources for the engine's one
+``predict`` (shared with the headless command and ``flair:segmentmultimodal``), wires
+QGIS's feedback into it, and styles what comes out. Everything else (checks, tiling,
+streaming, checkpoints) is the engine's.
 """
 
 import os
 from typing import Dict, List, Optional, Tuple
 
-from qgis.core import (QgsProcessingException, QgsProcessingParameterExtent,
-                       QgsProcessingParameterFile, QgsProcessingParameterNumber,
-                       QgsProcessingParameterRasterDestination,
-                       QgsProcessingParameterRasterLayer, QgsRasterLayer)
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsRasterLayer,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
+from ..engine import options
 from ..styling import qml
 from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .parameters import (advanced, band_parameter, band_value, choice_parameter,
-                         device_parameter, extent_value)
+from .parameters import (
+    advanced,
+    band_parameter,
+    band_value,
+    device_parameter,
+    extent_value,
+    option_parameter,
+    translated,
+)
 
-MODEL_FILTER = ("FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
-                "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
+MODEL_FILTER = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
+                      "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
 
 
 class SegmentAerialAlgorithm(FlairAlgorithm):
@@ -33,20 +49,26 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     NIR_BAND, ELEVATION_BAND = "NIR_BAND", "ELEVATION_BAND"
     MODEL = "MODEL"
     EXTENT = "EXTENT"
-    BLOCK, HALO, BLEND, BATCH = "BLOCK", "HALO", "BLEND", "BATCH"
+    BLOCK, HALO, BLEND, BATCH, READERS = "BLOCK", "HALO", "BLEND", "BATCH", "READERS"
     DEVICE, PRECISION = "DEVICE", "PRECISION"
     OUTPUT = "OUTPUT"
     OUTPUT_PROBABILITIES = "OUTPUT_PROBABILITIES"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
 
+    # The dialog's tiling defaults: the model kind's, as the engine's (options.py).
+    DEFAULT_BLOCK = options.DEFAULT_BLOCK
+    DEFAULT_HALO = options.DEFAULT_HALO
+
     NAME = "segmentaerial"
-    DISPLAY_NAME = "Land cover from aerial imagery (U-Net)"
-    GROUP = "Land cover"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("SegmentAerialAlgorithm",
+                                     "Land cover from aerial imagery (U-Net)")
+    GROUP = QT_TRANSLATE_NOOP("SegmentAerialAlgorithm", "Land cover")
     GROUP_ID = "landcover"
     TAGS = ("segmentation", "classification", "u-net", "deep learning", "orthophoto",
             "bd ortho", "irc")
     REQUIREMENTS = dependencies.INFERENCE
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "SegmentAerialAlgorithm",
         "Maps the FLAIR land-cover classes (building, impervious surface, water, "
         "coniferous, vineyard...) on an aerial orthophoto at about 0.2 m with a FLAIR U-Net, "
         "tile by tile, so rasters of any size work.\n\n"
@@ -65,88 +87,117 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "Advanced: <i>block</i> = output pixels per tile, <i>halo</i> = context added on "
         "each side (multiples of 32; more halo = fewer seams, more compute); <i>blend</i> "
         "crop keeps each tile's centre like IGN's zone detection, hann/gaussian average "
-        "overlapping probabilities; <i>batch</i> tiles per forward pass; <i>device</i> and "
-        "<i>precision</i> (fp16/bf16 are faster on recent GPUs).")
+        "overlapping probabilities; <i>batch</i> tiles per forward pass; <i>reader "
+        "threads</i>; <i>device</i> and <i>precision</i> (fp16/bf16 are faster on recent "
+        "GPUs).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
+        self._add_imagery_parameters()
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, self.tr("Model (checkpoint file)"), fileFilter=self.tr(MODEL_FILTER)))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
+                                                       optional=True))
+        self._add_running_parameters()
+        self._add_outputs()
+
+    def _add_imagery_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.INPUT, "Aerial imagery (RGB, or a FLAIR 5-band R,G,B,NIR,elevation raster)"))
+            self.INPUT, self.tr("Aerial imagery (RGB, or a FLAIR 5-band R,G,B,NIR,elevation "
+                                "raster)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.NIR_LAYER, "Near-infrared layer (e.g. BD ORTHO IRC), if not in the imagery",
-            optional=True))
+            self.NIR_LAYER, self.tr("Near-infrared layer (e.g. BD ORTHO IRC), if not in the "
+                                    "imagery"), optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.ELEVATION_LAYER, "Elevation layer (height above ground), if not in the "
-            "imagery", optional=True))
-        for name, label, default in ((self.RED_BAND, "Red band", 1),
-                                     (self.GREEN_BAND, "Green band", 2),
-                                     (self.BLUE_BAND, "Blue band", 3)):
+            self.ELEVATION_LAYER, self.tr("Elevation layer (height above ground), if not in "
+                                          "the imagery"), optional=True))
+        for name, label, default in ((self.RED_BAND, self.tr("Red band"), 1),
+                                     (self.GREEN_BAND, self.tr("Green band"), 2),
+                                     (self.BLUE_BAND, self.tr("Blue band"), 3)):
             self.addParameter(band_parameter(name, self.INPUT, label, default))
         self.addParameter(QgsProcessingParameterNumber(
-            self.NIR_BAND, "Near-infrared band (default: 1 of the near-infrared layer, "
-            "else 4 of the imagery)", minValue=1, optional=True))
+            self.NIR_BAND, self.tr("Near-infrared band (default: 1 of the near-infrared "
+                                   "layer, else 4 of the imagery)"), minValue=1, optional=True))
         self.addParameter(QgsProcessingParameterNumber(
-            self.ELEVATION_BAND, "Elevation band (default: 1 of the elevation layer, else 5 "
-            "of the imagery)", minValue=1, optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, "Model (checkpoint file)", fileFilter=MODEL_FILTER))
-        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, "Extent", optional=True))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.BLOCK, "Output block size (pixels, multiple of 32)", defaultValue=512,
-            minValue=32)))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.HALO, "Halo around each block (pixels, multiple of 32)", defaultValue=128,
-            minValue=0)))
-        self.addParameter(advanced(choice_parameter(
-            self.BLEND, "Blending of overlapping tiles", ("crop", "hann", "gaussian"), "crop")))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.BATCH, "Tiles per batch (0 = automatic)", defaultValue=0, minValue=0)))
+            self.ELEVATION_BAND, self.tr("Elevation band (default: 1 of the elevation layer, "
+                                         "else 5 of the imagery)"), minValue=1, optional=True))
+
+    def _add_running_parameters(self) -> None:
+        """Tiling, blending, batching, device: the same options as ``flair-landcover
+        predict``, with the same choices, defaults and help."""
+        for name, label, default, minimum, text in (
+                (self.BLOCK, self.tr("Output block size (pixels, multiple of 32)"),
+                 self.DEFAULT_BLOCK, 32, options.BLOCK_HELP),
+                (self.HALO, self.tr("Halo around each block (pixels, multiple of 32)"),
+                 self.DEFAULT_HALO, 0, options.HALO_HELP)):
+            param = QgsProcessingParameterNumber(name, label, defaultValue=default,
+                                                 minValue=minimum)
+            param.setHelp(translated(text))
+            self.addParameter(advanced(param))
+        self.addParameter(advanced(option_parameter(
+            self.BLEND, self.tr("Blending of overlapping tiles"), options.BLEND)))
+        for name, label, text in (
+                (self.BATCH, self.tr("Tiles per batch (0 = automatic)"), options.BATCH_HELP),
+                (self.READERS, self.tr("Reader threads (0 = automatic)"),
+                 options.READERS_HELP)):
+            param = QgsProcessingParameterNumber(name, label, defaultValue=0, minValue=0)
+            param.setHelp(translated(text))
+            self.addParameter(advanced(param))
         self.addParameter(device_parameter(self.DEVICE))
-        self.addParameter(advanced(choice_parameter(
-            self.PRECISION, "Precision", ("fp32", "fp16", "bf16"), "fp32")))
+        self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Precision"),
+                                                    options.PRECISION)))
+
+    def _add_outputs(self) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT, "Land cover"))
+            self.OUTPUT, self.tr("Land cover")))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_PROBABILITIES, "Class probabilities", optional=True,
+            self.OUTPUT_PROBABILITIES, self.tr("Class probabilities"), optional=True,
             createByDefault=False))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_CONFIDENCE, "Confidence", optional=True, createByDefault=False))
+            self.OUTPUT_CONFIDENCE, self.tr("Confidence"), optional=True,
+            createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.checkpoints.store import load_model
-        from ..engine.errors import PredictionCancelled
         from ..engine.inference.predict import predict
 
         layer = self._raster(parameters, self.INPUT, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         outputs = self._outputs(parameters, context)
+        extra = self._extra_inputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
             loaded = load_model(model_path)
-            meta = loaded.meta
-            sources = self._band_sources(parameters, context, layer, meta.bands)
-            extent = self._extent(parameters, context, layer)
-            feedback.pushInfo(self._describe(meta, sources))
+            sources = self._band_sources(parameters, context, layer, loaded.meta.bands)
+            feedback.pushInfo(self._describe(loaded.meta, sources))
             result = predict(
-                sources, loaded, outputs[self.OUTPUT], extent=extent,
+                sources, loaded, outputs[self.OUTPUT], **extra,
+                extent=self._extent(parameters, context, layer),
                 block=self.parameterAsInt(parameters, self.BLOCK, context),
                 halo=self.parameterAsInt(parameters, self.HALO, context),
                 blend=self.parameterAsEnumString(parameters, self.BLEND, context),
                 batch_size=self.parameterAsInt(parameters, self.BATCH, context) or None,
+                num_readers=self.parameterAsInt(parameters, self.READERS, context) or None,
                 device=self.parameterAsEnumString(parameters, self.DEVICE, context),
                 precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
                 probabilities=outputs.get(self.OUTPUT_PROBABILITIES),
                 confidence=outputs.get(self.OUTPUT_CONFIDENCE),
                 progress=bridge.progress, cancel=bridge.cancel, warn=bridge.warn,
                 overwrite=True)  # the destination was chosen (and confirmed) in QGIS
-        feedback.pushInfo(
-            f"Device {result.device}, batch {result.batch_size}, {result.precision}; "
-            f"{result.tiles_done} tiles computed, {result.tiles_skipped} skipped (no data); "
-            f"{result.width}x{result.height} px in {result.elapsed_s:.1f} s = "
-            f"{result.megapixels_per_s:.2f} Mpx/s")
+        feedback.pushInfo(self.tr(
+            "Device {device}, batch {batch}, {precision}; {done} tiles computed, {skipped} "
+            "skipped (no data); {width}x{height} px in {seconds:.1f} s = {speed:.2f} Mpx/s"
+        ).format(device=result.device, batch=result.batch_size, precision=result.precision,
+                 done=result.tiles_done, skipped=result.tiles_skipped, width=result.width,
+                 height=result.height, seconds=result.elapsed_s,
+                 speed=result.megapixels_per_s))
         self._style(result.output, context)
         return {key: (str(path) if path else None) for key, path in (
             (self.OUTPUT, result.output), (self.OUTPUT_PROBABILITIES, result.probabilities),
             (self.OUTPUT_CONFIDENCE, result.confidence))}
+
+    def _extra_inputs(self, parameters, context) -> dict:
+        """The engine's inputs beyond the aerial imagery: none for a U-Net."""
+        return {}
 
     # ------------------------------------------------------------------ parameters
 
@@ -155,9 +206,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         if layer is None:
             return None
         if raster_file_path(layer) is None:
-            raise QgsProcessingException(
-                f"{layer.name()} is not a raster file (provider {layer.providerType()}): "
-                "save it as a GeoTIFF (Export > Save As...) and use that file.")
+            raise QgsProcessingException(self.tr(
+                "{layer} is not a raster file (provider {provider}): save it as a GeoTIFF "
+                "(Export > Save As...) and use that file."
+            ).format(layer=layer.name(), provider=layer.providerType()))
         return layer
 
     def _band_sources(self, parameters, context, layer, band_names) -> List[Tuple[str, int]]:
@@ -175,8 +227,9 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         }
         unknown = [b for b in band_names if b not in where]
         if unknown:
-            raise QgsProcessingException(f"The model needs bands this algorithm cannot "
-                                         f"provide: {', '.join(unknown)}.")
+            raise QgsProcessingException(self.tr(
+                "The model needs bands this algorithm cannot provide: {bands}."
+            ).format(bands=", ".join(unknown)))
         return [(raster_file_path(where[b][0]), where[b][1]) for b in band_names]
 
     def _optional_int(self, parameters, name, context, default: int) -> int:
@@ -194,17 +247,21 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             if not path:
                 continue
             if os.path.splitext(path)[1].lower() not in (".tif", ".tiff"):
-                raise QgsProcessingException(
-                    f"{path}: outputs are written as GeoTIFF; give a .tif file name.")
+                raise QgsProcessingException(self.tr(
+                    "{path}: outputs are written as GeoTIFF; give a .tif file name."
+                ).format(path=path))
             outputs[name] = path
         return outputs
 
-    @staticmethod
-    def _describe(meta, sources) -> str:
-        bands = ", ".join(f"{name} <- {os.path.basename(path)} band {band}"
-                          for name, (path, band) in zip(meta.bands, sources))
-        return (f"Model: {meta.architecture} {meta.encoder}, {len(meta.active_codes)} classes, "
-                f"trained at {meta.pixel_size} m. Bands: {bands}")
+    def _describe(self, meta, sources) -> str:
+        band = self.tr("{name} <- {file} band {band}")
+        bands = ", ".join(band.format(name=name, file=os.path.basename(path), band=number)
+                          for name, (path, number) in zip(meta.bands, sources))
+        return self.tr(
+            "Model: {architecture} {encoder}, {classes} classes, trained at {pixel} m. "
+            "Bands: {bands}"
+        ).format(architecture=meta.architecture, encoder=meta.encoder,
+                 classes=len(meta.active_codes), pixel=meta.pixel_size, bands=bands)
 
     # ------------------------------------------------------------------ styling
 

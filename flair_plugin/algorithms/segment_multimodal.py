@@ -1,22 +1,26 @@
 """``flair:segmentmultimodal``: land cover from aerial imagery + Sentinel-2 with a U-T&T.
 
-Inherits ``flair:segmentaerial``'s aerial parameters and their band-source logic (so
-both read imagery the same way), drops what the multimodal engine does not do
-(weighted blends, probability and confidence rasters), and adds the Sentinel-2 inputs.
-Sentinel-2 is a *multiple raster layers* parameter rather than a folder: it works in the
-Graphical Modeler and with ``qgis_process`` (``SENTINEL2=a.tif SENTINEL2=b.tif``), and a
-stack is simply one layer.
+Inherits ``flair:segmentaerial`` whole (its aerial parameters and band-source logic, its
+tiling, blending, reader and output options, its call to the engine's one ``predict``),
+adds the Sentinel-2 inputs, and takes a U-T&T's tiling defaults (FLAIR-2's 512 px
+patches, no halo). Sentinel-2 is a *multiple raster layers* parameter rather than a
+folder: it works in the Graphical Modeler and with ``qgis_process``
+(``SENTINEL2=a.tif SENTINEL2=b.tif``), and a stack is simply one layer.
 """
 
 import os
 
-from qgis.core import (QgsProcessing, QgsProcessingException, QgsProcessingParameterFile,
-                       QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber)
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterMultipleLayers,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
+from ..engine import options
 from ..styling.layers import raster_file_path
-from .engine_bridge import FeedbackCallbacks, engine_errors
-from .parameters import advanced
 from .segment_aerial import SegmentAerialAlgorithm
 
 
@@ -25,12 +29,17 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
     DATES = "DATES"
     CLOUD_MASKS = "CLOUD_MASKS"
 
+    DEFAULT_BLOCK = options.UTT_DEFAULT_BLOCK
+    DEFAULT_HALO = options.UTT_DEFAULT_HALO
+
     NAME = "segmentmultimodal"
-    DISPLAY_NAME = "Land cover from aerial imagery and Sentinel-2 (U-T&T)"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("SegmentMultimodalAlgorithm",
+                                     "Land cover from aerial imagery and Sentinel-2 (U-T&T)")
     TAGS = SegmentAerialAlgorithm.TAGS + ("sentinel-2", "time series", "u-tae", "u-t&t",
                                           "flair-2", "multimodal")
     REQUIREMENTS = dependencies.INFERENCE
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "SegmentMultimodalAlgorithm",
         "Maps the FLAIR classes with a FLAIR-2 U-T&T model, which sees the aerial orthophoto "
         "(0.2 m) and a year of Sentinel-2 images (10 m) around each 512 px aerial tile.\n\n"
         "<b>Imagery</b> and band choices: as in <i>Land cover from aerial imagery</i>.\n"
@@ -46,73 +55,47 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         "says how many tiles were concerned.\n"
         "<b>Model</b>: a U-T&T checkpoint (for U-Net models use <i>Land cover from aerial "
         "imagery</i>).\n"
-        "<b>Output</b>: FLAIR codes (0 = no data) on the imagery's grid, styled.\n\n"
-        "Advanced: block (512 = FLAIR-2's patch), halo of context kept out of the output, "
-        "tiles per batch, device and precision. Runs one tile after another.")
+        "<b>Output</b>: FLAIR codes (0 = no data) on the imagery's grid, styled. Optional: "
+        "one band of probability per class (0..255) and the confidence of the chosen class "
+        "(0..255).\n\n"
+        "Advanced: <i>block</i> (512 = FLAIR-2's patch; each block gets the Sentinel-2 "
+        "series around its centre), <i>halo</i> = context added on each side (0 as FLAIR-2 "
+        "by default; multiples of 32), <i>blend</i> crop keeps each tile's centre, "
+        "hann/gaussian average overlapping probabilities (give a halo for them to "
+        "overlap); <i>batch</i> tiles per forward pass; <i>reader threads</i>; "
+        "<i>device</i> and <i>precision</i>.")
 
-    def initAlgorithm(self, config=None):  # noqa: N802
-        super().initAlgorithm(config)
-        for name in (self.BLEND, self.HALO, self.OUTPUT_PROBABILITIES,
-                     self.OUTPUT_CONFIDENCE):
-            self.removeParameter(name)
+    def _add_imagery_parameters(self) -> None:
+        super()._add_imagery_parameters()
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.SENTINEL2, "Sentinel-2 (one 10-band raster per date, or one T×10-band stack)",
-            QgsProcessing.TypeRaster))
+            self.SENTINEL2, self.tr("Sentinel-2 (one 10-band raster per date, or one "
+                                    "T×10-band stack)"), QgsProcessing.TypeRaster))
         self.addParameter(QgsProcessingParameterFile(
-            self.DATES, "Dates file (one YYYYMMDD a line; default: dates in the file names)",
-            optional=True, fileFilter="Text files (*.txt *.csv);;All files (*)"))
+            self.DATES, self.tr("Dates file (one YYYYMMDD a line; default: dates in the file "
+                                "names)"),
+            optional=True, fileFilter=self.tr("Text files (*.txt *.csv);;All files (*)")))
         self.addParameter(QgsProcessingParameterMultipleLayers(
-            self.CLOUD_MASKS, "Cloud/snow masks (2 bands per date: snow, cloud 0..100)",
-            QgsProcessing.TypeRaster, optional=True))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.HALO, "Halo around each block (pixels, multiple of 32)", defaultValue=0,
-            minValue=0)))
+            self.CLOUD_MASKS, self.tr("Cloud/snow masks (2 bands per date: snow, cloud "
+                                      "0..100)"), QgsProcessing.TypeRaster, optional=True))
 
-    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.checkpoints.store import load_model
-        from ..engine.errors import PredictionCancelled
-        from ..engine.inference.predict import predict_multimodal
-
-        layer = self._raster(parameters, self.INPUT, context)
-        model_path = self.parameterAsFile(parameters, self.MODEL, context)
-        output = self._outputs(parameters, context)[self.OUTPUT]
+    def _extra_inputs(self, parameters, context) -> dict:
+        """The Sentinel-2 series: one file per date or a stack, its dates, its masks."""
         sentinel = self._raster_files(parameters, self.SENTINEL2, context)
-        masks = self._raster_files(parameters, self.CLOUD_MASKS, context) or None
-        dates = self.parameterAsFile(parameters, self.DATES, context) or None
-        bridge = FeedbackCallbacks(feedback)
-        with engine_errors():
-            loaded = load_model(model_path)
-            meta = loaded.meta
-            sources = self._band_sources(parameters, context, layer, meta.bands)
-            feedback.pushInfo(self._describe(meta, sources))
-            result = predict_multimodal(
-                sources, sentinel if len(sentinel) > 1 else sentinel[0], loaded, output,
-                dates=dates, cloud_masks=masks if masks is None or len(masks) > 1
-                else masks[0], extent=self._extent(parameters, context, layer),
-                block=self.parameterAsInt(parameters, self.BLOCK, context),
-                halo=self.parameterAsInt(parameters, self.HALO, context),
-                batch_size=self.parameterAsInt(parameters, self.BATCH, context) or None,
-                device=self.parameterAsEnumString(parameters, self.DEVICE, context),
-                precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
-                progress=bridge.progress, cancel=bridge.cancel, warn=bridge.warn,
-                overwrite=True)  # the destination was chosen (and confirmed) in QGIS
-        feedback.pushInfo(
-            f"Device {result.device}, batch {result.batch_size}, {result.precision}; "
-            f"{result.tiles_done} tiles computed, {result.tiles_skipped} skipped (no data); "
-            f"{result.width}x{result.height} px in {result.elapsed_s:.1f} s")
-        self._style(result.output, context)
-        return {self.OUTPUT: str(result.output)}
+        if not sentinel:
+            raise QgsProcessingException(self.tr(
+                "Give the Sentinel-2 rasters (one per date, or a stack)."))
+        return dict(sentinel=sentinel,
+                    dates=self.parameterAsFile(parameters, self.DATES, context) or None,
+                    cloud_masks=self._raster_files(parameters, self.CLOUD_MASKS, context)
+                    or None)
 
     def _raster_files(self, parameters, name, context):
         files = []
         for layer in self.parameterAsLayerList(parameters, name, context) or []:
             path = raster_file_path(layer)
             if path is None:
-                raise QgsProcessingException(
-                    f"{layer.name()} is not a raster file: save it as a GeoTIFF and use "
-                    f"that file.")
+                raise QgsProcessingException(self.tr(
+                    "{layer} is not a raster file: save it as a GeoTIFF and use that file."
+                ).format(layer=layer.name()))
             files.append(os.fspath(path))
-        if name == self.SENTINEL2 and not files:
-            raise QgsProcessingException("Give the Sentinel-2 rasters (one per date, or a "
-                                         "stack).")
         return files

@@ -1,20 +1,28 @@
 """``flair:train``: train or fine-tune a FLAIR U-Net on FLAIR data on disk, from QGIS.
 
 The training itself is the engine's (PyTorch Lightning, shared with the headless
-``flair-landcover train``). Inside QGIS it runs with ``in_qgis=True``: batches are read by
-threads, never by worker processes, because a process started from QGIS relaunches QGIS.
+``flair-landcover train``), and so are the choices and defaults (:mod:`..engine.options`).
+Inside QGIS it runs with ``in_qgis=True``: batches are read by threads, never by worker
+processes, because a process started from QGIS relaunches QGIS.
 """
 
 
-from qgis.core import (QgsProcessingOutputFile, QgsProcessingOutputNumber,
-                       QgsProcessingParameterBoolean, QgsProcessingParameterFile,
-                       QgsProcessingParameterFolderDestination, QgsProcessingParameterNumber,
-                       QgsProcessingParameterString)
+from qgis.core import (
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
+from ..engine import options
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .parameters import advanced, choice_parameter, device_parameter
+from .parameters import advanced, choice_parameter, device_parameter, option_parameter, translated
 
 ACCELERATORS = {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}
 
@@ -32,12 +40,13 @@ class TrainAlgorithm(FlairAlgorithm):
         "BEST_MODEL", "LAST_MODEL", "LOG_CSV", "CURVES", "BEST_MIOU")
 
     NAME = "train"
-    DISPLAY_NAME = "Train a FLAIR model"
-    GROUP = "Training"
+    DISPLAY_NAME = QT_TRANSLATE_NOOP("TrainAlgorithm", "Train a FLAIR model")
+    GROUP = QT_TRANSLATE_NOOP("TrainAlgorithm", "Training")
     GROUP_ID = "training"
     TAGS = ("training", "fine-tuning", "deep learning", "u-net", "dataset")
     REQUIREMENTS = dependencies.TRAINING
-    HELP = (
+    HELP = QT_TRANSLATE_NOOP(
+        "TrainAlgorithm",
         "Trains a FLAIR U-Net on FLAIR data on your disk (the FLAIR-1/FLAIR-2 download, or "
         "your own patches named IMG_<id>.tif / MSK_<id>.tif), or fine-tunes an existing "
         "model (this plugin's, or a FLAIR-INC .pth).\n\n"
@@ -54,57 +63,70 @@ class TrainAlgorithm(FlairAlgorithm):
         "output folder and 'Resume' ticked (and as many epochs as you want in total).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self.addParameter(QgsProcessingParameterFile(
-            self.DATASET, "FLAIR dataset folder", behavior=QgsProcessingParameterFile.Folder,
-            optional=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PAIRS_CSV, "Or: CSV of image,mask[,split] pairs", optional=True,
-            fileFilter="CSV files (*.csv)"))
-        self.addParameter(QgsProcessingParameterString(
-            self.TRAIN_DOMAINS, "Training domains (comma-separated; empty = FLAIR's official)",
-            optional=True))
-        self.addParameter(QgsProcessingParameterString(
-            self.VAL_DOMAINS, "Validation domains (empty = FLAIR's official)", optional=True))
-        self.addParameter(choice_parameter(
-            self.MODEL, "Model (utt = aerial + Sentinel-2, needs the SEN2_sp_* files and "
-                        "flair-2_centroids_sp_to_patch.json)", ("unet", "utt"), "unet"))
-        self.addParameter(choice_parameter(self.SCHEME, "Classes",
-                                           ("15cl", "19cl", "12cl", "baseline13"), "15cl"))
-        self.addParameter(choice_parameter(self.BANDS, "Bands", ("rgbie", "rgbi", "rgb"),
-                                           "rgbie"))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.EPOCHS, "Epochs (in total, when resuming)", defaultValue=20, minValue=1))
-        self.addParameter(QgsProcessingParameterNumber(
-            self.BATCH, "Batch size", defaultValue=10, minValue=1))
-        self.addParameter(device_parameter(self.DEVICE))
-        self.addParameter(QgsProcessingParameterFile(
-            self.INIT, "Fine-tune from this model (optional)", optional=True,
-            fileFilter="FLAIR models (*.safetensors *.pth *.ckpt)"))
-        self.addParameter(QgsProcessingParameterBoolean(
-            self.RESUME, "Resume the run in the output folder", defaultValue=False))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.LR, "Learning rate (0 = the optimiser's FLAIR default)",
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0)))
-        self.addParameter(advanced(choice_parameter(self.OPTIMIZER, "Optimiser",
-                                                    ("sgd", "adamw"), "sgd")))
-        self.addParameter(advanced(choice_parameter(
-            self.PRECISION, "Precision", ("32", "16-mixed", "bf16-mixed"), "32")))
-        self.addParameter(advanced(choice_parameter(
-            self.ENCODER, "Encoder", ("resnet34", "resnet18", "resnet50"), "resnet34")))
-        self.addParameter(advanced(QgsProcessingParameterBoolean(
-            self.METADATA, "Use the aerial metadata (FLAIR-1 MLP)", defaultValue=False)))
-        self.addParameter(advanced(QgsProcessingParameterBoolean(
-            self.RESET_HEAD, "Re-initialise the last layer when fine-tuning",
-            defaultValue=False)))
-        self.addParameter(advanced(QgsProcessingParameterNumber(
-            self.SEED, "Random seed", defaultValue=0)))
+        self._add_data_parameters()
+        self._add_model_parameters()
+        self._add_optimisation_parameters()
         self.addParameter(QgsProcessingParameterFolderDestination(
-            self.OUTPUT_DIR, "Output folder"))
-        self.addOutput(QgsProcessingOutputFile(self.BEST_MODEL, "Best model"))
-        self.addOutput(QgsProcessingOutputFile(self.LAST_MODEL, "Last model"))
-        self.addOutput(QgsProcessingOutputFile(self.LOG_CSV, "Training log (CSV)"))
-        self.addOutput(QgsProcessingOutputFile(self.CURVES, "Training curves (PNG)"))
-        self.addOutput(QgsProcessingOutputNumber(self.BEST_MIOU, "Best validation mIoU"))
+            self.OUTPUT_DIR, self.tr("Output folder")))
+        self.addOutput(QgsProcessingOutputFile(self.BEST_MODEL, self.tr("Best model")))
+        self.addOutput(QgsProcessingOutputFile(self.LAST_MODEL, self.tr("Last model")))
+        self.addOutput(QgsProcessingOutputFile(self.LOG_CSV, self.tr("Training log (CSV)")))
+        self.addOutput(QgsProcessingOutputFile(self.CURVES, self.tr("Training curves (PNG)")))
+        self.addOutput(QgsProcessingOutputNumber(self.BEST_MIOU,
+                                                 self.tr("Best validation mIoU")))
+
+    def _add_data_parameters(self) -> None:
+        self.addParameter(QgsProcessingParameterFile(
+            self.DATASET, self.tr("FLAIR dataset folder"),
+            behavior=QgsProcessingParameterFile.Folder, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PAIRS_CSV, self.tr("Or: CSV of image,mask[,split] pairs"), optional=True,
+            fileFilter=self.tr("CSV files (*.csv)")))
+        self.addParameter(QgsProcessingParameterString(
+            self.TRAIN_DOMAINS, self.tr("Training domains (comma-separated; empty = FLAIR's "
+                                        "official)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.VAL_DOMAINS, self.tr("Validation domains (empty = FLAIR's official)"),
+            optional=True))
+
+    def _add_model_parameters(self) -> None:
+        self.addParameter(option_parameter(self.MODEL, self.tr("Model"), options.TRAIN_MODEL))
+        self.addParameter(option_parameter(self.SCHEME, self.tr("Classes"),
+                                           options.TRAIN_SCHEME))
+        self.addParameter(option_parameter(self.BANDS, self.tr("Bands"), options.TRAIN_BANDS))
+        self.addParameter(QgsProcessingParameterFile(
+            self.INIT, self.tr("Fine-tune from this model (optional)"), optional=True,
+            fileFilter=self.tr("FLAIR models (*.safetensors *.pth *.ckpt)")))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.RESUME, self.tr("Resume the run in the output folder"), defaultValue=False))
+        self.addParameter(advanced(choice_parameter(
+            self.ENCODER, self.tr("Encoder"), options.ENCODERS, options.DEFAULT_ENCODER)))
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            self.METADATA, self.tr("Use the aerial metadata (FLAIR-1 MLP)"),
+            defaultValue=False)))
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            self.RESET_HEAD, self.tr("Re-initialise the last layer when fine-tuning"),
+            defaultValue=False)))
+
+    def _add_optimisation_parameters(self) -> None:
+        self.addParameter(QgsProcessingParameterNumber(
+            self.EPOCHS, self.tr("Epochs (in total, when resuming)"),
+            defaultValue=options.DEFAULT_EPOCHS_IN_QGIS, minValue=1))
+        self.addParameter(QgsProcessingParameterNumber(
+            self.BATCH, self.tr("Batch size"), defaultValue=options.DEFAULT_TRAIN_BATCH_SIZE,
+            minValue=1))
+        self.addParameter(device_parameter(self.DEVICE))
+        lr = QgsProcessingParameterNumber(
+            self.LR, self.tr("Learning rate (0 = the optimiser's FLAIR default)"),
+            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0)
+        lr.setHelp(translated(options.LR_HELP))
+        self.addParameter(advanced(lr))
+        self.addParameter(advanced(option_parameter(self.OPTIMIZER, self.tr("Optimiser"),
+                                                    options.OPTIMIZER)))
+        self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Precision"),
+                                                    options.TRAINING_PRECISION)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
+            self.SEED, self.tr("Random seed"), defaultValue=options.DEFAULT_SEED)))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.training.trainer import TrainConfig, train
@@ -115,9 +137,11 @@ class TrainAlgorithm(FlairAlgorithm):
             result = train(config, progress=bridge.progress, cancel=bridge.cancel,
                            log=bridge.log)
         if result.cancelled:
-            feedback.pushWarning(result.message or "Cancelled: run again with Resume ticked.")
-        feedback.pushInfo(f"Best validation mIoU {result.best_miou:.4f} at epoch "
-                          f"{result.best_epoch}; {result.epochs_done} epoch(s) done")
+            feedback.pushWarning(result.message or self.tr(
+                "Cancelled: run again with Resume ticked."))
+        feedback.pushInfo(self.tr(
+            "Best validation mIoU {miou:.4f} at epoch {epoch}; {epochs} epoch(s) done"
+        ).format(miou=result.best_miou, epoch=result.best_epoch, epochs=result.epochs_done))
         return {self.OUTPUT_DIR: str(result.output_dir),
                 self.BEST_MODEL: _text(result.best_checkpoint),
                 self.LAST_MODEL: _text(result.last_checkpoint),
@@ -133,7 +157,7 @@ class TrainAlgorithm(FlairAlgorithm):
             pairs_csv=self._text(p, self.PAIRS_CSV, c) or None,
             train_domains=self._domains(p, self.TRAIN_DOMAINS, c),
             val_domains=self._domains(p, self.VAL_DOMAINS, c),
-            model=self.parameterAsEnumString(p, self.MODEL, c) or "unet",
+            model=self.parameterAsEnumString(p, self.MODEL, c) or options.TRAIN_MODEL.default,
             scheme=self.parameterAsEnumString(p, self.SCHEME, c),
             bands=self.parameterAsEnumString(p, self.BANDS, c),
             encoder=self.parameterAsEnumString(p, self.ENCODER, c),

@@ -19,11 +19,11 @@ on its own.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Tuple
 
 import numpy as np
+
 from .errors import InputError
 from .geo import PixelWindow
 
@@ -31,8 +31,6 @@ STRIDE = 32
 """Every tile dimension must be a multiple of this (the encoder's output stride)."""
 
 from .options import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES  # noqa: E402,F401
-
-
 
 
 @dataclass(frozen=True)

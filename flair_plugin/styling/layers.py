@@ -6,8 +6,16 @@ sidecar on a machine without QGIS look exactly the same.
 
 from typing import Dict, List, Optional
 
-from qgis.core import (Qgis, QgsProcessingException, QgsProcessingLayerPostProcessorInterface,
-                       QgsProviderRegistry, QgsRasterBandStats, QgsRasterBlockFeedback, QgsRasterLayer, QgsRectangle)
+from qgis.core import (
+    Qgis,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProviderRegistry,
+    QgsRasterBandStats,
+    QgsRasterBlockFeedback,
+    QgsRasterLayer,
+    QgsRectangle,
+)
 
 INTEGER_TYPES = (Qgis.Byte, Qgis.UInt16, Qgis.Int16, Qgis.UInt32, Qgis.Int32)
 MAX_DISTINCT_RANGE = 65536  # a wider min..max range is not a class raster

@@ -12,13 +12,14 @@ user's hand-made style, which we never overwrite without being asked.
 from __future__ import annotations
 
 import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..engine.errors import OutputExistsError
-from ..nomenclature import Scheme, SchemeEntry, scheme as get_scheme
+from ..engine.io.atomic import atomic_open
+from ..nomenclature import Scheme, SchemeEntry
+from ..nomenclature import scheme as get_scheme
 
 MARKER = "flair_landcover/scheme"
 
@@ -78,12 +79,6 @@ def is_our_style(qml_path: PathLike) -> bool:
     return any(o.get("name") == MARKER for o in root.iter("Option"))
 
 
-def _default_file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def would_replace_users_style(target: PathLike, replace: bool = False) -> bool:
     """True when writing ``target`` would replace a style this plugin did not write."""
     return Path(target).exists() and not replace and not is_our_style(target)
@@ -97,7 +92,12 @@ def write_sidecar(raster_path: PathLike, scheme: Union[str, Scheme], band: int =
                   codes: Optional[Sequence[int]] = None, replace: bool = False) -> Path:
     """Write ``<raster>.qml``; refuse to replace a user's own style unless ``replace``.
 
-    Written to a temporary file and renamed, so a reader never sees half a style.
+    Written to a temporary file and renamed, so a reader never sees half a style; a
+    style that appears meanwhile where there was none is kept (OutputExistsError).
+
+    Raises:
+        StyleExistsError: ``target`` is a user's style and ``replace`` is False.
+        OutputExistsError: a style appeared at ``target`` while this one was written.
     """
     target = sidecar_path(raster_path)
     if would_replace_users_style(target, replace):
@@ -105,13 +105,6 @@ def write_sidecar(raster_path: PathLike, scheme: Union[str, Scheme], band: int =
             f"{target} already exists and was not written by FLAIR Land Cover; it is "
             "kept. Move it away, or allow replacing existing styles.")
     text = paletted_qml(scheme, band, codes)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".qml.tmp", dir=str(target.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, _default_file_mode())  # mkstemp makes it private; a style is not
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(target, "w", overwrite=target.exists(), encoding="utf-8") as f:
+        f.write(text)
     return target

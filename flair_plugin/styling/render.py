@@ -6,10 +6,21 @@ Used by ``make demo`` and the tests to show what a user sees in QGIS, without a 
 from pathlib import Path
 from typing import Sequence
 
-from qgis.core import (QgsLayerTree, QgsLayout, QgsLayoutExporter, QgsLayoutItemLabel,
-                       QgsLayoutItemLegend, QgsLayoutItemMap, QgsLayoutPoint, QgsLayoutSize,
-                       QgsMapLayer, QgsMapLayerLegendUtils, QgsPalettedRasterRenderer,
-                       QgsProject, QgsUnitTypes)
+from qgis.core import (
+    QgsLayerTree,
+    QgsLayout,
+    QgsLayoutExporter,
+    QgsLayoutItemLabel,
+    QgsLayoutItemLegend,
+    QgsLayoutItemMap,
+    QgsLayoutPoint,
+    QgsLayoutSize,
+    QgsMapLayer,
+    QgsMapLayerLegendUtils,
+    QgsPalettedRasterRenderer,
+    QgsProject,
+    QgsUnitTypes,
+)
 from qgis.PyQt.QtGui import QFont
 
 MM = QgsUnitTypes.LayoutMillimeters

@@ -24,7 +24,7 @@ def run():
         "BLOCK": 128, "HALO": 32, "OUTPUT": os.environ["FLAIR_DESKTOP_OUTPUT"]})
     layer = QgsProject.instance().mapLayer(result["OUTPUT"]) or next(
         iter(QgsProject.instance().mapLayersByName("Land cover")), None)
-    report["layers"] = [l.name() for l in QgsProject.instance().mapLayers().values()]
+    report["layers"] = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
     node = QgsProject.instance().layerTreeRoot().findLayer(layer.id()) if layer else None
     report["in_layer_tree"] = node is not None
     report["renderer"] = layer.renderer().type() if layer else None

@@ -13,8 +13,8 @@ import pytest
 import rasterio
 from helpers_models import our_checkpoint
 
-from flair_landcover.synthetic.generator import write_mosaic
 from flair_landcover.flair_plugin.nomenclature import CLASS_BY_CODE
+from flair_landcover.synthetic.generator import write_mosaic
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("desktop_script.py")

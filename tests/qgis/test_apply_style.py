@@ -1,11 +1,15 @@
 """``flair:applystyle`` through ``processing.run`` in a real QGIS."""
 
 import numpy as np
-
 import pytest
 from helpers_rasters import class_raster, write_raster
-from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
-                       QgsProcessingFeedback, QgsProject, QgsRasterLayer)
+from qgis.core import (
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+)
 
 from flair_landcover.flair_plugin import nomenclature
 from flair_landcover.flair_plugin.styling import qml

@@ -7,8 +7,12 @@ import processing
 import pytest
 import rasterio
 from helpers_rasters import write_raster
-from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
-                       QgsProcessingFeedback, QgsRasterLayer)
+from qgis.core import (
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+)
 
 
 @pytest.fixture

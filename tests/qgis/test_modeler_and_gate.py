@@ -3,10 +3,16 @@
 import pytest
 from helpers_qgis import linked_plugin_env, run_qgis_process
 from helpers_rasters import class_raster
-from qgis.core import (QgsProcessingContext, QgsProcessingException, QgsProcessingFeedback,
-                       QgsProcessingModelAlgorithm, QgsProcessingModelChildAlgorithm,
-                       QgsProcessingModelChildParameterSource, QgsProcessingModelParameter,
-                       QgsProcessingParameterRasterLayer)
+from qgis.core import (
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProcessingModelAlgorithm,
+    QgsProcessingModelChildAlgorithm,
+    QgsProcessingModelChildParameterSource,
+    QgsProcessingModelParameter,
+    QgsProcessingParameterRasterLayer,
+)
 
 from flair_landcover.flair_plugin import dependencies
 from flair_landcover.flair_plugin.algorithms.apply_style import ApplyStyleAlgorithm

@@ -1,6 +1,17 @@
-"""The plugin registers the ``flair`` provider in a real QGIS and removes it on unload."""
+"""The plugin registers the ``flair`` provider in a real QGIS and removes it on unload; its
+texts are marked for translation where its tr() looks them up."""
 
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
 from qgis.core import QgsApplication
+from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+
+from flair_landcover.flair_plugin.algorithms import SegmentMultimodalAlgorithm
+from flair_landcover.flair_plugin.engine.options import described
 
 
 def test_provider_registered_and_unloaded(flair_plugin):
@@ -49,3 +60,78 @@ def _importable_env():
     holder = Path(tempfile.mkdtemp())
     os.symlink(Path(__file__).resolve().parents[2], holder / "flair_landcover")
     return {**os.environ, "PYTHONPATH": str(holder)}
+
+
+def _extracted_texts(tmp_path):
+    """pylupdate5's catalogue of the plugin's QGIS side and options: context -> texts."""
+    if shutil.which("pylupdate5") is None:
+        pytest.skip("pylupdate5 (pyqt5-dev-tools) is not installed")
+    root = Path(__file__).resolve().parents[2] / "flair_plugin"
+    sources = [*sorted((root / "algorithms").glob("*.py")), root / "provider.py",
+               root / "plugin.py", root / "engine" / "options.py"]
+    ts = tmp_path / "flair.ts"
+    subprocess.run(["pylupdate5", *map(str, sources), "-ts", str(ts)], check=True,
+                   capture_output=True)
+    catalogue = {}
+    for context in ET.parse(ts).getroot().iter("context"):
+        texts = catalogue.setdefault(context.findtext("name"), set())
+        texts.update(m.findtext("source") for m in context.iter("message"))
+    return catalogue
+
+
+def test_every_shown_text_is_in_a_context_tr_searches(flair_plugin, tmp_path):
+    """What the toolbox and the dialogs show is extracted for translation under a context
+    the algorithm's tr() looks in, so a later .ts file translates it as it is."""
+    catalogue = _extracted_texts(tmp_path)
+    provider = QgsApplication.processingRegistry().providerById("flair")
+    assert provider.longName() in catalogue["FlairProvider"]
+    # Class names in a scheme's help come from the nomenclature (data, translated with it).
+    untranslated_help = {"SCHEME", "PREDICTION_SCHEME", "REFERENCE_SCHEME"}
+    for algorithm in provider.algorithms():
+        if algorithm.provider() is None or not hasattr(type(algorithm), "HELP"):
+            continue  # a shipped Graphical Modeler workflow
+        known = set()
+        for cls in type(algorithm).__mro__:
+            for text in catalogue.get(cls.__name__, ()):
+                known.add(text)
+                try:
+                    known.add(described(text))
+                except (KeyError, IndexError, ValueError):
+                    pass  # a message with its own placeholders
+        shown = [algorithm.displayName(), algorithm.group(), algorithm.shortHelpString()]
+        for param in algorithm.parameterDefinitions():
+            shown.append(param.description())
+            if param.help() and param.name() not in untranslated_help:
+                shown.append(param.help())
+        shown += [output.description() for output in algorithm.outputDefinitions()
+                  if output.name() not in {p.name() for p in algorithm.parameterDefinitions()}]
+        missing = [text for text in shown if text not in known]
+        assert not missing, f"{algorithm.id()}: not marked for translation: {missing}"
+
+
+def test_tr_finds_a_text_under_the_class_that_wrote_it(flair_plugin, tmp_path):
+    """An inherited text (segmentmultimodal's group, written by SegmentAerialAlgorithm) and
+    a shared one (FlairAlgorithm's "Device") are translated: a stand-in catalogue, compiled
+    with lrelease and installed as QGIS installs a plugin's."""
+    if shutil.which("lrelease") is None:
+        pytest.skip("lrelease (qttools5-dev-tools) is not installed")
+    entries = {"SegmentAerialAlgorithm": ("Land cover", "Occupation du sol"),
+               "FlairAlgorithm": ("Device", "Appareil")}
+    (tmp_path / "fr.ts").write_text(
+        '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE TS><TS version="2.1" language="fr">'
+        + "".join(f"<context><name>{c}</name><message><source>{s}</source><translation>{t}"
+                  f"</translation></message></context>" for c, (s, t) in entries.items())
+        + "</TS>", encoding="utf-8")
+    subprocess.run(["lrelease", str(tmp_path / "fr.ts"), "-qm", str(tmp_path / "fr.qm")],
+                   check=True, capture_output=True)
+    translator = QTranslator()
+    assert translator.load(str(tmp_path / "fr.qm"))
+    QCoreApplication.installTranslator(translator)
+    try:
+        algorithm = SegmentMultimodalAlgorithm()
+        algorithm.initAlgorithm()
+        assert algorithm.group() == "Occupation du sol"
+        assert algorithm.parameterDefinition("DEVICE").description() == "Appareil"
+        assert algorithm.displayName() == SegmentMultimodalAlgorithm.DISPLAY_NAME
+    finally:
+        QCoreApplication.removeTranslator(translator)

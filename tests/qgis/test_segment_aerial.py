@@ -6,11 +6,15 @@ import pytest
 import rasterio
 from helpers_models import flair_inc_pth, our_checkpoint
 from helpers_qgis import linked_plugin_env, qgis_process_env, run_qgis_process
-from qgis.core import (QgsPalettedRasterRenderer, QgsProcessingException,
-                       QgsProcessingFeedback, QgsRasterLayer)
+from qgis.core import (
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+)
 
-from flair_landcover.synthetic.generator import write_mosaic
 from flair_landcover.flair_plugin.nomenclature import CLASS_SETS
+from flair_landcover.synthetic.generator import write_mosaic
 
 ODD = (333, 259)  # width, height: not a multiple of anything the engine uses
 
@@ -101,8 +105,12 @@ def test_elevation_on_a_coarser_grid_is_resampled(flair_plugin, area, models, tm
 
 
 def test_extent_in_wgs84(flair_plugin, area, models, tmp_path):
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform,
-                           QgsProject, QgsRectangle)
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsProject,
+        QgsRectangle,
+    )
 
     with rasterio.open(area) as src:
         b = src.bounds

@@ -11,8 +11,15 @@ import numpy as np
 import processing
 import pytest
 import rasterio
-from qgis.core import (QgsProcessingException, QgsProcessingFeedback,
-                       QgsPalettedRasterRenderer, QgsRasterLayer)
+from qgis.core import (
+    QgsApplication,
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsRasterLayer,
+)
+
+from flair_landcover.flair_plugin.engine import options
 
 _spec = importlib.util.spec_from_file_location(
     "_multimodal_scene", Path(__file__).resolve().parents[1] / "unit" / "test_multimodal.py")
@@ -64,3 +71,44 @@ def test_a_bad_dates_file_is_a_clear_error(flair_plugin, scene, tmp_path):
             SENTINEL2=[str(root / "s2_stack.tif")], DATES=str(tmp_path / "dates.txt"),
             CLOUD_MASKS=[str(root / "s2_masks.tif")], OUTPUT=str(tmp_path / "x.tif"))
     assert not (tmp_path / "x.tif").exists()
+
+
+def test_the_utt_gets_every_aerial_option_with_flair2_tiling(flair_plugin):
+    registry = QgsApplication.processingRegistry()
+    multimodal = registry.algorithmById("flair:segmentmultimodal")
+    aerial = registry.algorithmById("flair:segmentaerial")
+    names = {p.name() for p in multimodal.parameterDefinitions()}
+    assert {p.name() for p in aerial.parameterDefinitions()} < names
+    assert {"BLEND", "HALO", "READERS", "OUTPUT_PROBABILITIES", "OUTPUT_CONFIDENCE"} <= names
+    assert multimodal.parameterDefinition("HALO").defaultValue() == options.UTT_DEFAULT_HALO
+    assert multimodal.parameterDefinition("BLOCK").defaultValue() == options.UTT_DEFAULT_BLOCK
+    assert aerial.parameterDefinition("HALO").defaultValue() == options.DEFAULT_HALO
+    assert multimodal.parameterDefinition("BLEND").options() == list(options.BLEND_MODES)
+
+
+def test_blend_probabilities_and_confidence_as_the_engine_writes_them(flair_plugin, scene,
+                                                                     tmp_path):
+    """Every option reaches the engine: the algorithm's three rasters equal the engine's
+    own ``predict`` with the same settings."""
+    from flair_landcover.flair_plugin.engine.inference.predict import predict
+
+    root = scene["root"]
+    series = dict(SENTINEL2=[str(root / "s2_stack.tif")], DATES=str(root / "dates.txt"),
+                  CLOUD_MASKS=[str(root / "s2_masks.tif")])
+    ours = {k: tmp_path / f"{k}.tif" for k in ("codes", "probs", "conf")}
+    result = run(INPUT=str(root / "aerial.tif"), MODEL=str(scene["ckpt"]), BLEND="hann",
+                 HALO=32, READERS=2, BATCH=1, OUTPUT=str(ours["codes"]),
+                 OUTPUT_PROBABILITIES=str(ours["probs"]),
+                 OUTPUT_CONFIDENCE=str(ours["conf"]), **series)
+    assert (result["OUTPUT"], result["OUTPUT_PROBABILITIES"], result["OUTPUT_CONFIDENCE"]) \
+        == tuple(str(ours[k]) for k in ("codes", "probs", "conf"))
+    engine = {k: tmp_path / f"engine_{k}.tif" for k in ours}
+    predict(root / "aerial.tif", scene["ckpt"], engine["codes"], sentinel=series["SENTINEL2"],
+            dates=series["DATES"], cloud_masks=series["CLOUD_MASKS"], blend="hann", halo=32,
+            batch_size=1, device="cpu", probabilities=engine["probs"],
+            confidence=engine["conf"])
+    for key in ours:
+        with rasterio.open(ours[key]) as a, rasterio.open(engine[key]) as b:
+            assert np.array_equal(a.read(), b.read()), key
+    with rasterio.open(ours["probs"]) as probs:
+        assert probs.count == 12

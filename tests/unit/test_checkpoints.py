@@ -19,14 +19,29 @@ import segmentation_models_pytorch as smp
 import torch
 
 import flair_landcover
+from flair_landcover.flair_plugin.engine.checkpoints.importers import (
+    infer_logit_codes,
+    meta_for_state,
+    to_flair_unet_keys,
+)
 from flair_landcover.flair_plugin.engine.checkpoints.store import (
-    CHECKPOINT_SUFFIX, CheckpointError, LoadedModel, ModelMeta, build_module, detect_format,
-    load_model, read_meta, save_checkpoint)
-from flair_landcover.flair_plugin.engine.checkpoints.importers import (infer_logit_codes, meta_for_state,
-                                                           to_flair_unet_keys)
+    CHECKPOINT_SUFFIX,
+    CheckpointError,
+    LoadedModel,
+    ModelMeta,
+    build_module,
+    detect_format,
+    load_model,
+    read_meta,
+    save_checkpoint,
+)
 from flair_landcover.flair_plugin.engine.io.download import (
-    FLAIR_INC_VARIANTS, WeightsDownloadError, default_cache_dir, download_flair_inc,
-    flair_inc_url)
+    FLAIR_INC_VARIANTS,
+    WeightsDownloadError,
+    default_cache_dir,
+    download_flair_inc,
+    flair_inc_url,
+)
 from flair_landcover.flair_plugin.nomenclature import CLASS_SETS, FLAIR1_MEANS, FLAIR1_STDS
 from flair_landcover.models.metadata_encoding import METADATA_DIM
 from flair_landcover.models.unet import FlairUNet

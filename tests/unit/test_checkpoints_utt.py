@@ -11,13 +11,21 @@ import json
 import pytest
 import torch
 
-from flair_landcover.flair_plugin.engine.checkpoints.store import (CheckpointError, LoadedModel,
-                                                             ModelMeta, build_module,
-                                                             load_model, read_meta,
-                                                             save_checkpoint)
-from flair_landcover.flair_plugin.engine.checkpoints.importers import (infer_temporal_shape,
-                                                           to_flair2_keys, to_flair_utt_keys)
+from flair_landcover.flair_plugin.engine.checkpoints.importers import (
+    infer_temporal_shape,
+    to_flair2_keys,
+    to_flair_utt_keys,
+)
 from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
+    CheckpointError,
+    LoadedModel,
+    ModelMeta,
+    build_module,
+    load_model,
+    read_meta,
+    save_checkpoint,
+)
 from flair_landcover.models.utt import FlairUTT, TemporalConfig
 
 BASELINE13 = tuple(range(1, 13)) + (0,)

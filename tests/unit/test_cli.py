@@ -1,5 +1,6 @@
 """The headless ``flair-landcover`` command: in-process, as a subprocess, and Ctrl-C."""
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -13,9 +14,21 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints.store import (ModelMeta, build_module,
-                                                             save_checkpoint)
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
+    ModelMeta,
+    build_module,
+    save_checkpoint,
+)
 from flair_landcover.flair_plugin.engine.cli.main import main
+
+# The engine tests' U-T&T scene (aerial raster, Sentinel-2 files, tiny U-T&T), loaded by
+# path (pytest imports test modules with importlib): both levels test the same data.
+_spec = importlib.util.spec_from_file_location(
+    "_multimodal_scene", Path(__file__).resolve().parent / "test_multimodal.py")
+_scene_module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_scene_module)
+DATES = _scene_module.DATES
+scene = _scene_module.scene  # the module-scoped fixture
 
 REPO = Path(__file__).resolve().parents[2]
 ORIGIN = (651000.0, 6862000.0)
@@ -65,6 +78,46 @@ def test_predict_writes_all_outputs(raster, model, tmp_path, capsys):
     with rasterio.open(tmp_path / "p.tif") as p:
         assert p.count == 15
     assert (tmp_path / "c.tif").exists()
+
+
+def _utt_predict(scene, tmp_path, *extra):
+    root = scene["root"]
+    return main(["predict", "--input", str(root / "aerial.tif"), "--model", str(scene["ckpt"]),
+                 "--output", str(tmp_path / "utt.tif"), "--device", "cpu", "--quiet", *extra])
+
+
+def test_predict_a_utt_with_a_blend_probabilities_and_confidence(scene, tmp_path, capsys):
+    root = scene["root"]
+    rc = _utt_predict(scene, tmp_path, "--sentinel", str(root / "s2_stack.tif"), "--dates",
+                      str(root / "dates.txt"), "--cloud-masks", str(root / "s2_masks.tif"),
+                      "--blend", "hann", "--halo", "32", "--readers", "2",
+                      "--probabilities", str(tmp_path / "p.tif"),
+                      "--confidence", str(tmp_path / "c.tif"))
+    assert rc == 0, capsys.readouterr().err
+    assert "block 512 halo 32 hann" in capsys.readouterr().out
+    with rasterio.open(tmp_path / "utt.tif") as out, rasterio.open(root / "aerial.tif") as src:
+        assert (out.shape, out.transform, out.crs) == (src.shape, src.transform, src.crs)
+        codes = out.read(1)
+    with rasterio.open(tmp_path / "p.tif") as p, rasterio.open(tmp_path / "c.tif") as c:
+        probs, confidence = p.read(), c.read(1)
+    assert probs.shape[0] == 12 and set(np.unique(codes)) <= set(range(1, 13))
+    assert np.array_equal(confidence, probs.max(axis=0))
+    unique_top = (probs == confidence).sum(axis=0) == 1
+    assert np.array_equal(codes[unique_top], probs.argmax(axis=0)[unique_top] + 1)
+
+
+def test_predict_a_utt_with_per_date_files_and_the_model_tiling(scene, tmp_path, capsys):
+    root = scene["root"]
+    rc = _utt_predict(scene, tmp_path, "--sentinel", *[str(root / f"S2_{d}.tif") for d in DATES],
+                      "--cloud-masks", *[str(root / f"MASK_{d}.tif") for d in DATES])
+    assert rc == 0, capsys.readouterr().err
+    assert "block 512 halo 0 crop" in capsys.readouterr().out  # FLAIR-2's tiling
+
+
+def test_sentinel_for_a_unet_is_refused(raster, model, tmp_path, capsys):
+    assert _predict(raster, model, tmp_path / "out.tif", "--sentinel", str(raster)) == 2
+    assert "takes no Sentinel-2 series" in capsys.readouterr().err
+    assert not (tmp_path / "out.tif").exists()
 
 
 def test_bands_from_several_inputs_and_an_extent(model, tmp_path):
@@ -145,25 +198,59 @@ def test_runs_as_a_module_in_a_subprocess(package_path, raster, model, tmp_path)
         assert out.shape == (100, 120)
 
 
-def test_ctrl_c_cancels_and_leaves_no_output(package_path, model, tmp_path):
-    src = write_raster(tmp_path / "big.tif", image(512, 512, seed=2))
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    cmd, env = _command(package_path, "predict", "--input", str(src), "--model", str(model),
-                        "--output", str(out_dir / "out.tif"), "--device", "cpu",
-                        "--block", "64", "--halo", "32", "--batch-size", "1")
+def _stop_midway(cmd, env, out_dir, signum):
+    """Run ``cmd``, send ``signum`` once its first (temporary) output appears in ``out_dir``
+    (the work has started), and return (exit status, stderr)."""
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     try:
         deadline = time.monotonic() + 120
-        while not os.listdir(out_dir):  # the temporary output appears when work starts
+        while not os.listdir(out_dir):
             assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
-    assert "cancelled; no output written" in err
+    return proc.returncode, err
+
+
+STOPS = pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM],
+                                ids=["ctrl-c", "sigterm"])
+
+
+@STOPS
+def test_predict_stops_on_a_signal_and_leaves_no_output(package_path, model, tmp_path, signum):
+    src = write_raster(tmp_path / "big.tif", image(512, 512, seed=2))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    cmd, env = _command(package_path, "predict", "--input", str(src), "--model", str(model),
+                        "--output", str(out_dir / "out.tif"), "--probabilities",
+                        str(out_dir / "p.tif"), "--device", "cpu", "--block", "64",
+                        "--halo", "32", "--batch-size", "1")
+    status, err = _stop_midway(cmd, env, out_dir, signum)
+    assert status == 130, err
+    assert "cancelling after the current batch" in err
+    assert "flair-landcover: prediction cancelled; no partial output left" in err
+    assert "Traceback" not in err
+    assert os.listdir(out_dir) == []
+
+
+@STOPS
+def test_evaluate_stops_on_a_signal_and_leaves_no_output(package_path, tmp_path, signum):
+    rng = np.random.default_rng(3)
+    pattern = rng.integers(1, 6, (256, 256)).astype(np.uint8)
+    reference = np.tile(pattern, (24, 24))  # 6144 px square: 36 blocks of 1024 px
+    pred = write_raster(tmp_path / "pred.tif", np.roll(reference, 1, axis=1)[None])
+    ref = write_raster(tmp_path / "ref.tif", reference[None])
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    cmd, env = _command(package_path, "evaluate", "--prediction", str(pred), "--reference",
+                        str(ref), "--report", str(out_dir / "r.html"), "--metrics",
+                        str(out_dir / "m.json"), "--agreement", str(out_dir / "agree.tif"))
+    status, err = _stop_midway(cmd, env, out_dir, signum)  # the agreement's temporary file
+    assert status == 130, err
+    assert "flair-landcover: evaluation cancelled; no partial output left" in err
+    assert "Traceback" not in err
     assert os.listdir(out_dir) == []

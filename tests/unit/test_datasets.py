@@ -18,8 +18,8 @@ import torch
 
 from flair_landcover.flair_plugin import nomenclature as nom
 from flair_landcover.flair_plugin.engine.data import patches as ds
-from flair_landcover.synthetic.generator import write_dataset
 from flair_landcover.models.metadata_encoding import encode_aerial_metadata
+from flair_landcover.synthetic.generator import write_dataset
 
 SIZE = 32
 

@@ -1,14 +1,21 @@
 """The headless sub-commands evaluate, evaluate-split and download; predict's style file."""
 
+import http.server
 import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
 
 import numpy as np
 from helpers_models import our_checkpoint
 from helpers_rasters import write_raster
 
+import flair_landcover
 from flair_landcover.flair_plugin.engine.cli.main import main
-from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 from flair_landcover.flair_plugin.styling import qml
+from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 
 
 def test_evaluate_writes_report_metrics_and_styled_agreement(tmp_path, capsys):
@@ -47,9 +54,38 @@ def test_evaluate_split_and_predict_sidecar(tmp_path, capsys):
     assert qml.is_our_style(tmp_path / "lc.qml")
 
 
-def test_download_offline_says_what_to_fetch(tmp_path, monkeypatch, capsys):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert main(["download", "--variant", "rgb_12cl", "--cache-dir", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert "https://huggingface.co/IGNF/FLAIR-INC_rgb_12cl_resnet34-unet" in err
-    assert str(tmp_path) in err
+def test_download_offline_says_what_to_fetch(tmp_path):
+    """Offline mode, really: huggingface_hub reads HF_HUB_OFFLINE once, when first imported
+    (setting it in this process could come too late), so the command runs in a fresh
+    interpreter. Its Hub endpoint is a local server that counts requests: there must be none.
+    """
+    requests = []
+
+    class Hub(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's names
+            requests.append(self.path)
+            self.send_error(404)
+
+        do_HEAD = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    holder = Path(flair_landcover.__path__[0]).parent
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(holder),
+           "HF_ENDPOINT": f"http://127.0.0.1:{server.server_address[1]}"}
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "flair_landcover.flair_plugin.engine.cli", "download",
+             "--variant", "rgb_12cl", "--cache-dir", str(tmp_path)],
+            env=env, capture_output=True, text=True, timeout=120)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 2, done.stderr
+    assert requests == []
+    assert "offline mode is on" in done.stderr
+    assert "https://huggingface.co/IGNF/FLAIR-INC_rgb_12cl_resnet34-unet" in done.stderr
+    assert str(tmp_path) in done.stderr

@@ -7,16 +7,19 @@ import os
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
-from rasterio.warp import reproject, Resampling, calculate_default_transform
-
 from helpers_rasters import ORIGIN, write_raster
+from rasterio.transform import from_origin
+from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from flair_landcover.flair_plugin import nomenclature as n
+from flair_landcover.flair_plugin.engine.errors import InputError
 from flair_landcover.flair_plugin.engine.evaluation import rasters as ev
 from flair_landcover.flair_plugin.engine.evaluation import report
-from flair_landcover.flair_plugin.engine.evaluation.metrics import ConfusionMatrix, confusion_from_arrays
-from flair_landcover.flair_plugin.engine.errors import InputError
+from flair_landcover.flair_plugin.engine.evaluation.metrics import (
+    ConfusionMatrix,
+    confusion_from_arrays,
+)
+from flair_landcover.flair_plugin.engine.io.atomic import is_temp_path
 
 
 def _codes(shape, seed, low=1, high=20):
@@ -39,7 +42,7 @@ def _numpy_matrix(ref, pred, scheme="flair19", valid=None):
 
 
 def _no_temp_files(folder):
-    return not [f for f in os.listdir(folder) if f.endswith(".part")]
+    return not [f for f in os.listdir(folder) if is_temp_path(f)]
 
 
 @pytest.fixture

@@ -15,12 +15,16 @@ import rasterio
 import torch
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints.store import (LoadedModel, ModelMeta,
-                                                             build_module, save_checkpoint)
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
+    LoadedModel,
+    ModelMeta,
+    build_module,
+    save_checkpoint,
+)
 from flair_landcover.flair_plugin.engine.errors import InputError, PredictionCancelled
+from flair_landcover.flair_plugin.engine.geo import PixelWindow
 from flair_landcover.flair_plugin.engine.inference.predict import predict, predict_with_module
 from flair_landcover.flair_plugin.engine.io.sources import BandSource, StackReader, plan_sources
-from flair_landcover.flair_plugin.engine.geo import PixelWindow
 from flair_landcover.flair_plugin.nomenclature import FLAIR1_MEANS, FLAIR1_STDS
 
 ORIGIN = (651000.0, 6862000.0)

@@ -10,24 +10,32 @@ import numpy as np
 import pytest
 import rasterio
 import torch
+from helpers_models import our_checkpoint
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.checkpoints.store import (LoadedModel, ModelMeta, load_model,
-                                                             save_checkpoint)
-from flair_landcover.flair_plugin.engine.errors import PredictionCancelled
 from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
-from flair_landcover.flair_plugin.engine.inference.predict import predict_multimodal
-from flair_landcover.flair_plugin.engine.inference.modalities import tile_centre
-from flair_landcover.flair_plugin.engine.io.sources import pad_tile
-from flair_landcover.flair_plugin.engine.data.sentinel import (SeriesPreparation, normalise,
-                                                          pad_series, series_around)
-from flair_landcover.synthetic.generator import write_mosaic
-from flair_landcover.flair_plugin.engine.errors import InputError
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
+    LoadedModel,
+    ModelMeta,
+    load_model,
+    save_checkpoint,
+)
+from flair_landcover.flair_plugin.engine.data.sentinel import (
+    SeriesPreparation,
+    normalise,
+    pad_series,
+    series_around,
+)
+from flair_landcover.flair_plugin.engine.errors import InputError, PredictionCancelled
 from flair_landcover.flair_plugin.engine.geo import PixelWindow
+from flair_landcover.flair_plugin.engine.inference.modalities import tile_centre
+from flair_landcover.flair_plugin.engine.inference.predict import predict_multimodal
+from flair_landcover.flair_plugin.engine.io.atomic import is_temp_path
+from flair_landcover.flair_plugin.engine.io.sources import pad_tile
 from flair_landcover.flair_plugin.engine.tiling import TileGrid
 from flair_landcover.flair_plugin.nomenclature import SENTINEL2_BANDS
 from flair_landcover.models.utt import FlairUTT, TemporalConfig
-from helpers_models import our_checkpoint
+from flair_landcover.synthetic.generator import write_mosaic
 
 BASELINE13 = tuple(range(1, 13)) + (0,)
 TINY_UNET = dict(encoder="resnet18", encoder_depth=3, decoder_channels=(16, 8, 4))
@@ -84,10 +92,11 @@ def _run(scene, out_name, sentinel=None, **kwargs):
     root = scene["root"]
     kwargs.setdefault("dates", root / "dates.txt")
     kwargs.setdefault("cloud_masks", root / "s2_masks.tif")
-    # One reader: tiles batch in the same order every run. A float32 U-T&T's logits can
-    # move by an ulp with the batch's composition (time padding, kernel choice), enough
-    # to flip a near-tie between two runs that should give the same map.
-    kwargs.setdefault("num_readers", 1)
+    # Three readers, batches of two: the threads race, yet batches are formed in visit
+    # order, so runs that should give the same map do (a float32 U-T&T's logits move by an
+    # ulp with its batch-mates, enough to flip a near-tie).
+    kwargs.setdefault("num_readers", 3)
+    kwargs.setdefault("batch_size", 2)
     return predict_multimodal(root / "aerial.tif", sentinel or root / "s2_stack.tif",
                               scene["ckpt"], root / out_name, device="cpu", **kwargs)
 
@@ -170,7 +179,7 @@ def test_every_date_cloudy_warns_and_keeps_the_least_covered(scene):
 
 
 def test_sentinel_in_another_crs_is_reprojected_with_a_warning(scene, stacked, tmp_path):
-    from rasterio.warp import calculate_default_transform, reproject, Resampling
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
 
     root, profile = scene["root"], scene["profile"]
     rows, cols = scene["data"].shape[-2:]
@@ -202,7 +211,7 @@ def test_cancel_leaves_no_file(scene):
     with pytest.raises(PredictionCancelled):
         _run(scene, "cancelled.tif", cancel=lambda: True)
     assert not (root / "cancelled.tif").exists()
-    assert not list(root.glob(".cancelled.tif*"))
+    assert not [p for p in root.iterdir() if is_temp_path(p)]
 
 
 # --------------------------------------------------------------------------- bad inputs

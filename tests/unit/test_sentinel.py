@@ -10,8 +10,8 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from flair_landcover.flair_plugin.engine.data import sentinel as s2
 from flair_landcover.flair_plugin.engine.checkpoints.meta import TemporalMeta
+from flair_landcover.flair_plugin.engine.data import sentinel as s2
 from flair_landcover.synthetic.generator import write_dataset
 
 D = dt.date

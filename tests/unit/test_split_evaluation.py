@@ -7,9 +7,15 @@ import torch
 from helpers_models import our_checkpoint
 
 from flair_landcover.flair_plugin.engine.checkpoints.store import load_model
-from flair_landcover.flair_plugin.engine.data.patches import DatasetError
-from flair_landcover.flair_plugin.engine.evaluation.split import (SplitCancelled,
-                                                                  evaluate_model_on_split)
+from flair_landcover.flair_plugin.engine.data.patches import (
+    DatasetError,
+    discover_pairs,
+    read_patch,
+)
+from flair_landcover.flair_plugin.engine.evaluation.split import (
+    SplitCancelled,
+    evaluate_model_on_split,
+)
 from flair_landcover.synthetic.generator import write_dataset
 
 TEST_DOMAIN = "D015_2020"
@@ -61,3 +67,35 @@ def test_unknown_domain_and_cancel(dataset, model):
     with pytest.raises(SplitCancelled):
         evaluate_model_on_split(model, dataset, domains=[TEST_DOMAIN], device="cpu",
                                 cancel=lambda: True)
+
+
+def _as_uint16(path):
+    """Rewrite an 8-bit patch as 16-bit (same values ×256), as a converted export would."""
+    with rasterio.open(path) as src:
+        profile, pixels = src.profile, src.read()
+    profile.update(dtype="uint16")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pixels.astype(np.uint16) * 256)
+
+
+def test_a_patch_training_refuses_is_refused_before_any_prediction(model, tmp_path):
+    """A uint16 patch was once normalised with 8-bit statistics and scored mIoU 0; it now
+    gets training's own DatasetError, before anything is predicted."""
+    root = tmp_path / "flair16"
+    write_dataset(root, layout="domain", domains={"test": [TEST_DOMAIN]}, zones_per_domain=1,
+                  patches_per_zone=3, size=64, seed=3, sentinel=False)
+    image = sorted(root.rglob("IMG_*.tif"))[-1]
+    _as_uint16(image)
+    kept, calls = tmp_path / "pred", []
+    with pytest.raises(DatasetError) as caught:
+        evaluate_model_on_split(model, root, domains=[TEST_DOMAIN], device="cpu",
+                                predictions_dir=kept, progress=lambda *a: calls.append(a))
+    message = str(caught.value)
+    assert str(image) in message and "uint16" in message
+    assert "8-bit" in message and "convert it to 8 bits" in message
+    assert not calls and not list(kept.glob("*"))
+    # the very reader training's dataset uses: same class, same words
+    pair = next(p for p in discover_pairs(root)[0] if p.image == image)
+    with pytest.raises(DatasetError) as training:
+        read_patch(pair, load_model(model).meta.in_channels)
+    assert str(training.value) == message

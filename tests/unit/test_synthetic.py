@@ -27,8 +27,7 @@ import rasterio
 import flair_landcover
 from flair_landcover.flair_plugin import nomenclature as nom
 from flair_landcover.synthetic import generator as syn
-from flair_landcover.synthetic.scene import (SCENE_KINDS, class_signature,
-                                                                 render_scene)
+from flair_landcover.synthetic.scene import SCENE_KINDS, class_signature, render_scene
 
 SIZE = 128
 VEGETATION = (6, 7, 8, 9, 10, 11, 16, 17)
@@ -390,7 +389,7 @@ def test_mosaic_odd_size_georeferenced(tmp_path):
     assert {c: int((codes == c).sum()) for c in np.unique(codes)} == info.class_counts
     # the last, partial blocks are rendered too (not left black)
     assert image[:, 768:, 768:].std() > 0 and image[:, -1, -1].any()
-    assert not list(tmp_path.glob(".*partial*"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_mosaic_deterministic_and_refuses_overwrite(tmp_path):
@@ -408,6 +407,26 @@ def test_mosaic_deterministic_and_refuses_overwrite(tmp_path):
     assert not np.array_equal(_read(a.image), _read(c.image))
     with pytest.raises(ValueError, match="multiple of 16"):
         syn.write_mosaic(tmp_path / "x.tif", tmp_path / "xm.tif", 10, 10, block=100)
+
+
+def test_an_interrupted_mosaic_leaves_nothing_and_keeps_a_mosaic_that_appeared(tmp_path):
+    def interrupt(fraction):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        syn.write_mosaic(tmp_path / "a.tif", tmp_path / "am.tif", 300, 200, block=128,
+                         progress=interrupt)
+    assert list(tmp_path.iterdir()) == []
+
+    def someone_else_writes(fraction):  # the mask appears while the mosaic is written
+        if fraction == 1.0:
+            (tmp_path / "bm.tif").write_bytes(b"theirs")
+
+    with pytest.raises(FileExistsError, match="appeared while it was being written"):
+        syn.write_mosaic(tmp_path / "b.tif", tmp_path / "bm.tif", 300, 200, block=128,
+                         progress=someone_else_writes)
+    assert (tmp_path / "bm.tif").read_bytes() == b"theirs"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
 def test_mosaic_streams_in_bounded_memory(tmp_path):

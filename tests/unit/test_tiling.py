@@ -7,7 +7,12 @@ import pytest
 
 from flair_landcover.flair_plugin.engine.errors import InputError
 from flair_landcover.flair_plugin.engine.geo import PixelWindow, window_from_extent
-from flair_landcover.flair_plugin.engine.tiling import (TileGrid, blend_window, validate_tiling, weighted_strip_cols)
+from flair_landcover.flair_plugin.engine.tiling import (
+    TileGrid,
+    blend_window,
+    validate_tiling,
+    weighted_strip_cols,
+)
 
 # Lambert-93 grid of 0.2 m pixels, 100 x 80 px, origin (1000, 2000)
 TRANSFORM = (0.2, 0.0, 1000.0, 0.0, -0.2, 2000.0)

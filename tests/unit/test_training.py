@@ -26,14 +26,20 @@ from lightning.pytorch.callbacks import Callback
 
 import flair_landcover
 from flair_landcover.flair_plugin import nomenclature as nom
-from flair_landcover.flair_plugin.engine.cli import train as train_cli
-from flair_landcover.flair_plugin.engine.training import trainer as tr
 from flair_landcover.flair_plugin.engine.checkpoints.store import load_model, read_meta
-from flair_landcover.flair_plugin.engine.data.patches import (TRAIN_SCHEMES, DatasetError,
-                                                          training_scheme)
+from flair_landcover.flair_plugin.engine.cli import train as train_cli
+from flair_landcover.flair_plugin.engine.data.patches import (
+    TRAIN_SCHEMES,
+    DatasetError,
+    training_scheme,
+)
+from flair_landcover.flair_plugin.engine.evaluation.metrics import (
+    ConfusionMatrix,
+    convention_for,
+    flair_miou,
+)
 from flair_landcover.flair_plugin.engine.inference.predict import predict
-from flair_landcover.flair_plugin.engine.evaluation.metrics import (ConfusionMatrix, convention_for,
-                                                         flair_miou)
+from flair_landcover.flair_plugin.engine.training import trainer as tr
 from flair_landcover.synthetic.generator import write_dataset, write_mosaic
 
 SIZE = 64
@@ -279,6 +285,41 @@ def test_cancel_inside_a_qgis_like_thread_leaves_a_state_that_resumes(data, tmp_
 # --------------------------------------------------------------------------- fine-tuning
 
 
+def test_training_builds_its_network_with_the_checkpoint_factory(tmp_path):
+    """One factory: the network trained is the one a model file of it loads into."""
+    from flair_landcover.flair_plugin.engine.checkpoints import factory, store
+
+    assert tr.build_module is factory.build_module is store.build_module
+    config = tr.TrainConfig(output_dir=str(tmp_path), metadata=True, **SMALL)
+    plan = tr.build_network(config, training_scheme("baseline13"))
+    rebuilt = factory.build_module(plan.meta)
+    assert plan.meta.architecture == "flair-unet" and plan.meta.metadata_mlp
+    assert plan.meta.decoder_channels == (32, 16) and plan.meta.num_logits == 13
+    assert {k: v.shape for k, v in plan.net.state_dict().items()} == \
+        {k: v.shape for k, v in rebuilt.state_dict().items()}
+
+
+def test_one_weighted_cross_entropy_for_every_head():
+    from flair_landcover.flair_plugin.engine.training import losses
+    from flair_landcover.models import utt
+
+    assert losses.weighted_cross_entropy is utt.weighted_cross_entropy
+    scheme = training_scheme("15cl")
+    aerial, sat = losses.head_class_weights(scheme.logit_codes, scheme.class_weights)
+    assert aerial == scheme.class_weights
+    assert sat[losses.PLOWED_LAND - 1] == 0 and sum(sat) == sum(aerial) - 1
+    torch.manual_seed(0)
+    logits, target = torch.randn(2, 19, 8, 8), torch.randint(0, 19, (2, 8, 8))
+    weights = torch.tensor(aerial)
+    expected = torch.nn.functional.cross_entropy(logits, target, weight=weights)
+    assert losses.segmentation_loss(logits, target, weights) == pytest.approx(float(expected))
+    both = losses.segmentation_loss(logits, target, weights, logits, torch.tensor(sat), 0.5)
+    sat_ce = torch.nn.functional.cross_entropy(logits, target, weight=torch.tensor(sat))
+    assert both == pytest.approx(float(expected + 0.5 * sat_ce), rel=1e-6)
+    ignored = torch.full((1, 8, 8), 14)  # code 15 (clear cut): weight 0 in 15cl
+    assert losses.segmentation_loss(logits[:1], ignored, weights) == 0
+
+
 def test_fine_tuning_keeps_the_encoder_and_resets_a_head_of_another_size(trained, tmp_path):
     result, _, _, _ = trained
     source = load_model(result.best_checkpoint).module.state_dict()
@@ -366,6 +407,27 @@ def test_bad_settings_are_refused_before_any_work(tmp_path, changes, message):
     with pytest.raises((tr.TrainingError, DatasetError), match=message):
         tr.train(config)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_write_during_training_leaves_no_temporary_file(data, tmp_path,
+                                                                monkeypatch):
+    """The disk fills up while the curves are saved: the run stops with the error, and
+    the run folder holds whole files only (the log written before), no temporary one."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    def disk_full(self, fname, *args, **kwargs):
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", disk_full)
+    out = tmp_path / "out"
+    config = tr.TrainConfig(output_dir=str(out), dataset=str(data.root), epochs=1,
+                            limit_train_batches=1, limit_val_batches=1, **SMALL)
+    with pytest.raises(OSError, match="No space left"):
+        tr.train(config)
+    assert sorted(p.name for p in out.iterdir()) == [tr.LOG_CSV]
+    assert [r["epoch"] for r in tr.read_log(out / tr.LOG_CSV)] == [1]
 
 
 # --------------------------------------------------------------------------- DDP

@@ -16,12 +16,12 @@ import rasterio
 import torch
 
 from flair_landcover.flair_plugin import nomenclature as nom
-from flair_landcover.flair_plugin.engine.cli import train as train_cli
-from flair_landcover.flair_plugin.engine.training import trainer as tr
 from flair_landcover.flair_plugin.engine.checkpoints.store import load_model, read_meta
+from flair_landcover.flair_plugin.engine.cli import train as train_cli
+from flair_landcover.flair_plugin.engine.data.multimodal import collate_multimodal
 from flair_landcover.flair_plugin.engine.data.patches import DatasetError, training_scheme
 from flair_landcover.flair_plugin.engine.evaluation.metrics import convention_for, flair_miou
-from flair_landcover.flair_plugin.engine.data.multimodal import collate_multimodal
+from flair_landcover.flair_plugin.engine.training import trainer as tr
 from flair_landcover.synthetic.generator import write_dataset
 
 SIZE = 64
@@ -166,8 +166,8 @@ def test_fine_tuning_starts_from_a_utt_or_from_a_unet(trained, data, tmp_path):
     with torch.no_grad():
         for x, y in zip(plan.net.eval()(*args), loaded.module(*args)):
             assert torch.allclose(x, y, atol=1e-5)
-    from flair_landcover.models.unet import FlairUNet
     from flair_landcover.flair_plugin.engine.checkpoints.store import ModelMeta, save_checkpoint
+    from flair_landcover.models.unet import FlairUNet
 
     unet = FlairUNet(5, 19, encoder="resnet18", encoder_depth=3, decoder_channels=(32, 16, 8))
     meta = ModelMeta(in_channels=5, logit_codes=tuple(range(1, 20)), encoder="resnet18",

@@ -5,8 +5,11 @@ import math
 import pytest
 import torch
 
-from flair_landcover.models.metadata_encoding import (METADATA_DIM, MAX_ALTITUDE_M,
-                                                      encode_aerial_metadata)
+from flair_landcover.models.metadata_encoding import (
+    MAX_ALTITUDE_M,
+    METADATA_DIM,
+    encode_aerial_metadata,
+)
 from flair_landcover.models.unet import FlairUNet, MetadataMLP, metadata_feature_map
 
 RECORD = {"patch_centroid_x": 489353.59, "patch_centroid_y": 6587552.2,

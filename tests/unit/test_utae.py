@@ -6,10 +6,16 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from flair_landcover.models.utae import (UTAE, PositionalEncoder, aggregate_over_time)
-from flair_landcover.models.utt import (FlairUTT, TemporalConfig, UTTLoss, centre_crop,
-                                        collapsed_mlp_widths, count_parameters,
-                                        utt_class_weights)
+from flair_landcover.models.utae import UTAE, PositionalEncoder, aggregate_over_time
+from flair_landcover.models.utt import (
+    FlairUTT,
+    TemporalConfig,
+    UTTLoss,
+    centre_crop,
+    collapsed_mlp_widths,
+    count_parameters,
+    utt_class_weights,
+)
 
 TINY_UTAE = dict(input_dim=10, encoder_widths=(8, 8, 16), decoder_widths=(8, 8, 16),
                  out_conv=(8, 5), n_head=4, d_model=16, d_k=2)
@@ -17,6 +23,7 @@ TINY_TEMPORAL = TemporalConfig(encoder_widths=(8, 8, 16), decoder_widths=(8, 8, 
                                out_conv_hidden=(8,), n_head=4, d_model=16, d_k=2)
 TINY_UNET = dict(encoder="resnet18", encoder_depth=3, decoder_channels=(16, 8, 4))
 S2 = 16  # Sentinel-2 crop side in tests (a multiple of the tiny U-TAE's stride 4, >= 10)
+PLOWED_LAND = 12  # the FLAIR code the satellite loss leaves out (the engine passes it)
 
 
 def tiny_utae(seed: int = 0) -> UTAE:
@@ -132,6 +139,110 @@ def test_temporal_aggregation_by_hand():
     assert torch.equal(grouped[0, :, 1, 1], torch.tensor([4.0, 5.0, 2.0, 3.0]))
 
 
+# ---------------------------------------------------------------------------- FLAIR-2's arithmetic
+# A small reference written for this test from the order of operations of IGNF/FLAIR-2's
+# ltae.py / utae_model.py (read, not copied). It reuses the modules' weights and
+# convolutions but spells out the temporal arithmetic the FLAIR-2 way: per-pixel
+# sequences, head-major (n_head·N) batches, bmm of a 1×d_k query with d_k×T keys, ÷√d_k,
+# softmax over T, bmm with each head's channel group; skip connections pooled by
+# stacking the groups head-first, multiplying by the masks, summing over T. Our modules
+# must give the same bits (float32, CPU, no padding).
+
+
+def flair2_ltae(ltae, x, positions):
+    b, t, c, h, w = x.shape
+    heads, d_k = ltae.n_head, ltae.attention_heads.d_k
+    n = b * h * w
+    seq = x.permute(0, 3, 4, 1, 2).contiguous().view(n, t, c)
+    seq = ltae.in_norm(seq.permute(0, 2, 1)).permute(0, 2, 1)
+    seq = ltae.inconv(seq.permute(0, 2, 1)).permute(0, 2, 1)
+    d = ltae.d_model // heads  # positional encoding: one table per head, concatenated
+    denom = torch.pow(1000.0, 2 * (torch.arange(d) // 2).float() / d)
+    table = positions.repeat_interleave(h * w, dim=0)[:, :, None] / denom
+    table[:, :, 0::2] = torch.sin(table[:, :, 0::2])
+    table[:, :, 1::2] = torch.cos(table[:, :, 1::2])
+    seq = seq + torch.cat([table] * heads, dim=-1)
+    att = ltae.attention_heads
+    query = att.Q.repeat_interleave(n, dim=0).unsqueeze(1)  # row k·N + i: head k
+    keys = att.fc1_k(seq).view(n, t, heads, d_k).permute(2, 0, 1, 3).contiguous()
+    scores = torch.bmm(query, keys.view(heads * n, t, d_k).transpose(1, 2)) / d_k ** 0.5
+    attn = torch.softmax(scores, dim=2)  # (heads·N)×1×T
+    values = torch.stack(seq.split(seq.shape[-1] // heads, dim=-1)).view(heads * n, t, -1)
+    out = torch.bmm(attn, values).view(heads, n, -1)
+    out = ltae.out_norm(ltae.mlp(out.permute(1, 0, 2).contiguous().view(n, -1)))
+    out = out.view(b, h, w, -1).permute(0, 3, 1, 2)
+    return out, attn.view(heads, b, h, w, t).permute(0, 1, 4, 2, 3)
+
+
+def flair2_group_pooling(x, attn):
+    heads, b, t, ah, aw = attn.shape
+    masks = attn.reshape(heads * b, t, ah, aw)
+    if x.shape[-1] > aw:
+        masks = F.interpolate(masks, size=x.shape[-2:], mode="bilinear", align_corners=False)
+    else:
+        masks = F.avg_pool2d(masks, kernel_size=aw // x.shape[-1])
+    masks = masks.view(heads, b, t, *x.shape[-2:])
+    groups = torch.stack(x.chunk(heads, dim=2))  # heads×B×T×(C/heads)×H×W
+    return torch.cat(list((masks[:, :, :, None] * groups).sum(dim=2)), dim=1)
+
+
+def flair2_utae_maps(utae, x, positions):
+    b, t = x.shape[:2]
+
+    def shared(block, series):
+        out = block(series.reshape(b * t, *series.shape[2:]))
+        return out.view(b, t, *out.shape[1:])
+
+    skips = [shared(utae.in_conv, x)]
+    for block in utae.down_blocks:
+        skips.append(shared(block, skips[-1]))
+    out, attn = flair2_ltae(utae.temporal_encoder, skips[-1], positions)
+    maps = [out]
+    for i, block in enumerate(utae.up_blocks):
+        out = block(out, flair2_group_pooling(skips[-(i + 2)], attn))
+        maps.append(out)
+    return maps
+
+
+def test_temporal_arithmetic_is_flair2s_bit_for_bit():
+    """FLAIR-2's widths, 30 dates: an einsum (another summation order) differs by ~1e-6."""
+    torch.manual_seed(0)
+    utae = UTAE(out_conv=(32, 13)).eval()
+    g = torch.Generator().manual_seed(5)
+    x = torch.rand(1, 30, 10, 16, 16, generator=g, dtype=torch.float32) * 3000
+    positions = (torch.rand(1, 30, generator=g) * 365).round()
+    seq = torch.randn(2, 30, 128, 3, 3, generator=g)
+    with torch.no_grad():
+        out, attn = utae.temporal_encoder(seq, positions.repeat(2, 1))
+        ref_out, ref_attn = flair2_ltae(utae.temporal_encoder, seq, positions.repeat(2, 1))
+        maps = utae.feature_maps(x, positions)
+        ref_maps = flair2_utae_maps(utae, x, positions)
+    assert torch.equal(out, ref_out) and torch.equal(attn, ref_attn)
+    assert len(maps) == len(ref_maps) == 4
+    for ours, theirs in zip(maps, ref_maps):
+        assert torch.equal(ours, theirs)
+
+
+
+def test_utt_aerial_logits_follow_flair2s_temporal_arithmetic_bit_for_bit():
+    torch.manual_seed(0)
+    model = FlairUTT(5, 13, **TINY_UNET).eval()  # FLAIR-2's U-TAE
+    g = torch.Generator().manual_seed(7)
+    aerial = torch.rand(1, 5, 64, 64, generator=g)
+    x = torch.rand(1, 30, 10, 16, 16, generator=g) * 3000
+    positions = (torch.rand(1, 30, generator=g) * 365).round()
+    with torch.no_grad():
+        logits = model(aerial, x, positions)[0]
+        last = flair2_utae_maps(model.utae, x, positions)[-1]
+        seg = model.unet.seg_model
+        features = seg.encoder(aerial)
+        sizes = [tuple(f.shape[-2:]) for f in features]
+        cropped = model.fusion_cropped(centre_crop(last, 10), sizes)
+        collapsed = model.fusion_collapsed(last.mean(dim=(-2, -1)), sizes)
+        fused = [f + (a + b) for f, a, b in zip(features, cropped, collapsed)]
+        expected = seg.segmentation_head(seg.decoder(fused))
+    assert torch.equal(logits, expected)
+
 # ---------------------------------------------------------------------------- U-T&T
 
 
@@ -246,13 +357,13 @@ def test_flair2_default_parameter_counts():
 
 def test_class_weights_for_the_13_class_baseline():
     codes = tuple(range(1, 13)) + (0,)
-    aerial, sat = utt_class_weights(codes)
+    aerial, sat = utt_class_weights(codes, sat_excluded=(PLOWED_LAND,))
     assert aerial == [1.0] * 12 + [0.0]
     assert sat == [1.0] * 11 + [0.0, 0.0]  # plowed land (code 12) and "other"
 
 
 def test_loss_by_hand():
-    loss = UTTLoss.for_codes((1, 12, 0), w_aerial=1.0, w_sat=2.0)
+    loss = UTTLoss.for_codes((1, 12, 0), (PLOWED_LAND,), w_aerial=1.0, w_sat=2.0)
     aerial = torch.tensor([[1.0, 2.0, 0.5], [0.0, 1.0, 3.0], [2.0, 0.0, 1.0]]).t()
     aerial = aerial.reshape(1, 3, 1, 3)  # pixel j has logits aerial[..., j]
     sat = torch.zeros(1, 3, 1, 3)
@@ -265,7 +376,7 @@ def test_loss_by_hand():
 
 
 def test_loss_is_zero_not_nan_without_weighing_pixels():
-    loss = UTTLoss.for_codes((1, 12, 0))
+    loss = UTTLoss.for_codes((1, 12, 0), (PLOWED_LAND,))
     logits = torch.randn(1, 3, 2, 2, requires_grad=True)
     value = loss(logits, logits, torch.full((1, 2, 2), 2))
     value.backward()
@@ -277,7 +388,7 @@ def test_every_trainable_weight_gets_a_gradient():
     model = tiny_utt().train()
     x, pos = series()
     aerial_logits, sat_logits = model(torch.rand(2, 5, 64, 64), x, pos)
-    UTTLoss.for_codes(tuple(range(1, 13)) + (0,))(
+    UTTLoss.for_codes(tuple(range(1, 13)) + (0,), (PLOWED_LAND,))(
         aerial_logits, sat_logits, torch.randint(0, 13, (2, 64, 64))).backward()
     beyond_depth = ("unet.seg_model.encoder.layer3.", "unet.seg_model.encoder.layer4.")
     no_grad = [n for n, p in model.named_parameters()

@@ -14,14 +14,21 @@ Pure Python (no torch): the toolbox can read and show a model's description chea
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import asdict, dataclass, fields
-import datetime as dt
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ....models.temporal_config import TemporalConfig
-from ...nomenclature import (AERIAL_BANDS, FLAIR1_MEANS, FLAIR1_STDS, PATCH_SIZE, PIXEL_SIZE_M,
-                            SENTINEL2_BANDS, flair_class)
+from ...nomenclature import (
+    AERIAL_BANDS,
+    FLAIR1_MEANS,
+    FLAIR1_STDS,
+    PATCH_SIZE,
+    PIXEL_SIZE_M,
+    SENTINEL2_BANDS,
+    flair_class,
+)
 from ..errors import CheckpointError
 
 FORMAT_VERSION = 1

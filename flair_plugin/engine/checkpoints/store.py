@@ -28,12 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple, Union
 
-from .importers import (describe_flair_inc, infer_encoder, is_flair2_utt_state,
-                        meta_for_state, meta_for_utt_state, to_flair_unet_keys,
-                        to_flair_utt_keys)
+from ..io.atomic import atomic_path
+from ..io.download import FLAIR_INC_VARIANTS, WeightsDownloadError, download_flair_inc  # noqa: F401
+from .factory import build_module
+from .importers import (
+    describe_flair_inc,
+    infer_encoder,
+    is_flair2_utt_state,
+    meta_for_state,
+    meta_for_utt_state,
+    to_flair_unet_keys,
+    to_flair_utt_keys,
+)
 from .meta import CheckpointError, ModelMeta
-from ..io.download import (FLAIR_INC_VARIANTS, WeightsDownloadError,  # noqa: F401
-                               download_flair_inc)
 
 if TYPE_CHECKING:
     import torch
@@ -69,35 +76,6 @@ class LoadedModel:
     source_format: str = "flair-landcover"
 
 
-# ---------------------------------------------------------------------------- building
-
-
-def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
-    """A freshly initialised FlairUNet, or FlairUTT, of the shape ``meta`` describes."""
-    if meta.architecture == "flair-utt":
-        return _build_utt(meta)
-    from ....models.unet import FlairUNet
-
-    return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
-                     encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
-                     encoder_depth=meta.encoder_depth,
-                     decoder_channels=meta.decoder_channels or None)
-
-
-def _build_utt(meta: ModelMeta) -> "FlairUTT":
-    from dataclasses import fields
-
-    from ....models.utt import FlairUTT, TemporalConfig
-
-    # TemporalMeta holds TemporalConfig's fields (same names) plus the data preparation
-    names = {f.name for f in fields(TemporalConfig)}
-    config = TemporalConfig(**{k: v for k, v in meta.temporal.to_dict().items() if k in names})
-    return FlairUTT(in_channels_aerial=meta.in_channels, n_classes=meta.num_logits,
-                    encoder=meta.encoder, encoder_depth=meta.encoder_depth,
-                    decoder_channels=meta.decoder_channels or None,
-                    metadata_mlp=meta.metadata_mlp, temporal=config)
-
-
 # ---------------------------------------------------------------------------- saving
 
 
@@ -118,14 +96,9 @@ def save_checkpoint(path: PathLike, module: "torch.nn.Module", meta: ModelMeta,
     state = _plain_state(module)
     _check_keys(build_module(meta).state_dict(), state, meta, "the module to save")
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        save_file(state, str(partial), metadata={
+    with atomic_path(path) as temp:
+        save_file(state, str(temp), metadata={
             META_KEY: json.dumps(meta.to_dict(), sort_keys=True), EXTRA_KEY: extra_json})
-        os.replace(partial, path)
-    finally:
-        if partial.exists():
-            partial.unlink()
     return path
 
 

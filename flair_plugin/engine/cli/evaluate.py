@@ -4,17 +4,21 @@
     flair-landcover evaluate-split --model M --dataset DIR [--domains D012,D022] --report R.html
     flair-landcover download --variant rgbie_15cl
 
-They share the outputs (HTML report, JSON + CSV metrics) and the progress bar.
+They share the outputs (HTML report, JSON + CSV metrics); the progress bar, Ctrl-C and
+the exit statuses are every sub-command's (:mod:`.common`).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, SCHEME_KEYS
+from .. import options
+from .common import EXIT_OK, ProgressBar, ctrl_c_cancels
 
 EVALUATE_HELP = "score a land-cover raster against an annotation raster (FLAIR's metrics)"
 SPLIT_HELP = ("score a model on FLAIR patches as the official evaluation does (default: the "
@@ -26,8 +30,9 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", type=Path, help="HTML report to write")
     parser.add_argument("--metrics", type=Path,
                         help="metrics JSON to write (a CSV of the same name is written too)")
-    parser.add_argument("--scheme", default="flair19", choices=SCHEME_KEYS,
-                        help="classes the scores are given in (default flair19)")
+    parser.add_argument("--scheme", default=options.DEFAULT_SCHEME, choices=SCHEME_KEYS,
+                        help=f"classes the scores are given in (default "
+                             f"{options.DEFAULT_SCHEME})")
     parser.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -35,10 +40,13 @@ def _add_outputs(parser: argparse.ArgumentParser) -> None:
 def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--prediction", type=Path, required=True)
     parser.add_argument("--reference", type=Path, required=True)
-    parser.add_argument("--prediction-scheme", default="flair19", choices=SCHEME_KEYS)
-    parser.add_argument("--reference-scheme", default="flair19", choices=SCHEME_KEYS)
+    parser.add_argument("--prediction-scheme", default=options.DEFAULT_SCHEME,
+                        choices=SCHEME_KEYS, help="what the prediction's values are")
+    parser.add_argument("--reference-scheme", default=options.DEFAULT_SCHEME,
+                        choices=SCHEME_KEYS, help="what the reference's values are")
     parser.add_argument("--agreement", type=Path, help="agreement raster (GeoTIFF) to write")
-    parser.add_argument("--agreement-mode", default="binary", choices=("binary", "reference"))
+    parser.add_argument("--agreement-mode", default=options.AGREEMENT.default,
+                        choices=options.AGREEMENT_MODES, help=options.AGREEMENT.help)
     _add_outputs(parser)
 
 
@@ -48,9 +56,12 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--domains", default=",".join(DEPARTMENTS_TEST_FLAIR1),
                         help="comma-separated domains (D012 = every year of D012; default "
                              "flair#1-test); 'all' for every labelled patch")
-    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
+    parser.add_argument("--device", default=options.DEVICE.default,
+                        choices=options.DEVICE.choices, help=options.DEVICE.help)
+    parser.add_argument("--batch-size", type=int, default=options.SPLIT_BATCH_SIZE,
+                        help=f"patches per forward pass (default {options.SPLIT_BATCH_SIZE})")
+    parser.add_argument("--precision", default=options.PRECISION.default,
+                        choices=options.INFERENCE_PRECISIONS, help=options.PRECISION.help)
     parser.add_argument("--keep-predictions", type=Path,
                         help="folder where the predicted patches are kept")
     _add_outputs(parser)
@@ -67,12 +78,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.rasters import evaluate_rasters
 
     _refuse_existing(args, args.agreement)
-    with ProgressBar(args.quiet) as progress:
+    cancelled = threading.Event()
+    with ProgressBar(args.quiet) as bar, ctrl_c_cancels(cancelled, bar.write, "block"):
         result = evaluate_rasters(
             args.prediction, args.reference, scheme=args.scheme,
             prediction_scheme=args.prediction_scheme, reference_scheme=args.reference_scheme,
             agreement_path=args.agreement, agreement_mode=args.agreement_mode,
-            overwrite=args.overwrite, progress=progress)
+            overwrite=args.overwrite, progress=bar.progress, cancel=cancelled.is_set)
     if args.agreement:
         from ...styling.qml import legend_scheme, write_sidecar
         from ..evaluation.rasters import agreement_legend
@@ -89,19 +101,24 @@ def run_split(args: argparse.Namespace) -> int:
     _refuse_existing(args)
     domains = None if args.domains.strip().lower() == "all" else [
         d.strip() for d in args.domains.split(",") if d.strip()]
-    with ProgressBar(args.quiet) as progress:
+    cancelled = threading.Event()
+    with ProgressBar(args.quiet) as bar, ctrl_c_cancels(cancelled, bar.write):
         result = evaluate_model_on_split(
             args.model, args.dataset, domains=domains, scheme=args.scheme, device=args.device,
             batch_size=args.batch_size, precision=args.precision,
-            predictions_dir=args.keep_predictions, progress=progress)
+            predictions_dir=args.keep_predictions, progress=bar.progress,
+            cancel=cancelled.is_set)
     return _report(result, args)
 
 
 def run_download(args: argparse.Namespace) -> int:
     from ..io.download import download_flair_inc
 
-    print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
-    return 0
+    # Nothing polls a flag while the file downloads, so the first Ctrl-C stops at once:
+    # the hub writes to a temporary file and moves it into place only when complete.
+    with ctrl_c_cancels(None, lambda text: None):
+        print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
+    return EXIT_OK
 
 
 def _refuse_existing(args, *extra: Optional[Path]) -> None:
@@ -130,28 +147,5 @@ def _report(result, args) -> int:
         report.write_json(result, args.metrics, overwrite=args.overwrite)
         report.write_csv(result, args.metrics.with_suffix(".csv"), overwrite=args.overwrite)
         print(f"metrics: {args.metrics} and {args.metrics.with_suffix('.csv')}")
-    return 0
+    return EXIT_OK
 
-
-class ProgressBar:
-    """A tqdm bar fed by the engine's ``progress(fraction, message)`` callback."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet
-        self.bar = None
-
-    def __enter__(self) -> Optional[Callable[[float, str], None]]:
-        if self.quiet:
-            return None
-        from tqdm import tqdm
-
-        self.bar = tqdm(total=1000, file=sys.stderr, bar_format="{l_bar}{bar}| {postfix}")
-        return self._update
-
-    def _update(self, fraction: float, message: str = "") -> None:
-        self.bar.n = int(round(fraction * 1000))
-        self.bar.set_postfix_str(message, refresh=True)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -9,9 +9,9 @@ Hugging Face layout and the synthetic generator's layouts all work.
 
 :func:`locate_sentinel` checks, before any training, that every patch has a super-area
 and a centroid, and names those that do not. :class:`MultimodalPatchDataset` wraps a
-:class:`~.datasets.FlairPatchDataset` and :func:`collate_multimodal` pads the series of a
+:class:`~.patches.FlairPatchDataset` and :func:`collate_multimodal` pads the series of a
 batch to its longest (pad mask True on padded dates); it serves both the DataLoader
-(processes, headless) and the :class:`~.datasets.ThreadedBatchLoader` (inside QGIS).
+(processes, headless) and the :class:`~.patches.ThreadedBatchLoader` (inside QGIS).
 """
 
 from __future__ import annotations
@@ -25,9 +25,18 @@ import torch
 from torch.utils.data import Dataset
 
 from .patches import DatasetError, FlairPatchDataset, PatchPair
-from .sentinel import (RowCol, SentinelError, SeriesPreparation, SuperArea, centroid_for,
-                       collate, find_super_areas, normalise, read_centroids,
-                       read_patch_series)
+from .sentinel import (
+    RowCol,
+    SentinelError,
+    SeriesPreparation,
+    SuperArea,
+    centroid_for,
+    collate,
+    find_super_areas,
+    normalise,
+    read_centroids,
+    read_patch_series,
+)
 
 CENTROIDS_JSON_NAME = "flair-2_centroids_sp_to_patch.json"
 STATS_SAMPLE = 64  # training patches whose series give the Sentinel-2 means/stds

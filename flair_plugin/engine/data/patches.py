@@ -26,10 +26,22 @@ import os
 import queue
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence,
-                    Tuple, Union)
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import rasterio
@@ -37,9 +49,19 @@ import torch
 from torch.utils.data import Dataset
 
 from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
-from ...nomenclature import (AERIAL_BANDS, BAND_SETS, CLASS_SETS, CODES, DOMAINS_TRAIN,
-                            DOMAINS_VAL, FLAIR1_MEANS, FLAIR1_STDS, scheme)
+from ...nomenclature import (
+    AERIAL_BANDS,
+    BAND_SETS,
+    CLASS_SETS,
+    CODES,
+    DOMAINS_TRAIN,
+    DOMAINS_VAL,
+    FLAIR1_MEANS,
+    FLAIR1_STDS,
+    scheme,
+)
 from ..errors import DatasetError
+from ..options import TRAIN_SCHEMES
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -54,7 +76,6 @@ METADATA_JSON_NAMES: Tuple[str, ...] = ("flair_aerial_metadata.json",
                                         "flair-1_metadata_aerial.json")
 """Names under which FLAIR's aerial metadata JSON is published (newest first)."""
 
-TRAIN_SCHEMES: Tuple[str, ...] = ("19cl", "15cl", "12cl", "baseline13")
 DEFAULT_CHECK_LIMIT = 1000
 """Patches per split whose files are opened before training; larger splits are sampled."""
 
@@ -72,7 +93,7 @@ class TrainScheme:
 
     ``logit_codes[i]`` is the FLAIR code logit ``i`` stands for, 0 when the logit is
     inactive (loss weight 0, left out of the mIoU, never predicted): the same convention
-    as :class:`~.model_meta.ModelMeta`, so it is stored in the checkpoint as it is.
+    as :class:`~..checkpoints.meta.ModelMeta`, so it is stored in the checkpoint as it is.
     ``code_to_index`` maps every mask value 0..255 to a logit index (255 = not a code).
     ``metric_scheme`` names the nomenclature scheme whose FLAIR mIoU convention applies.
     """
@@ -191,7 +212,7 @@ def _walk(root: Path) -> _Found:
     """One pass over the tree: IMG_/MSK_ files by id, metadata JSONs by name.
 
     Follows symbolic links (users link domain folders together) but visits each real
-    folder once; hidden folders (``.partial`` writes, ``.git``) are skipped.
+    folder once; hidden folders (a dataset being written, ``.git``) are skipped.
     """
     found = _Found()
     seen = set()
@@ -384,7 +405,7 @@ def prepare_training_data(root: Optional[PathLike] = None, *,
         val = [p for p in pairs if any(domain_matches(p.domain, d) for d in val_pat)]
     _refuse_empty("train", train, train_pat, counts, source, train_domains is None)
     _refuse_empty("val", val, val_pat, counts, source, val_domains is None)
-    tile = check_patches(train, val, band_spec(bands).count, check_limit, seed)
+    tile = check_patches((train, val), band_spec(bands).count, check_limit, seed)
     meta_values, meta_path = None, None
     if metadata:
         meta_path = Path(metadata_json) if metadata_json else _locate_metadata(root, pairs_csv)
@@ -475,18 +496,30 @@ def _split_csv(pairs: List[PatchPair], train_pat: Sequence[str], val_pat: Sequen
 # --------------------------------------------------------------------------- file checks
 
 
-def check_patches(train: Sequence[PatchPair], val: Sequence[PatchPair], bands: int,
+def check_patches(splits: Sequence[Sequence[PatchPair]], bands: int,
                   limit: int = DEFAULT_CHECK_LIMIT, seed: int = 0) -> int:
     """Open the patches (all, or ``limit`` per split at random) and return the tile size.
 
-    Checks bands, 8-bit type, image/mask size, a square common tile size and mask values
-    1..19. :class:`FlairPatchDataset` re-checks every patch it reads, so the sample only
-    has to catch the systematic problems before training starts.
+    The pre-flight check of a training run (train and val) or a split evaluation, before
+    any work: :func:`check_pair` on each (bands, 8-bit type, image/mask size, square,
+    mask values 1..19) and one size for all. Every later read goes through
+    :func:`read_patch`, which checks again, so the sample only has to catch the
+    systematic problems.
+
+    Args:
+        splits: the patch lists to check (e.g. train and val).
+        bands: the bands the model reads.
+        limit: the most patches opened per split.
+        seed: the sample's seed.
+
+    Raises:
+        DatasetError: the first problem found (see :func:`read_patch`), or patches of
+            different sizes.
     """
     rng = np.random.default_rng(seed)
     tile: Optional[Tuple[int, int]] = None
     first: Optional[PatchPair] = None
-    for pairs in (train, val):
+    for pairs in splits:
         chosen = pairs if len(pairs) <= limit else [pairs[i] for i in sorted(
             rng.choice(len(pairs), limit, replace=False))]
         for pair in chosen:
@@ -498,24 +531,80 @@ def check_patches(train: Sequence[PatchPair], val: Sequence[PatchPair], bands: i
                     f"{pair.image} is {shape[1]}x{shape[0]} px but {first.image} is "
                     f"{tile[1]}x{tile[0]}: all patches of a run must have one size (FLAIR: "
                     f"512x512); leave the odd ones out (e.g. with --pairs-csv)")
-    assert tile is not None
+    if tile is None:
+        raise DatasetError("no patch to check: the patch lists are empty")
     return tile[0]
 
 
-def check_pair(pair: PatchPair, bands: int) -> Tuple[int, int]:
-    """Raise for a pair the dataset could not serve; return its (height, width)."""
+@dataclass(frozen=True)
+class Patch:
+    """A checked FLAIR patch: image ``C×H×W`` uint8, mask ``H×W`` codes 1..19, and the
+    image's rasterio profile (to write a prediction on the same grid)."""
+
+    image: np.ndarray
+    mask: np.ndarray
+    profile: Dict[str, Any]
+
+
+def read_patch(pair: PatchPair, bands: int, tile_size: Optional[int] = None) -> Patch:
+    """Read a patch's first ``bands`` bands and its mask, checked as FLAIR patches.
+
+    The one reader of training data: training's dataset and the split evaluation both
+    read through it, so a patch training refuses is never scored (a 16-bit image
+    normalised with 8-bit statistics would score as garbage without a word).
+
+    Args:
+        pair: the image and mask files.
+        bands: the bands the model reads (the first ``bands`` of the image).
+        tile_size: the side every patch of the run must have (None: any square).
+
+    Raises:
+        DatasetError: unreadable file, too few bands, not 8-bit, mask not one band,
+            image and mask sizes differ, not square or not ``tile_size``, mask values
+            outside 1..19; the message names the file and says how to fix it.
+    """
+    with _opened(pair) as (img, msk):
+        _check_headers(pair, img, msk, bands, tile_size)
+        image = img.read(indexes=list(range(1, bands + 1)))
+        mask = msk.read(1)
+        profile = dict(img.profile)
+    _check_mask_values(pair.mask, mask)
+    return Patch(image, mask, profile)
+
+
+def check_pair(pair: PatchPair, bands: int, tile_size: Optional[int] = None
+               ) -> Tuple[int, int]:
+    """:func:`read_patch`'s checks, reading the mask but only the image's header (the
+    pre-flight check of many patches); return the pair's (height, width).
+
+    Raises:
+        DatasetError: as :func:`read_patch`.
+    """
+    with _opened(pair) as (img, msk):
+        shape = _check_headers(pair, img, msk, bands, tile_size)
+        mask = msk.read(1)
+    _check_mask_values(pair.mask, mask)
+    return shape
+
+
+@contextmanager
+def _opened(pair: PatchPair) -> Iterator[Tuple[Any, Any]]:
+    """The image and mask datasets; a read error becomes a DatasetError naming them."""
     try:
-        with rasterio.open(pair.image) as img:
-            img_shape, count, dtype = (img.height, img.width), img.count, img.dtypes[0]
-        with rasterio.open(pair.mask) as msk:
-            msk_shape, msk_count = (msk.height, msk.width), msk.count
-            values = msk.read(1)
+        with rasterio.open(pair.image) as img, rasterio.open(pair.mask) as msk:
+            yield img, msk
     except rasterio.errors.RasterioError as exc:
         raise DatasetError(f"cannot read {pair.image.name}/{pair.mask.name}: {exc}; the file "
                            f"is damaged or not a GeoTIFF") from None
-    _check_image(pair, count, dtype, bands)
-    if msk_count != 1:
-        raise DatasetError(f"annotation {pair.mask} has {msk_count} bands; a FLAIR mask has one "
+
+
+def _check_headers(pair: PatchPair, img: Any, msk: Any, bands: int,
+                   tile_size: Optional[int]) -> Tuple[int, int]:
+    """Bands, type, mask band, sizes of an open pair; return its (height, width)."""
+    _check_image(pair, img.count, img.dtypes[0], bands)
+    img_shape, msk_shape = (img.height, img.width), (msk.height, msk.width)
+    if msk.count != 1:
+        raise DatasetError(f"annotation {pair.mask} has {msk.count} bands; a FLAIR mask has one "
                            f"band of class codes 1..19")
     if img_shape != msk_shape:
         raise DatasetError(f"{pair.image} is {img_shape[1]}x{img_shape[0]} px but its annotation "
@@ -524,7 +613,11 @@ def check_pair(pair: PatchPair, bands: int) -> Tuple[int, int]:
     if img_shape[0] != img_shape[1]:
         raise DatasetError(f"{pair.image} is {img_shape[1]}x{img_shape[0]} px: training patches "
                            f"must be square (FLAIR: 512x512)")
-    _check_mask_values(pair.mask, values)
+    if tile_size is not None and img_shape != (tile_size, tile_size):
+        raise DatasetError(f"{pair.image} is {img_shape[1]}x{img_shape[0]} px, not {tile_size}x"
+                           f"{tile_size} like the other patches: all patches of a run must have "
+                           f"one size (FLAIR: 512x512); leave the odd ones out (e.g. with "
+                           f"--pairs-csv)")
     return img_shape
 
 
@@ -611,20 +704,9 @@ class FlairPatchDataset(Dataset):
         return len(self.pairs)
 
     def read(self, index: int) -> Tuple[np.ndarray, np.ndarray]:
-        """Raw (image C×H×W uint8, mask H×W codes) of a patch, checked."""
-        pair = self.pairs[index]
-        with rasterio.open(pair.image) as src:
-            _check_image(pair, src.count, src.dtypes[0], self.bands)
-            image = src.read(indexes=list(range(1, self.bands + 1)))
-        with rasterio.open(pair.mask) as src:
-            mask = src.read(1)
-        expected = (self.tile_size, self.tile_size)
-        if image.shape[1:] != expected or mask.shape != expected:
-            raise DatasetError(f"{pair.image} ({image.shape[2]}x{image.shape[1]}) or its mask "
-                               f"({mask.shape[1]}x{mask.shape[0]}) is not {self.tile_size}x"
-                               f"{self.tile_size} px like the other patches")
-        _check_mask_values(pair.mask, mask)
-        return image, mask
+        """Raw (image C×H×W uint8, mask H×W codes) of a patch, checked (:func:`read_patch`)."""
+        patch = read_patch(self.pairs[index], self.bands, self.tile_size)
+        return patch.image, patch.mask
 
     def __getitem__(self, index: int):
         image, mask = self.read(index)
@@ -717,8 +799,8 @@ def default_workers(devices_per_node: int = 1) -> int:
 
 
 __all__ = ["BandSpec", "DatasetError", "FlairPatchDataset", "METADATA_DIM",
-           "METADATA_JSON_NAMES", "PatchPair", "TRAIN_SCHEMES", "ThreadedBatchLoader",
+           "METADATA_JSON_NAMES", "Patch", "PatchPair", "TRAIN_SCHEMES", "ThreadedBatchLoader",
            "TrainScheme", "TrainingData", "band_spec", "check_pair", "check_patches",
            "default_workers", "discover_pairs", "domain_matches", "find_metadata_json",
            "load_metadata", "loader_kind", "path_domain", "prepare_training_data",
-           "read_pairs_csv", "training_scheme"]
+           "read_pairs_csv", "read_patch", "training_scheme"]

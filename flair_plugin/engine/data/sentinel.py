@@ -41,12 +41,16 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import (Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union)
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ..checkpoints.meta import (FLAIR2_CLOUD_PROBABILITY, FLAIR2_COVER_FRACTION,
-                         FLAIR2_REFERENCE_DATE, FLAIR2_SAT_PATCH_SIZE)
+from ..checkpoints.meta import (
+    FLAIR2_CLOUD_PROBABILITY,
+    FLAIR2_COVER_FRACTION,
+    FLAIR2_REFERENCE_DATE,
+    FLAIR2_SAT_PATCH_SIZE,
+)
 from ..errors import SentinelError
 
 PathLike = Union[str, Path]

@@ -47,7 +47,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ...nomenclature import Scheme, scheme as scheme_by_key
+from ...nomenclature import Scheme
+from ...nomenclature import scheme as scheme_by_key
 
 SchemeLike = Union[str, Scheme]
 

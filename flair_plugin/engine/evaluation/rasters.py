@@ -50,19 +50,19 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from ...nomenclature import NODATA, Scheme, hex_to_rgb, scheme as scheme_by_key, schemes_covering
-from .metrics import ConfusionMatrix, Metrics, compute_metrics
+from ...nomenclature import NODATA, Scheme, hex_to_rgb, schemes_covering
+from ...nomenclature import scheme as scheme_by_key
+from ..errors import EvaluationCancelled, InputError
 from ..geo import Grid, PixelWindow, same_grid, window_from_extent
 from ..io.outputs import OutputSet, OutputTarget, check_output_paths
-from ..errors import InputError
-from ..errors import EvaluationCancelled
+from ..options import AGREEMENT_MODES
+from .metrics import ConfusionMatrix, Metrics, compute_metrics
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]  # (fraction done 0..1, message), as in inference
 Cancel = Callable[[], bool]
 
 DEFAULT_BLOCK = 1024
-AGREEMENT_MODES: Tuple[str, ...] = ("binary", "reference")
 AGREEMENT_NODATA = 0
 AGREEMENT_CORRECT = 1
 AGREEMENT_WRONG = 2
@@ -336,8 +336,9 @@ class _ClassReader:
                              f"EPSG:2154)")
         if self.ds.crs is None:
             raise InputError(f"{self.label} and the prediction have no CRS and different "
-                             f"grids ({Grid.of(self.ds).describe()} vs {Grid.of(grid).describe()}): assign "
-                             f"their CRS or give rasters of the same size and transform")
+                             f"grids ({Grid.of(self.ds).describe()} vs "
+                             f"{Grid.of(grid).describe()}): assign their CRS or give rasters "
+                             f"of the same size and transform")
         left, bottom, right, top = transform_bounds(self.ds.crs, grid.crs, *self.ds.bounds,
                                                     densify_pts=21)
         g = grid.bounds
@@ -350,8 +351,9 @@ class _ClassReader:
                              width=grid.width, height=grid.height,
                              resampling=Resampling.nearest, add_alpha=True)
         self.warp_note = (f"{self.label} read on the prediction grid through a warp with "
-                          f"nearest-neighbour resampling ({self.label}: {Grid.of(self.ds).describe()};"
-                          f" prediction: {Grid.of(grid).describe()})")
+                          f"nearest-neighbour resampling ({self.label}: "
+                          f"{Grid.of(self.ds).describe()}; prediction: "
+                          f"{Grid.of(grid).describe()})")
 
     def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
         """(slots uint8, raw values) of ``window`` on the prediction grid."""

@@ -15,14 +15,14 @@ import html
 import io
 import json
 import os
-import secrets
 from typing import Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
-from .rasters import EvaluationResult
-from .metrics import ClassMetrics, Metrics
 from ..errors import InputError
+from ..io.atomic import atomic_open
+from .metrics import ClassMetrics, Metrics
+from .rasters import EvaluationResult
 
 PathLike = Union[str, os.PathLike]
 
@@ -34,7 +34,13 @@ CSV_COLUMNS: Tuple[str, ...] = (
 # --------------------------------------------------------------------------- file writing
 
 def _write_text(path: PathLike, text: str, overwrite: bool) -> str:
-    """Write ``text`` to ``path`` through a temporary file and an atomic rename."""
+    """Write ``text`` to ``path`` through a temporary file and an atomic rename.
+
+    Raises:
+        InputError: the folder is missing, ``path`` is a folder, or it exists and
+            ``overwrite`` is False (checked before writing, with what to do).
+        OutputExistsError: ``path`` appeared while it was written (``overwrite`` False).
+    """
     path = os.path.abspath(os.fspath(path))
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
@@ -45,15 +51,8 @@ def _write_text(path: PathLike, text: str, overwrite: bool) -> str:
     if os.path.exists(path) and not overwrite:
         raise InputError(f"{path} already exists: delete it, choose another name or allow "
                          f"overwriting (overwrite=True / --overwrite)")
-    temp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.part")
-    try:
-        with open(temp, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    with atomic_open(path, "w", overwrite=overwrite, encoding="utf-8", newline="") as f:
+        f.write(text)
     return path
 
 
@@ -333,8 +332,8 @@ def render_html(result: EvaluationResult) -> str:
                   f"{_e(', '.join(ignored) or 'none')}. Source: {_e(m.convention.source)}.")
     absent = ""
     if m.absent_classes:
-        absent = (f"<p class='note'>Absent from both rasters (no IoU"
-                  f"{'; FLAIR counts them 0 in its mean' if m.convention.absent_counts_zero else ''}"
+        zero = "; FLAIR counts them 0 in its mean" if m.convention.absent_counts_zero else ""
+        absent = (f"<p class='note'>Absent from both rasters (no IoU{zero}"
                   f"): {_e(', '.join(c.name for c in m.absent_classes))}.</p>")
     left = (f"<p class='note muted'>Not shown (absent from both rasters): "
             f"{_e(', '.join(left_out))}.</p>" if left_out else "")

@@ -15,7 +15,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
 import rasterio
@@ -23,11 +23,19 @@ import torch
 
 from ...nomenclature import DEPARTMENTS_TEST_FLAIR1
 from ..checkpoints.store import LoadedModel, load_model
-from ..data.patches import DatasetError, PatchPair, discover_pairs, find_metadata_json, load_metadata
+from ..data.patches import (
+    DatasetError,
+    PatchPair,
+    check_patches,
+    discover_pairs,
+    find_metadata_json,
+    load_metadata,
+    read_patch,
+)
 from ..errors import EvaluationCancelled
-from .rasters import EvaluationResult, evaluate_pairs
 from ..inference.network import Network, check_precision, resolve_device
-from ..errors import InputError
+from ..options import SPLIT_BATCH_SIZE
+from .rasters import EvaluationResult, evaluate_pairs
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]
@@ -40,7 +48,7 @@ SplitCancelled = EvaluationCancelled  # stopped on request; the temporary predic
 def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLike, *,
                             domains: Optional[Sequence[str]] = DEPARTMENTS_TEST_FLAIR1,
                             scheme: str = "flair19", device: str = "auto",
-                            batch_size: int = 4, precision: str = "fp32",
+                            batch_size: int = SPLIT_BATCH_SIZE, precision: str = "fp32",
                             predictions_dir: Optional[PathLike] = None,
                             progress: Optional[Progress] = None,
                             cancel: Optional[Cancel] = None) -> EvaluationResult:
@@ -49,18 +57,29 @@ def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLi
     ``domains``: domain patterns (``D012`` = every year of D012; default flair#1-test),
     ``None`` for every labelled patch found. ``predictions_dir``: keep the predicted
     patches there (``PRED_<id>.tif``, FLAIR codes) instead of a temporary folder.
+
+    Patches are read as training reads them (:func:`.data.patches.read_patch`): before
+    any prediction a sample is checked as a training run checks it, so a patch training
+    would refuse (16-bit, too few bands, bad mask values) is refused here too.
+
+    Raises:
+        DatasetError: no labelled patch of ``domains``, or unusable patches (the message
+            names the file and says how to fix it).
+        CheckpointError: the model file cannot be loaded.
+        SplitCancelled: ``cancel()`` returned True; temporary predictions are removed.
     """
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     pairs, counts = discover_pairs(dataset, domains)
     if not pairs:
         raise DatasetError(f"no labelled patch of the domains {', '.join(domains or [])} under "
                            f"{dataset}; domains found: {', '.join(sorted(counts))}")
+    tile = check_patches((pairs,), loaded.meta.in_channels)
     keep = predictions_dir is not None
     folder = Path(predictions_dir) if keep else Path(tempfile.mkdtemp(prefix="flair-split-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        predicted = _predict_patches(loaded, pairs, folder, dataset, device, batch_size,
-                                     precision, progress, cancel)
+        predicted = _predict_patches(loaded, pairs, tile, folder, dataset, device,
+                                     batch_size, precision, progress, cancel)
         return evaluate_pairs([(p, pair.mask) for p, pair in zip(predicted, pairs)],
                               scheme=scheme, progress=_second_half(progress), cancel=cancel)
     finally:
@@ -74,8 +93,8 @@ def _second_half(progress: Optional[Progress]) -> Optional[Progress]:
     return lambda fraction, message="": progress(0.9 + 0.1 * fraction, message)
 
 
-def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], folder: Path,
-                     dataset: PathLike, device: str, batch_size: int, precision: str,
+def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], tile: int,
+                     folder: Path, dataset: PathLike, device: str, batch_size: int, precision: str,
                      progress: Optional[Progress], cancel: Optional[Cancel]) -> List[Path]:
     meta = loaded.meta
     dev = resolve_device(device)
@@ -88,15 +107,16 @@ def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], folder: Pa
         if cancel is not None and cancel():
             raise SplitCancelled(f"stopped after {start} of {len(pairs)} patches")
         batch = pairs[start:start + batch_size]
-        images, profiles = zip(*(_read_patch(p, meta.in_channels) for p in batch))
+        patches = [read_patch(p, meta.in_channels, tile) for p in batch]
         extra = ()
         if encodings is not None:
             extra = (torch.tensor([encodings[p.name] for p in batch], device=dev),)
         with torch.inference_mode():
-            labels = net.codes(torch.from_numpy(np.stack(images)).to(dev), *extra)
-        for pair, label, profile in zip(batch, labels.cpu().numpy(), profiles):
+            images = torch.from_numpy(np.stack([p.image for p in patches]))
+            labels = net.codes(images.to(dev), *extra)
+        for pair, label, patch in zip(batch, labels.cpu().numpy(), patches):
             outputs.append(_write_prediction(folder / f"PRED_{pair.patch_id}.tif", label,
-                                             profile))
+                                             patch.profile))
         if progress is not None:
             done = start + len(batch)
             progress(0.9 * done / len(pairs), f"{done}/{len(pairs)} patches predicted")
@@ -111,13 +131,6 @@ def _metadata(meta, dataset, pairs):
         raise DatasetError(f"this model uses the aerial metadata, but no FLAIR metadata JSON "
                            f"(flair_aerial_metadata.json...) is under {dataset}")
     return load_metadata(path, pairs)
-
-
-def _read_patch(pair: PatchPair, bands: int) -> Tuple[np.ndarray, dict]:
-    with rasterio.open(pair.image) as src:
-        if src.count < bands:
-            raise InputError(f"{pair.image} has {src.count} bands; the model needs {bands}")
-        return src.read(list(range(1, bands + 1))), src.profile
 
 
 def _write_prediction(path: Path, label: np.ndarray, profile: dict) -> Path:

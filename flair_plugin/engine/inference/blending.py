@@ -36,8 +36,10 @@ class Visit:
 class TileSample:
     """One tile as the readers hand it over: the aerial stack and the other modalities."""
 
+    seq: int  # the visit's rank: the device loop takes samples in this order
     visit: Visit
-    aerial: Optional[torch.Tensor]  # a slot of uint8 C×T×T; None: skipped, nothing valid
+    aerial: torch.Tensor  # a slot of uint8 C×T×T, held until the sample is consumed
+    skipped: bool  # no valid pixel where the tile writes: not run through the model
     block_valid: Optional[np.ndarray]  # None: every pixel of its block is valid
     modalities: Dict[str, Any] = field(default_factory=dict)  # name -> value for the tile
 

@@ -19,12 +19,17 @@ import numpy as np
 import torch
 
 from ...nomenclature import SENTINEL2_BANDS
-from ..data.sentinel import (SeriesPreparation, cloud_snow_cover, normalise, pad_series,
-                             series_around, window_around)
+from ..data.sentinel import (
+    SeriesPreparation,
+    cloud_snow_cover,
+    normalise,
+    pad_series,
+    series_around,
+    window_around,
+)
 from ..errors import InputError, SentinelError
 from ..geo import Bounds, PixelWindow, window_bounds
-from ..io.sentinel import (S2_BANDS, SentinelReader, SentinelSource, check_covers,
-                           reprojected)
+from ..io.sentinel import S2_BANDS, SentinelReader, SentinelSource, check_covers, reprojected
 from ..tiling import Tile
 
 Warn = Callable[[str], None]

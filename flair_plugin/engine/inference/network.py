@@ -8,14 +8,13 @@ model's further arguments, so normalisation and precision are decided once.
 from __future__ import annotations
 
 import contextlib
-from typing import Sequence, Tuple, Union
+from typing import Sequence, Union
 
 import torch
 
 from ...nomenclature import NODATA
 from ..errors import InferenceError, InputError
-
-PRECISIONS: Tuple[str, ...] = ("fp32", "fp16", "bf16")
+from ..options import INFERENCE_PRECISIONS as PRECISIONS
 
 
 def resolve_device(device: Union[str, torch.device, None]) -> torch.device:

@@ -32,7 +32,7 @@ import logging
 import queue
 import threading
 import time
-from typing import Callable, Iterator, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -113,9 +113,9 @@ class Pipeline:
         self._pending_copies = None
         self._started = time.perf_counter()
 
-    def _make_visits(self, strip_cols, margin) -> Iterator[Visit]:
-        for _, strip, row, col in self.grid.order(strip_cols, margin):
-            yield Visit(strip, self.grid.tile(row, col))
+    def _make_visits(self, strip_cols, margin) -> Iterator[Tuple[int, Visit]]:
+        for seq, (_, strip, row, col) in enumerate(self.grid.order(strip_cols, margin)):
+            yield seq, Visit(strip, self.grid.tile(row, col))
 
     # ---------------------------------------------------------------- readers
     def _reader_main(self) -> None:
@@ -125,12 +125,18 @@ class Pipeline:
             for modality in self.modalities:
                 others.append((modality.name, modality.open_reader()))
             while not self.stop.is_set():
-                with self._visit_lock:
-                    visit = next(self._visits, None)
-                if visit is None:
+                # The slot first, then the visit: a claimed visit never waits for a slot,
+                # so the device loop, which takes samples in visit order, cannot starve.
+                slot = self._take_slot()
+                if slot is None:
                     break
-                item = self._read(reader, others, visit)
-                if item is None or not _put(self.tiles, item, self.stop):
+                with self._visit_lock:
+                    claimed = next(self._visits, None)
+                if claimed is None:
+                    self.slots.put(slot)
+                    break
+                item = self._read(reader, others, *claimed, slot)
+                if not _put(self.tiles, item, self.stop):
                     break
         except BaseException as exc:  # handed to the device loop, which raises it
             _put(self.tiles, _ReaderFailed(exc), self.stop)
@@ -141,7 +147,8 @@ class Pipeline:
                 other.close()
             _put(self.tiles, _READER_DONE, self.stop)
 
-    def _read(self, reader: StackReader, others, visit: Visit) -> Optional[TileSample]:
+    def _read(self, reader: StackReader, others, seq: int, visit: Visit,
+              slot: torch.Tensor) -> TileSample:
         tile = visit.tile
         data, valid = reader.read(tile.read)
         block_valid = None
@@ -151,17 +158,14 @@ class Pipeline:
             rows = slice(needed.row_off - top, needed.row_end - top)
             cols = slice(needed.col_off - left, needed.col_end - left)
             if not valid[rows, cols].any():
-                return TileSample(visit, None, None)
+                return TileSample(seq, visit, slot, True, None)
             b = tile.block_part
             block_valid = valid[b.row_off - top:b.row_end - top,
                                 b.col_off - left:b.col_end - left].copy()
             if block_valid.all():
                 block_valid = None
-        slot = self._take_slot()
-        if slot is None:
-            return None
         slot.numpy()[...] = pad_tile(data, tile.pad, self.plan.pad_mode)
-        return TileSample(visit, slot, block_valid,
+        return TileSample(seq, visit, slot, False, block_valid,
                           {name: other.read(tile) for name, other in others})
 
     def _take_slot(self) -> Optional[torch.Tensor]:
@@ -240,15 +244,9 @@ class Pipeline:
 
     def _consume(self) -> None:
         batch: List[TileSample] = []
-        finished = skipped_since_check = 0
-        while finished < self.num_readers:
-            item = self._next_item()
-            if item is _READER_DONE:
-                finished += 1
-                continue
-            if isinstance(item, _ReaderFailed):
-                raise item.error
-            if item.aerial is None:
+        skipped_since_check = 0
+        for item in self._in_visit_order():
+            if item.skipped:
                 self._skip(item)
                 skipped_since_check += 1
                 if skipped_since_check >= self.batch_size:
@@ -263,6 +261,31 @@ class Pipeline:
             self._run_batch(batch)
         self._checkpoint()
 
+    def _in_visit_order(self) -> Iterator[TileSample]:
+        """The readers' samples, in visit order whatever thread read them first.
+
+        Batches are then the same in every run: a model whose output moves by an ulp with
+        its batch-mates (the U-T&T pads time to the batch's longest series) gives the
+        same map twice. Out-of-order samples wait here holding their slot, so at most
+        the slot count of them do.
+        """
+        arrived: Dict[int, TileSample] = {}
+        wanted = finished = 0
+        while finished < self.num_readers:
+            item = self._next_item()
+            if item is _READER_DONE:
+                finished += 1
+                continue
+            if isinstance(item, _ReaderFailed):
+                raise item.error
+            arrived[item.seq] = item
+            while wanted in arrived:
+                yield arrived.pop(wanted)
+                wanted += 1
+        if arrived:
+            raise InferenceError(f"{len(arrived)} tiles were read out of sequence (internal "
+                                 f"error in the tile bookkeeping)")
+
     def _next_item(self):
         while True:
             if self.writer_error is not None:
@@ -273,6 +296,7 @@ class Pipeline:
                 continue
 
     def _skip(self, item: TileSample) -> None:
+        self.slots.put(item.aerial)
         self.skipped += 1
         self.done += 1
         if self.blender is not None:

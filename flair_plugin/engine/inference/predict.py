@@ -25,7 +25,17 @@ from ..geo import Grid, PixelWindow, window_from_extent
 from ..io.outputs import OutputSet, OutputTarget, check_output_paths
 from ..io.sentinel import open_sentinel
 from ..io.sources import DEFAULT_GDAL_CACHE_MB, bounded_gdal_cache, plan_sources
-from ..tiling import BLEND_MODES, DEFAULT_BLOCK, DEFAULT_HALO, PAD_MODES, TileGrid, validate_tiling
+from ..options import (
+    BLEND_MODES,
+    DEFAULT_BLOCK,
+    DEFAULT_HALO,
+    PAD_MODES,
+    UTT_DEFAULT_BLOCK,
+    UTT_DEFAULT_HALO,
+    default_batch_size,
+    default_readers,
+)
+from ..tiling import TileGrid, validate_tiling
 from .modalities import Modality, SentinelModality
 from .network import Network, check_precision, resolve_device
 from .pipeline import CancelCallback, Pipeline, ProgressCallback
@@ -41,9 +51,6 @@ OpenModalities = Callable[[Grid, PixelWindow, WarnCallback], Sequence[Modality]]
 
 DEFAULT_BLEND_MEMORY_MB = 512
 """Budget for a weighted blend's pending block accumulators (sets the strip width)."""
-
-UTT_BLOCK, UTT_HALO = 512, 0
-"""A U-T&T's default tiling: FLAIR-2's 512 px patches, each with its own series."""
 
 
 @dataclass
@@ -99,14 +106,6 @@ def _check_model_values(means: Sequence[float], stds: Sequence[float],
     if any(not 0 <= int(c) <= 255 for c in logit_codes) or len(set(active)) != len(active):
         raise InputError(f"logit codes must be distinct values 1..255 (0 = inactive), got "
                          f"{tuple(logit_codes)}")
-
-
-def _default_batch(device: torch.device) -> int:
-    return 8 if device.type == "cuda" else 2
-
-
-def _default_readers(device: torch.device) -> int:
-    return 4 if device.type == "cuda" else 2
 
 
 def _output_targets(output, probabilities, confidence, codes: Sequence[int],
@@ -165,8 +164,8 @@ def predict_with_module(
         (warn or log.warning)(message)
 
     dev = resolve_device(device)
-    batch_size = int(batch_size or _default_batch(dev))
-    num_readers = int(num_readers or _default_readers(dev))
+    batch_size = int(batch_size or default_batch_size(dev.type))
+    num_readers = int(num_readers or default_readers(dev.type))
     _check_settings(blend, pad, precision, dev, batch_size, num_readers, block, halo)
     if band_names is None:
         band_names = (AERIAL_BANDS[:len(means)] if len(means) <= len(AERIAL_BANDS)
@@ -269,8 +268,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             raise InputError("this model is a U-T&T: it also needs a Sentinel-2 series "
                              "(one 10-band raster per date, or a stack with its dates file)")
         open_modalities = _sentinel_opener(meta, sentinel, dates, cloud_masks)
-        block = UTT_BLOCK if block is None else block
-        halo = UTT_HALO if halo is None else halo
+        block = UTT_DEFAULT_BLOCK if block is None else block
+        halo = UTT_DEFAULT_HALO if halo is None else halo
     elif sentinel is not None:
         raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
                          f"leave the Sentinel-2 input empty, or use a U-T&T model")

@@ -1,7 +1,7 @@
 """Train a FLAIR U-Net on local FLAIR data with PyTorch Lightning: one device or many.
 
 ``model="utt"`` trains FLAIR-2's U-T&T instead (aerial + Sentinel-2 series, see
-:class:`TrainConfig` and :mod:`.multimodal_data`); its checkpoints are ``flair-utt`` models
+:class:`TrainConfig` and :mod:`..data.multimodal`); its checkpoints are ``flair-utt`` models
 carrying their temporal branch and Sentinel-2 normalisation (``TemporalMeta``).
 
 :func:`train` takes a :class:`TrainConfig` and returns a :class:`TrainResult`. The QGIS
@@ -9,7 +9,8 @@ algorithm and the headless command (``flair-landcover train``) both call it; onl
 loader differs (threads inside QGIS, worker processes headless).
 
 What a run writes in its output folder, at the end of every epoch (each file whole or
-not at all: written under a temporary name, then renamed):
+not at all: written under a temporary name, then renamed, :mod:`..io.atomic`; a failed
+write leaves no temporary file behind):
 
 * ``last.flair.safetensors`` / ``best.flair.safetensors``: the model of the last epoch and
   of the best validation mIoU, in this plugin's own format (safetensors + ModelMeta: bands,
@@ -71,7 +72,6 @@ import dataclasses
 import json
 import logging
 import math
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -80,19 +80,31 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import lightning as L
 import torch
-import torch.nn.functional as F
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 
-from ....models.unet import FlairUNet
-from ....models.utt import utt_class_weights, weighted_cross_entropy
-from ...nomenclature import BAND_SETS, flair_class
-from ..checkpoints.store import CheckpointError, ModelMeta, load_model, save_checkpoint
+from ...nomenclature import BAND_SETS, PATCH_SIZE, flair_class
+from .. import options as _opt  # TrainConfig's defaults
+from ..checkpoints.factory import build_module
 from ..checkpoints.meta import FLAIR2_SAT_PATCH_SIZE, TemporalMeta
-from ..data.patches import (DatasetError, FlairPatchDataset, ThreadedBatchLoader, TrainingData,
-                       TrainScheme, band_spec, default_workers, prepare_training_data,
-                       training_scheme, TRAIN_SCHEMES)
-from ..evaluation.metrics import convention_for, flair_miou, iou_per_class
+from ..checkpoints.store import CheckpointError, ModelMeta, load_model, save_checkpoint
+from ..data.patches import (
+    TRAIN_SCHEMES,
+    DatasetError,
+    FlairPatchDataset,
+    ThreadedBatchLoader,
+    TrainingData,
+    TrainScheme,
+    band_spec,
+    default_workers,
+    prepare_training_data,
+    training_scheme,
+)
 from ..errors import TrainingError
+from ..evaluation.metrics import convention_for, flair_miou, iou_per_class
+from ..io.atomic import atomic_open, atomic_path
+from ..options import DEFAULT_LR, DEFAULT_WEIGHT_DECAY, MODELS, OPTIMIZERS, SCHEDULERS
+from ..options import TRAINING_PRECISIONS as PRECISIONS
+from .losses import head_class_weights, segmentation_loss
 
 ProgressCallback = Callable[[float, str], None]
 CancelCallback = Callable[[], bool]
@@ -106,12 +118,6 @@ CURVES_PNG = "training_curves.png"
 RUN_JSON = "run.json"
 RUN_FILES = (LAST_MODEL, BEST_MODEL, STATE_FILE, LOG_CSV, CURVES_PNG, RUN_JSON)
 
-MODELS = ("unet", "utt")
-OPTIMIZERS = ("sgd", "adamw")
-SCHEDULERS = ("plateau", "cosine", "none")
-PRECISIONS = ("32", "16-mixed", "bf16-mixed")
-DEFAULT_LR = {"sgd": 0.02, "adamw": 1e-3}  # sgd: FLAIR-1's setting
-DEFAULT_WEIGHT_DECAY = {"sgd": 0.0, "adamw": 0.01}
 STATE_FORMAT = 1
 
 RUN_FIELDS = ("scheme", "bands", "metadata", "encoder", "encoder_depth", "decoder_channels",
@@ -154,7 +160,7 @@ class TrainConfig:
     Data: ``dataset`` (folder, patches found by name) or ``pairs_csv``; splits are
     FLAIR's official domains unless ``train_domains``/``val_domains`` (``D006_2020`` or
     ``D006``). ``scheme``: ``19cl``/``15cl``/``12cl``/``baseline13`` (see
-    :func:`.datasets.training_scheme`; 15cl is FLAIR-1 main's). ``metadata``: feed the
+    :func:`..data.patches.training_scheme`; 15cl is FLAIR-1 main's). ``metadata``: feed the
     aerial metadata to the FLAIR-1 MLP (JSON found by name unless ``metadata_json``).
 
     Model: a U-Net with ``encoder`` (depth, decoder widths); or fine-tune
@@ -176,7 +182,7 @@ class TrainConfig:
     run; ``epochs`` is the new total). ``limit_*_batches`` cap an epoch (tests, benchmarks).
 
     U-T&T (``model="utt"``, FLAIR-2's aerial + Sentinel-2 model): every patch also gets its
-    zone's Sentinel-2 series (:mod:`.multimodal_data`), a ``sat_patch_size`` crop,
+    zone's Sentinel-2 series (:mod:`..data.multimodal`), a ``sat_patch_size`` crop,
     cloud-filtered (``filter_clouds``) and averaged per month (``monthly_mean``). The
     U-TAE branch has FLAIR-2's shape unless ``temporal_widths`` (its encoder and decoder
     widths), ``temporal_heads`` and ``temporal_d_model`` say otherwise (small values for
@@ -190,27 +196,27 @@ class TrainConfig:
     pairs_csv: Optional[str] = None
     train_domains: Optional[Sequence[str]] = None
     val_domains: Optional[Sequence[str]] = None
-    scheme: str = "15cl"
-    bands: str = "rgbie"
+    scheme: str = _opt.TRAIN_SCHEME.default
+    bands: str = _opt.TRAIN_BANDS.default
     metadata: bool = False
     metadata_json: Optional[str] = None
-    encoder: str = "resnet34"
-    encoder_depth: int = 5
+    encoder: str = _opt.DEFAULT_ENCODER
+    encoder_depth: int = _opt.DEFAULT_ENCODER_DEPTH
     decoder_channels: Optional[Sequence[int]] = None
     init_checkpoint: Optional[str] = None
     reset_head: bool = False
-    epochs: int = 200
-    batch_size: int = 10
-    optimizer: str = "sgd"
+    epochs: int = _opt.DEFAULT_EPOCHS
+    batch_size: int = _opt.DEFAULT_TRAIN_BATCH_SIZE
+    optimizer: str = _opt.OPTIMIZER.default
     lr: Optional[float] = None
     momentum: float = 0.9
     weight_decay: Optional[float] = None
-    scheduler: str = "plateau"
+    scheduler: str = _opt.SCHEDULER.default
     plateau_factor: float = 0.5
     plateau_patience: int = 10
-    early_stop_patience: Optional[int] = 30
+    early_stop_patience: Optional[int] = _opt.DEFAULT_EARLY_STOP
     augment: bool = True
-    precision: str = "32"
+    precision: str = _opt.TRAINING_PRECISION.default
     accelerator: str = "auto"
     devices: Union[int, str, Sequence[int]] = 1
     num_nodes: int = 1
@@ -218,21 +224,21 @@ class TrainConfig:
     num_workers: Optional[int] = None
     loader_threads: int = 2
     in_qgis: bool = False
-    seed: int = 0
+    seed: int = _opt.DEFAULT_SEED
     resume: bool = False
     check_limit: int = 1000
     limit_train_batches: Optional[int] = None
     limit_val_batches: Optional[int] = None
     progress_bar: bool = False
     curves: bool = True
-    model: str = "unet"
+    model: str = _opt.TRAIN_MODEL.default
     sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
     temporal_widths: Optional[Sequence[int]] = None
     temporal_heads: int = 16
     temporal_d_model: int = 256
     filter_clouds: bool = True
     monthly_mean: bool = True
-    utt_aux_weight: float = 1.0
+    utt_aux_weight: float = _opt.UTT_AUX_WEIGHT
 
     def to_dict(self) -> Dict[str, Any]:
         """JSON-ready (tuples as lists): stored in ``last.ckpt`` and ``run.json``."""
@@ -384,12 +390,51 @@ def _plain(value: Any) -> Any:
 
 @dataclass
 class _ModelPlan:
-    net: torch.nn.Module  # FlairUNet, or FlairUTT
-    means: Tuple[float, ...]
-    stds: Tuple[float, ...]
+    """The network a run trains and its description (saved with every model file)."""
+
+    net: torch.nn.Module  # FlairUNet, or FlairUTT: build_module(meta)
+    meta: ModelMeta  # architecture, bands, normalisation, logit codes, U-TAE branch
     config: TrainConfig  # with the architecture actually built
     note: str
-    temporal: Optional[TemporalMeta] = None  # the U-T&T's Sentinel-2 branch and its data
+
+    @property
+    def means(self) -> Tuple[float, ...]:
+        return self.meta.means
+
+    @property
+    def stds(self) -> Tuple[float, ...]:
+        return self.meta.stds
+
+    @property
+    def temporal(self) -> Optional[TemporalMeta]:
+        """The U-T&T's Sentinel-2 branch and its data; None for a U-Net."""
+        return self.meta.temporal
+
+
+def model_meta(c: TrainConfig, scheme: TrainScheme, means: Sequence[float],
+               stds: Sequence[float], temporal: Optional[TemporalMeta] = None,
+               tile_size: int = PATCH_SIZE, source: str = "") -> ModelMeta:
+    """The description of the network a run trains: what :func:`build_module` builds it
+    from, and what its model files carry.
+
+    Args:
+        c: the run's settings (bands, encoder, decoder, metadata MLP).
+        scheme: the class scheme (the logit codes).
+        means, stds: the aerial normalisation.
+        temporal: the Sentinel-2 branch of a U-T&T; None for a U-Net.
+        tile_size: the training patch side in pixels.
+        source: a line saying how the model was made.
+
+    Raises:
+        ValueError: an inconsistent description (see :class:`ModelMeta`).
+    """
+    bands = band_spec(c.bands)
+    return ModelMeta(
+        architecture="flair-utt" if temporal is not None else "flair-unet",
+        temporal=temporal, in_channels=bands.count, logit_codes=scheme.logit_codes,
+        bands=bands.names, means=tuple(means), stds=tuple(stds), encoder=c.encoder,
+        encoder_depth=c.encoder_depth, decoder_channels=tuple(c.decoder_channels or ()),
+        metadata_mlp=c.metadata, tile_size=tile_size, source=source)
 
 
 def temporal_meta(c: TrainConfig, means: Sequence[float], stds: Sequence[float]
@@ -405,20 +450,6 @@ def temporal_meta(c: TrainConfig, means: Sequence[float], stds: Sequence[float]
                         monthly_mean=c.monthly_mean)
 
 
-def _utt_network(c: TrainConfig, scheme: TrainScheme, temporal: TemporalMeta):
-    """A fresh FlairUTT built as :func:`.checkpoints.build_module` will rebuild it."""
-    from dataclasses import fields
-
-    from ....models.utt import FlairUTT, TemporalConfig
-
-    names = {f.name for f in fields(TemporalConfig)}
-    config = TemporalConfig(**{k: v for k, v in temporal.to_dict().items() if k in names})
-    return FlairUTT(band_spec(c.bands).count, scheme.num_logits, encoder=c.encoder,
-                    encoder_depth=c.encoder_depth,
-                    decoder_channels=c.decoder_channels or None, metadata_mlp=c.metadata,
-                    temporal=config)
-
-
 def _load_init(c: TrainConfig):
     try:
         return load_model(c.init_checkpoint)
@@ -426,10 +457,14 @@ def _load_init(c: TrainConfig):
         raise TrainingError(f"cannot fine-tune from {c.init_checkpoint}: {exc}") from None
 
 
-def utt_init(c: TrainConfig, resumed: Optional[Dict[str, Any]] = None):
-    """``(config, LoadedModel or None)``: a U-T&T run's settings once its init checkpoint
-    (``c.init_checkpoint``: a U-T&T, ours or FLAIR-2's, or a U-Net for the aerial branch)
-    is read; the checkpoint's architecture wins, as for a U-Net (see :func:`build_network`).
+def read_init_checkpoint(c: TrainConfig, resumed: Optional[Dict[str, Any]] = None):
+    """``(config, LoadedModel or None)``: a run's settings once its init checkpoint
+    (``c.init_checkpoint``: ours, FLAIR-INC, FLAIR-1, or for a U-T&T also FLAIR-2's) is
+    read. The checkpoint's architecture wins (encoder, decoder; a U-T&T's U-TAE branch
+    and Sentinel-2 preparation): fine-tuning keeps the network it starts from.
+
+    Raises:
+        TrainingError: the checkpoint cannot be read, or reads other bands.
     """
     if resumed is not None or not c.init_checkpoint:
         return c, None
@@ -442,12 +477,15 @@ def utt_init(c: TrainConfig, resumed: Optional[Dict[str, Any]] = None):
     c = dataclasses.replace(c, encoder=meta.encoder, encoder_depth=meta.encoder_depth,
                             decoder_channels=tuple(meta.decoder_channels) or None)
     t = meta.temporal
-    if meta.architecture == "flair-utt" and t is not None:
+    if c.model == "utt" and t is not None:
         c = dataclasses.replace(c, sat_patch_size=t.sat_patch_size,
                                 temporal_widths=tuple(t.encoder_widths), temporal_heads=t.n_head,
                                 temporal_d_model=t.d_model, filter_clouds=t.filter_clouds,
                                 monthly_mean=t.monthly_mean)
     return c, loaded
+
+
+utt_init = read_init_checkpoint  # the name the U-T&T tests and callers know
 
 
 _UTT_HEADS = ("unet." + _HEAD_PREFIX, "sat_head.", "utae.out_conv.")
@@ -481,57 +519,55 @@ def _init_utt_weights(net: torch.nn.Module, loaded, c: TrainConfig, scheme: Trai
 def build_network(c: TrainConfig, scheme: TrainScheme,
                   resumed: Optional[Dict[str, Any]] = None,
                   temporal: Optional[TemporalMeta] = None, loaded: Any = None) -> _ModelPlan:
-    """A fresh U-Net, or one initialised from ``c.init_checkpoint`` (fine-tuning); a
-    U-T&T when ``c.model == "utt"`` (``temporal``: its Sentinel-2 branch; ``loaded``: its
-    init checkpoint as :func:`utt_init` read it).
+    """The network a run trains: described by :func:`model_meta`, built by
+    :func:`build_module` (as a checkpoint load rebuilds it), then initialised.
 
-    ``resumed`` (the ``"flair"`` part of a saved state): the run's own normalisation is
-    kept, which is the init checkpoint's when the run began as a fine-tuning.
+    A U-Net, or a U-T&T when ``c.model == "utt"`` (``temporal``: its Sentinel-2 branch).
+    Fresh, or fine-tuned from ``c.init_checkpoint`` (``loaded``: that checkpoint as
+    :func:`read_init_checkpoint` read it; read here when not given), whose normalisation
+    is kept. ``resumed`` (the ``"flair"`` part of a saved state): the run's own
+    normalisation, which is the init checkpoint's when the run began as a fine-tuning;
+    the weights come from the state.
+
+    Raises:
+        TrainingError: no temporal branch for a U-T&T, or an init checkpoint that does not
+            fit (other bands or classes without ``reset_head``, other layers).
     """
+    utt = c.model == "utt"
+    if utt and temporal is None:
+        raise TrainingError("a U-T&T needs its temporal branch description")
     bands = band_spec(c.bands)
-    if c.model == "utt":
-        if temporal is None:
-            raise TrainingError("a U-T&T needs its temporal branch description")
-        if resumed is None and c.init_checkpoint and loaded is None:
-            c, loaded = utt_init(c)
-        net = _utt_network(c, scheme, temporal)
+    if resumed is None and loaded is None:
+        c, loaded = read_init_checkpoint(c)
+    if resumed is not None:
+        loaded = None
+        means = tuple(resumed.get("means") or bands.means)
+        stds = tuple(resumed.get("stds") or bands.stds)
+    elif loaded is not None:
+        means, stds = tuple(loaded.meta.means), tuple(loaded.meta.stds)
+    else:
         means, stds = bands.means, bands.stds
-        note = f"new U-T&T ({c.encoder} + U-TAE {list(temporal.encoder_widths)})"
-        if resumed is not None:
-            means = tuple(resumed.get("means") or means)
-            stds = tuple(resumed.get("stds") or stds)
-            note = f"resuming the run ({c.encoder} + U-TAE {list(temporal.encoder_widths)})"
-        elif loaded is not None:
-            note = _init_utt_weights(net, loaded, c, scheme)
-            means, stds = tuple(loaded.meta.means), tuple(loaded.meta.stds)
-        return _ModelPlan(net, means, stds, c, note, temporal)
-    if resumed is not None or not c.init_checkpoint:
-        net = FlairUNet(bands.count, scheme.num_logits, encoder=c.encoder,
-                        metadata_mlp=c.metadata, encoder_depth=c.encoder_depth,
-                        decoder_channels=c.decoder_channels or None)
-        if resumed is not None:
-            means = tuple(resumed.get("means") or bands.means)
-            stds = tuple(resumed.get("stds") or bands.stds)
-            return _ModelPlan(net, means, stds, c, f"resuming the run ({c.encoder})")
-        return _ModelPlan(net, bands.means, bands.stds, c, f"new U-Net {c.encoder}")
-    try:
-        loaded = load_model(c.init_checkpoint)
-    except CheckpointError as exc:
-        raise TrainingError(f"cannot fine-tune from {c.init_checkpoint}: {exc}") from None
-    meta = loaded.meta
-    if tuple(meta.bands) != bands.names:
-        raise TrainingError(f"{Path(c.init_checkpoint).name} reads bands {', '.join(meta.bands)} "
-                            f"but the training asks {', '.join(bands.names)}: choose --bands to "
-                            f"match the checkpoint")
-    c = dataclasses.replace(c, encoder=meta.encoder, encoder_depth=meta.encoder_depth,
-                            decoder_channels=tuple(meta.decoder_channels) or None)
-    net = FlairUNet(bands.count, scheme.num_logits, encoder=c.encoder, metadata_mlp=c.metadata,
-                    encoder_depth=c.encoder_depth, decoder_channels=c.decoder_channels)
+    meta = model_meta(c, scheme, means, stds, temporal if utt else None)
+    net = build_module(meta)
+    shape = f"{c.encoder} + U-TAE {list(temporal.encoder_widths)}" if utt else c.encoder
+    if resumed is not None:
+        note = f"resuming the run ({shape})"
+    elif loaded is not None:
+        note = (_init_utt_weights if utt else _init_unet_weights)(net, loaded, c, scheme)
+    else:
+        note = f"new U-T&T ({shape})" if utt else f"new U-Net {shape}"
+    return _ModelPlan(net, meta, c, note)
+
+
+def _init_unet_weights(net: torch.nn.Module, loaded, c: TrainConfig,
+                       scheme: TrainScheme) -> str:
+    """Load an init checkpoint into a fresh U-Net; return what the log says of it."""
+    meta, name = loaded.meta, Path(c.init_checkpoint).name
     state = dict(loaded.module.state_dict())
     if meta.num_logits != scheme.num_logits and not c.reset_head:
-        raise TrainingError(f"{Path(c.init_checkpoint).name} has {meta.num_logits} output "
-                            f"classes but scheme {scheme.key} needs {scheme.num_logits}: pass "
-                            f"--reset-head to start the last layer afresh")
+        raise TrainingError(f"{name} has {meta.num_logits} output classes but scheme "
+                            f"{scheme.key} needs {scheme.num_logits}: pass --reset-head to "
+                            f"start the last layer afresh")
     dropped = []
     if c.reset_head:
         dropped.append("the classification head")
@@ -542,14 +578,11 @@ def build_network(c: TrainConfig, scheme: TrainScheme,
     missing, unexpected = net.load_state_dict(state, strict=False)
     stray = [k for k in missing if not k.startswith((_HEAD_PREFIX, _MLP_PREFIX))] + unexpected
     if stray:
-        raise TrainingError(f"{Path(c.init_checkpoint).name} does not fit the U-Net: "
-                            f"{', '.join(stray[:5])}")
+        raise TrainingError(f"{name} does not fit the U-Net: {', '.join(stray[:5])}")
     fresh = " (metadata MLP new)" if c.metadata and any(k.startswith(_MLP_PREFIX)
                                                         for k in missing) else ""
-    note = (f"fine-tuning {meta.encoder} from {Path(c.init_checkpoint).name} "
-            f"({loaded.source_format}){fresh}"
+    return (f"fine-tuning {meta.encoder} from {name} ({loaded.source_format}){fresh}"
             + (f", dropped {' and '.join(dropped)}" if dropped else ""))
-    return _ModelPlan(net, tuple(meta.means), tuple(meta.stds), c, note)
 
 
 class FlairSegmentationModule(L.LightningModule):
@@ -573,12 +606,9 @@ class FlairSegmentationModule(L.LightningModule):
         k = scheme.num_logits
         self.register_buffer("means", torch.tensor(means).view(1, -1, 1, 1), persistent=False)
         self.register_buffer("stds", torch.tensor(stds).view(1, -1, 1, 1), persistent=False)
-        self.register_buffer("class_weights", torch.tensor(scheme.class_weights),
-                             persistent=False)
-        # U-T&T's satellite head: FLAIR-2 also gives plowed land weight 0 there
-        sat = utt_class_weights(scheme.logit_codes)[1]
-        self.register_buffer("sat_weights", torch.tensor(
-            [w * s for w, s in zip(scheme.class_weights, sat)]), persistent=False)
+        aerial, sat = head_class_weights(scheme.logit_codes, scheme.class_weights)
+        self.register_buffer("class_weights", torch.tensor(aerial), persistent=False)
+        self.register_buffer("sat_weights", torch.tensor(sat), persistent=False)
         self.register_buffer("active", torch.tensor(scheme.active_indices), persistent=False)
         self.register_buffer("confusion", torch.zeros(k, k, dtype=torch.int64), persistent=False)
         # train loss × weight, train weight, val loss × weight, val weight
@@ -604,7 +634,7 @@ class FlairSegmentationModule(L.LightningModule):
 
     def _outputs(self, batch):
         """(aerial logits, satellite logits or None, long target) of a batch: 3 items
-        for a U-Net, 6 for a U-T&T (see :func:`.multimodal_data.collate_multimodal`)."""
+        for a U-Net, 6 for a U-T&T (see :func:`..data.multimodal.collate_multimodal`)."""
         if len(batch) == 6:
             image, target, meta, sentinel, dates, pad_mask = batch
             aerial, sat = self(image, meta, sentinel, dates, pad_mask)
@@ -614,16 +644,12 @@ class FlairSegmentationModule(L.LightningModule):
 
     def _loss(self, logits: torch.Tensor, target: torch.Tensor,
               sat_logits: Optional[torch.Tensor] = None):
-        """Weighted cross-entropy, mean over the weighted pixels (0 if none has weight);
-        plus ``utt_aux_weight`` × the satellite head's CE for a U-T&T (FLAIR-2's loss)."""
-        total = F.cross_entropy(logits.float(), target, weight=self.class_weights,
-                                reduction="sum")
-        weight = self.class_weights[target].sum()
-        loss = total / weight.clamp_min(1.0)
-        if sat_logits is not None:
-            loss = loss + self.config.utt_aux_weight * weighted_cross_entropy(
-                sat_logits.float(), target, self.sat_weights)
-        return loss, weight
+        """(loss, weight): :func:`.losses.segmentation_loss` (weighted CE, mean over the
+        weighted pixels, 0 if none has weight; plus ``utt_aux_weight`` × the satellite
+        head's for a U-T&T) and the batch's total aerial weight (the epoch's mean)."""
+        loss = segmentation_loss(logits, target, self.class_weights, sat_logits,
+                                 self.sat_weights, self.config.utt_aux_weight)
+        return loss, self.class_weights[target].sum()
 
     def training_step(self, batch, batch_idx: int):
         logits, sat, target = self._outputs(batch)
@@ -736,13 +762,18 @@ class _Cancelled(Exception):
 
 
 def _save_state(trainer: L.Trainer, out: Path) -> None:
-    """``last.ckpt`` via Lightning (every rank must call), renamed into place by rank 0."""
-    partial = out / f".{STATE_FILE}.partial"
-    if trainer.is_global_zero:
-        out.mkdir(parents=True, exist_ok=True)
-    trainer.save_checkpoint(partial, weights_only=False)  # False = the full state
-    if trainer.is_global_zero:
-        os.replace(partial, out / STATE_FILE)
+    """``last.ckpt`` via Lightning, written atomically by rank 0.
+
+    Every rank must call Lightning's ``save_checkpoint`` (a collective); rank 0 tells
+    the others its temporary name, so a strategy that writes from several ranks would
+    write one file. ``weights_only=False`` here means the full state, not a pickle.
+    """
+    if not trainer.is_global_zero:
+        trainer.save_checkpoint(trainer.strategy.broadcast(None), weights_only=False)
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / STATE_FILE) as temp:
+        trainer.save_checkpoint(trainer.strategy.broadcast(str(temp)), weights_only=False)
 
 
 class _StepHooks(Callback):
@@ -801,15 +832,9 @@ class _EpochEnd(Callback):
             self.say(_epoch_line(epoch, trainer.max_epochs, scores, module, seconds))
 
     def _meta(self, epoch: int, miou: float) -> ModelMeta:
-        c = self.plan.config
-        bands = band_spec(c.bands)
-        utt = self.plan.temporal is not None
-        return ModelMeta(
-            architecture="flair-utt" if utt else "flair-unet", temporal=self.plan.temporal,
-            in_channels=bands.count, logit_codes=self.scheme.logit_codes, bands=bands.names,
-            means=self.plan.means, stds=self.plan.stds, encoder=c.encoder,
-            encoder_depth=c.encoder_depth, decoder_channels=tuple(c.decoder_channels or ()),
-            metadata_mlp=c.metadata, tile_size=self.data.tile_size,
+        c, utt = self.plan.config, self.plan.temporal is not None
+        return dataclasses.replace(
+            self.plan.meta, tile_size=self.data.tile_size,
             source=(f"trained with FLAIR Land Cover: {'U-T&T, ' if utt else ''}"
                     f"{self.scheme.key}, {c.bands}, epoch "
                     f"{epoch}, val mIoU {miou:.4f}, data {self.data.source}"))
@@ -866,13 +891,11 @@ def _append_csv(path: Path, row: Dict, scheme: TrainScheme) -> List[Dict[str, fl
 
 def _write_log(path: Path, rows: Sequence[Dict], scheme: TrainScheme) -> None:
     """The whole CSV log, under a temporary name then renamed: never half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "w", newline="") as f:
+    with atomic_open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=_columns(scheme), extrasaction="ignore")
         writer.writeheader()
         for r in rows:
             writer.writerow({k: _cell(k, v) for k, v in r.items()})
-    os.replace(partial, path)
 
 
 def _cell(key: str, value: Any) -> Any:
@@ -922,9 +945,8 @@ def _plot_curves(path: Path, rows: Sequence[Dict[str, float]]) -> bool:
     for ax in (ax_loss, ax_miou):
         ax.grid(alpha=0.3)
     fig.tight_layout()
-    partial = path.with_name(f".{path.stem}.partial.png")
-    fig.savefig(partial)
-    os.replace(partial, path)
+    with atomic_path(path) as temp:  # keeps the .png suffix: savefig's format
+        fig.savefig(temp)
     return True
 
 
@@ -933,9 +955,8 @@ def _write_run_json(path: Path, config: TrainConfig, module, epoch: int,
     info = {"config": config.to_dict(), "epochs_done": epoch,
             "best_miou": _finite(module.best_miou), "best_epoch": module.best_epoch,
             "data": data.describe(), "logit_codes": list(module.scheme.logit_codes)}
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(info, indent=1))
-    os.replace(partial, path)
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(info, indent=1))
 
 
 # --------------------------------------------------------------------------- loaders
@@ -946,7 +967,7 @@ def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int
     """Train/val loaders: threads inside QGIS, worker processes headless.
 
     ``sentinel`` (U-T&T): the patches' series sources and the temporal branch; samples
-    then carry their series, batched by :func:`.multimodal_data.collate_multimodal`.
+    then carry their series, batched by :func:`..data.multimodal.collate_multimodal`.
     """
     bands = band_spec(c.bands).count
     utt = sentinel is not None
@@ -992,7 +1013,7 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
     every step (True: save the state and return with ``cancelled=True``), ``log(text)``
     gets the setup and one line of metrics per epoch. ``callbacks``: extra Lightning
     callbacks (a logger of your own, tests). Bad settings or data raise
-    :class:`TrainingError` / :class:`~.datasets.DatasetError` before any training.
+    :class:`TrainingError` / :class:`~..data.patches.DatasetError` before any training.
     """
     say = log or (lambda text: None)
     _check_config(config)
@@ -1006,9 +1027,9 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
         val_domains=config.val_domains, bands=config.bands, scheme_key=config.scheme,
         metadata=config.metadata, metadata_json=config.metadata_json,
         check_limit=config.check_limit, seed=config.seed)
-    sentinel, init = None, None
+    config, init = read_init_checkpoint(config, resumed)
+    sentinel = None
     if config.model == "utt":
-        config, init = utt_init(config, resumed)
         sentinel = _sentinel_inputs(config, data, resumed, say, init)
     L.seed_everything(config.seed, workers=True, verbose=False)
     plan = build_network(config, scheme, resumed, sentinel[1] if sentinel else None, init)
@@ -1141,5 +1162,6 @@ def _result(out: Path, module: FlairSegmentationModule, trainer: L.Trainer,
 
 __all__ = ["BEST_MODEL", "CURVES_PNG", "DatasetError", "FlairSegmentationModule", "LAST_MODEL",
            "LOG_CSV", "MODELS", "OPTIMIZERS", "PRECISIONS", "RUN_FIELDS", "SCHEDULERS",
-           "STATE_FILE", "TrainConfig", "TrainResult", "TrainingError", "build_network", "read_log",
-           "read_state", "temporal_meta", "train", "utt_init"]
+           "STATE_FILE", "TrainConfig", "TrainResult", "TrainingError", "build_network",
+           "model_meta", "read_init_checkpoint", "read_log", "read_state", "temporal_meta",
+           "train", "utt_init"]

@@ -1,0 +1,54 @@
+"""The one place a FLAIR network is built from its description.
+
+Training builds the network it is about to train from a :class:`~.meta.ModelMeta` (the
+same description it then saves with the weights), and loading a checkpoint rebuilds it
+from the saved one: a model file therefore always loads into exactly the module that
+was trained, whatever the architecture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING, Union
+
+from .meta import ModelMeta
+
+if TYPE_CHECKING:
+    from ....models.unet import FlairUNet
+    from ....models.utt import FlairUTT
+
+__all__ = ["build_module"]
+
+
+def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
+    """A freshly initialised network of the shape ``meta`` describes.
+
+    Args:
+        meta: the model's description; ``architecture`` "flair-unet" gives a
+            :class:`FlairUNet`, "flair-utt" a :class:`FlairUTT` with ``meta.temporal``'s
+            U-TAE branch.
+
+    Returns:
+        The module, in training mode, on the CPU, with random weights (torch imported here
+        only, so the toolbox can read a model's description without torch).
+    """
+    if meta.architecture == "flair-utt":
+        return _build_utt(meta)
+    from ....models.unet import FlairUNet
+
+    return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
+                     encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
+                     encoder_depth=meta.encoder_depth,
+                     decoder_channels=meta.decoder_channels or None)
+
+
+def _build_utt(meta: ModelMeta) -> "FlairUTT":
+    from ....models.utt import FlairUTT, TemporalConfig
+
+    # TemporalMeta holds TemporalConfig's fields (same names) plus the data preparation
+    names = {f.name for f in fields(TemporalConfig)}
+    config = TemporalConfig(**{k: v for k, v in meta.temporal.to_dict().items() if k in names})
+    return FlairUTT(in_channels_aerial=meta.in_channels, n_classes=meta.num_logits,
+                    encoder=meta.encoder, encoder_depth=meta.encoder_depth,
+                    decoder_channels=meta.decoder_channels or None,
+                    metadata_mlp=meta.metadata_mlp, temporal=config)

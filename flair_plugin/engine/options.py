@@ -1,0 +1,185 @@
+"""The choices and defaults of every user-facing option, declared once.
+
+The headless command (argparse), the QGIS algorithms (parameter definitions) and the
+engine (its checks, :class:`~.training.trainer.TrainConfig`) all read them here, so a
+choice or a default cannot differ between the three. Each :class:`Choice` carries a
+short help text, shown both by ``flair-landcover --help`` and in the QGIS dialog.
+
+Pure Python, no torch or qgis import: building the command's parser must stay instant,
+and the QGIS toolbox must load in a QGIS Python without torch.
+
+Help texts are marked with :func:`QT_TRANSLATE_NOOP` under the ``FlairAlgorithm``
+context: pylupdate5 then files them for translation, and the algorithms' ``tr()`` finds
+them there when it shows them (argparse shows them as written).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+from ..nomenclature import BAND_SETS
+from .checkpoints.meta import FLAIR2_SAT_PATCH_SIZE
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name pylupdate5 knows
+    """Mark ``text`` for translation under ``context`` without importing Qt."""
+    return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option taking one of a few fixed words."""
+
+    choices: Tuple[str, ...]
+    default: str
+    help: str
+
+    def __post_init__(self) -> None:
+        if self.default not in self.choices:
+            raise ValueError(f"default {self.default!r} is not one of {self.choices}")
+
+
+# --------------------------------------------------------------------------- inference
+
+DEVICE = Choice(("auto", "cpu", "cuda"), "auto", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "auto: the NVIDIA GPU when PyTorch sees one, else the CPU"))
+"""The command also takes ``cuda:N``; the QGIS dialog offers these three words."""
+
+PRECISION = Choice(("fp32", "fp16", "bf16"), "fp32", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "fp16 needs a CUDA GPU; bf16 also runs on CPU, but is fast only on "
+                      "CPUs with bf16 instructions"))
+INFERENCE_PRECISIONS = PRECISION.choices
+
+BLEND = Choice(("crop", "hann", "gaussian"), "crop", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "crop: keep each tile's centre, as IGN's zone detection does; "
+                      "hann/gaussian: weighted average of the overlapping tiles' "
+                      "probabilities (fewer seams, more compute)"))
+BLEND_MODES = BLEND.choices
+
+PAD = Choice(("reflect", "zero"), "reflect", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "how tiles are filled beyond the raster's edge"))
+PAD_MODES = PAD.choices
+
+DEFAULT_BLOCK = 512
+"""A U-Net's output block: 512 px of output per 768 px tile with the default halo."""
+DEFAULT_HALO = 128
+"""A U-Net's context margin, as FLAIR-1's zone detection (its predictions are poor near a
+tile's border)."""
+UTT_DEFAULT_BLOCK = 512
+"""A U-T&T's block: FLAIR-2's 512 px aerial patch, each with its own Sentinel-2 series."""
+UTT_DEFAULT_HALO = 0
+"""A U-T&T's margin: FLAIR-2 predicts its patches edge to edge."""
+
+BLOCK_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "output pixels per tile, a multiple of 32 (default: the model's, "
+                      "{block})")
+HALO_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "context added on each side of a block, a multiple of 32 (default: "
+                      "the model's, {halo} for a U-Net, {utt_halo} for a U-T&T); more halo "
+                      "= fewer seams, more compute")
+
+DEFAULT_BATCH_SIZE: Dict[str, int] = {"cuda": 8, "cpu": 2}
+"""Tiles per forward pass, by device type (a CUDA out-of-memory error halves it)."""
+DEFAULT_READERS: Dict[str, int] = {"cuda": 4, "cpu": 2}
+"""Reader threads, by device type: enough to keep a GPU fed, few on a CPU that computes."""
+
+BATCH_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "tiles per forward pass (default {batch_cuda} on CUDA, {batch_cpu} on "
+                      "CPU)")
+READERS_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "threads reading the rasters (default {readers_cuda} on CUDA, "
+                      "{readers_cpu} on CPU)")
+
+
+def default_batch_size(device_type: str) -> int:
+    """:data:`DEFAULT_BATCH_SIZE` of a device type (``cuda``, ``cpu``...)."""
+    return DEFAULT_BATCH_SIZE.get(device_type, DEFAULT_BATCH_SIZE["cpu"])
+
+
+def default_readers(device_type: str) -> int:
+    """:data:`DEFAULT_READERS` of a device type (``cuda``, ``cpu``...)."""
+    return DEFAULT_READERS.get(device_type, DEFAULT_READERS["cpu"])
+
+
+# --------------------------------------------------------------------------- evaluation
+
+DEFAULT_SCHEME = "flair19"
+"""Classes an evaluation scores in, and what a class raster's values mean by default."""
+
+AGREEMENT = Choice(("binary", "reference"), "binary", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "binary: correct / wrong; reference: correct, or the reference class "
+                      "where wrong"))
+AGREEMENT_MODES = AGREEMENT.choices
+
+SPLIT_BATCH_SIZE = 4
+"""Whole 512 px FLAIR patches per forward pass when a model is scored on a split."""
+
+
+# --------------------------------------------------------------------------- training
+
+TRAIN_MODEL = Choice(("unet", "utt"), "unet", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "unet: aerial only (FLAIR-1); utt: aerial + Sentinel-2 series "
+                      "(FLAIR-2's U-T&T, needs the SEN2_sp_* files and "
+                      "flair-2_centroids_sp_to_patch.json)"))
+MODELS = TRAIN_MODEL.choices
+
+TRAIN_SCHEME = Choice(("19cl", "15cl", "12cl", "baseline13"), "15cl", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "classes learnt: 15cl = FLAIR-1 main / FLAIR-INC (clear cut, mixed, "
+                      "ligneous and other ignored), 19cl all, 12cl the first 12, baseline13 "
+                      "the 13-class baseline"))
+TRAIN_SCHEMES = TRAIN_SCHEME.choices
+
+TRAIN_BANDS = Choice(tuple(BAND_SETS), "rgbie", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "input bands: R,G,B (+ near-infrared, + elevation)"))
+
+OPTIMIZER = Choice(("sgd", "adamw"), "sgd", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "sgd (momentum 0.9), as FLAIR-1; or adamw"))
+OPTIMIZERS = OPTIMIZER.choices
+DEFAULT_LR: Dict[str, float] = {"sgd": 0.02, "adamw": 1e-3}  # sgd: FLAIR-1's setting
+DEFAULT_WEIGHT_DECAY: Dict[str, float] = {"sgd": 0.0, "adamw": 0.01}
+LR_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "learning rate (default: {lr_sgd:g} with sgd, {lr_adamw:g} with adamw)")
+
+SCHEDULER = Choice(("plateau", "cosine", "none"), "plateau", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "plateau: halve the learning rate after 10 epochs without a better "
+                      "validation mIoU; cosine: cosine decay; none: constant"))
+SCHEDULERS = SCHEDULER.choices
+
+TRAINING_PRECISION = Choice(("32", "16-mixed", "bf16-mixed"), "32", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "16-mixed needs a CUDA GPU; bf16-mixed works on recent GPUs and CPUs"))
+TRAINING_PRECISIONS = TRAINING_PRECISION.choices
+
+ENCODERS: Tuple[str, ...] = ("resnet34", "resnet18", "resnet50")
+"""Encoders the QGIS dialog offers (the command takes any timm/smp name)."""
+DEFAULT_ENCODER = ENCODERS[0]  # FLAIR-1's and FLAIR-INC's
+DEFAULT_ENCODER_DEPTH = 5
+
+DEFAULT_EPOCHS = 200
+"""FLAIR-1's maximum; early stopping usually ends a run well before."""
+DEFAULT_EPOCHS_IN_QGIS = 20
+"""The toolbox's default: a first run from a desktop should end the same day; resuming
+with more epochs continues it."""
+DEFAULT_TRAIN_BATCH_SIZE = 10  # FLAIR-1's and FLAIR-2's, per device
+DEFAULT_EARLY_STOP = 30  # epochs without a better validation mIoU
+DEFAULT_SEED = 0
+
+SAT_PATCH_SIZE = FLAIR2_SAT_PATCH_SIZE
+"""U-T&T: Sentinel-2 pixels on a side of the crop around each patch (FLAIR-2: 40)."""
+UTT_AUX_WEIGHT = 1.0
+"""U-T&T: weight of the Sentinel-2 head's loss (FLAIR-2: 1)."""
+
+
+# --------------------------------------------------------------------------- help texts
+
+_HELP_VALUES = dict(
+    block=DEFAULT_BLOCK, halo=DEFAULT_HALO, utt_halo=UTT_DEFAULT_HALO,
+    batch_cuda=DEFAULT_BATCH_SIZE["cuda"], batch_cpu=DEFAULT_BATCH_SIZE["cpu"],
+    readers_cuda=DEFAULT_READERS["cuda"], readers_cpu=DEFAULT_READERS["cpu"],
+    lr_sgd=DEFAULT_LR["sgd"], lr_adamw=DEFAULT_LR["adamw"])
+
+
+def described(template: str) -> str:
+    """A help text with its ``{defaults}`` filled in from the values above, so a help text
+    never restates a number. QGIS passes the translated template."""
+    return template.format(**_HELP_VALUES)
