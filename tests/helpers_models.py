@@ -39,3 +39,16 @@ def flair_inc_pth(folder: Path, variant: str = "rgbie_15cl", seed: int = 0) -> P
     path = folder / f"FLAIR-INC_{variant}_resnet34-unet_weights.pth"
     torch.save(state, path)
     return path
+
+
+def flair1_lightning_checkpoint(model: FlairUNet, loss_weight):
+    """A FLAIR-1 Lightning .ckpt as its trainer writes it (task module attribute `model`)."""
+    state = {}
+    for key, value in model.state_dict().items():
+        if key.startswith("metadata_mlp."):
+            key = "enc.enc_mlp." + key[len("metadata_mlp."):]
+        state["model." + key] = value
+    state["criterion.weight"] = loss_weight
+    return {"epoch": 7, "global_step": 700, "pytorch-lightning_version": "2.1.3",
+            "state_dict": state, "loops": {}, "callbacks": {}, "optimizer_states": [],
+            "lr_schedulers": [], "hparams_name": "kwargs", "hyper_parameters": {}}

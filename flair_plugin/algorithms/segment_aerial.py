@@ -11,11 +11,13 @@ from typing import Dict, List, Optional, Tuple
 
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
     QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
@@ -54,6 +56,8 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_PROBABILITIES = "OUTPUT_PROBABILITIES"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    ACQUISITION_DATE, ACQUISITION_TIME = "ACQUISITION_DATE", "ACQUISITION_TIME"
+    CAMERA, ALTITUDE, IGNORE_METADATA = "CAMERA", "ALTITUDE", "IGNORE_METADATA"
 
     # The dialog's tiling defaults: the model kind's, as the engine's (options.py).
     DEFAULT_BLOCK = options.DEFAULT_BLOCK
@@ -89,7 +93,13 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "crop keeps each tile's centre like IGN's zone detection, hann/gaussian average "
         "overlapping probabilities; <i>batch</i> tiles per forward pass; <i>reader "
         "threads</i>; <i>device</i> and <i>precision</i> (fp16/bf16 are faster on recent "
-        "GPUs).")
+        "GPUs).\n\n"
+        "<b>Models trained with FLAIR-1's aerial metadata</b> (a FLAIR-1 .ckpt with the "
+        "metadata MLP) also need the flight's <i>acquisition date</i> (YYYY-MM-DD), "
+        "<i>time</i> (HHhMM), <i>camera</i> and the area's <i>ground altitude</i> (m), in "
+        "the advanced parameters; each tile's position is taken from the imagery. Or tick "
+        "<i>Run without the model's metadata branch</i>, as IGN's zone detection does. "
+        "Other models ignore these parameters.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_imagery_parameters()
@@ -98,7 +108,28 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
         self._add_running_parameters()
+        self._add_metadata_parameters()
         self._add_outputs()
+
+    def _add_metadata_parameters(self) -> None:
+        """What FLAIR-1's metadata MLP needs besides each tile's position (advanced: only
+        models trained with it use them)."""
+        for name, label in (
+                (self.ACQUISITION_DATE, self.tr("Acquisition date (YYYY-MM-DD), for models "
+                                                "trained with aerial metadata")),
+                (self.ACQUISITION_TIME, self.tr("Acquisition time (HHhMM, e.g. 10h35), for "
+                                                "models trained with aerial metadata")),
+                (self.CAMERA, self.tr("Camera (e.g. UCE-M3-f120), for models trained with "
+                                      "aerial metadata"))):
+            self.addParameter(advanced(QgsProcessingParameterString(name, label,
+                                                                    optional=True)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
+            self.ALTITUDE, self.tr("Ground altitude (m), for models trained with aerial "
+                                   "metadata"), QgsProcessingParameterNumber.Double,
+            optional=True)))
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            self.IGNORE_METADATA, self.tr("Run without the model's metadata branch (as IGN's "
+                                          "zone detection)"), defaultValue=False)))
 
     def _add_imagery_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterRasterLayer(
@@ -196,8 +227,17 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             (self.OUTPUT_CONFIDENCE, result.confidence))}
 
     def _extra_inputs(self, parameters, context) -> dict:
-        """The engine's inputs beyond the aerial imagery: none for a U-Net."""
-        return {}
+        """The engine's inputs beyond the aerial imagery: a metadata U-Net's acquisition."""
+        altitude = (None if parameters.get(self.ALTITUDE) in (None, "")
+                    else self.parameterAsDouble(parameters, self.ALTITUDE, context))
+        return dict(
+            acquisition=dict(
+                date=self.parameterAsString(parameters, self.ACQUISITION_DATE, context),
+                time=self.parameterAsString(parameters, self.ACQUISITION_TIME, context),
+                camera=self.parameterAsString(parameters, self.CAMERA, context),
+                altitude=altitude),
+            ignore_metadata=self.parameterAsBoolean(parameters, self.IGNORE_METADATA,
+                                                    context))
 
     # ------------------------------------------------------------------ parameters
 

@@ -65,6 +65,9 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         "overlap); <i>batch</i> tiles per forward pass; <i>reader threads</i>; "
         "<i>device</i> and <i>precision</i>.")
 
+    def _add_metadata_parameters(self) -> None:
+        """None: a U-T&T trained with FLAIR-2's metadata cannot run on an arbitrary area."""
+
     def _add_imagery_parameters(self) -> None:
         super()._add_imagery_parameters()
         self.addParameter(QgsProcessingParameterMultipleLayers(

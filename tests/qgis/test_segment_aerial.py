@@ -178,3 +178,55 @@ def test_missing_torch_gives_the_install_command(plugin_zip, area, models, tmp_p
     assert failed.returncode != 0
     assert "torch is not installed" in text and "pip install" in text
     assert not (tmp_path / "o.tif").exists()
+
+
+@pytest.fixture(scope="module")
+def metadata_model(tmp_path_factory):
+    """A FLAIR-1 Lightning checkpoint trained with the aerial-metadata MLP."""
+    import torch
+    from helpers_models import flair1_lightning_checkpoint
+
+    from flair_landcover.models.unet import FlairUNet
+
+    torch.manual_seed(5)
+    model = FlairUNet(5, 19, encoder="resnet18", encoder_depth=3,
+                      decoder_channels=(32, 16, 8), metadata_mlp=True).eval()
+    path = tmp_path_factory.mktemp("meta") / "flair-1_metadata.ckpt"
+    torch.save(flair1_lightning_checkpoint(model, torch.ones(19)), path)
+    return path
+
+
+def test_a_metadata_model_takes_the_acquisition_and_matches_the_engine(
+        flair_plugin, area, metadata_model, tmp_path):
+    from flair_landcover.flair_plugin.engine.inference.predict import predict
+
+    acquisition = dict(date="2021-04-21", time="10h35", camera="UCE-M3", altitude=155.0)
+    out = tmp_path / "meta.tif"
+    segment(INPUT=str(area), MODEL=str(metadata_model), OUTPUT=str(out),
+            ACQUISITION_DATE=acquisition["date"], ACQUISITION_TIME=acquisition["time"],
+            CAMERA=acquisition["camera"], ALTITUDE=acquisition["altitude"])
+    predict(area, metadata_model, tmp_path / "engine.tif", acquisition=acquisition,
+            block=128, halo=32, device="cpu")
+    assert np.array_equal(read(out)[0], read(tmp_path / "engine.tif")[0])
+
+
+def test_a_metadata_model_without_its_acquisition_says_which_parameter(
+        flair_plugin, area, metadata_model, tmp_path):
+    with pytest.raises(QgsProcessingException, match="ACQUISITION_DATE") as error:
+        segment(INPUT=str(area), MODEL=str(metadata_model), OUTPUT=str(tmp_path / "x.tif"),
+                ACQUISITION_TIME="10h35", CAMERA="UCE-M3", ALTITUDE=155)
+    assert "IGNORE_METADATA" in str(error.value)
+    assert not (tmp_path / "x.tif").exists()
+    segment(INPUT=str(area), MODEL=str(metadata_model), OUTPUT=str(tmp_path / "bare.tif"),
+            IGNORE_METADATA=True)
+    assert (tmp_path / "bare.tif").is_file()
+
+
+def test_the_utt_dialog_has_no_metadata_parameters(flair_plugin):
+    from qgis.core import QgsApplication
+
+    registry = QgsApplication.processingRegistry()
+    aerial = registry.algorithmById("flair:segmentaerial")
+    multimodal = registry.algorithmById("flair:segmentmultimodal")
+    assert aerial.parameterDefinition("ACQUISITION_DATE") is not None
+    assert multimodal.parameterDefinition("ACQUISITION_DATE") is None

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import segmentation_models_pytorch as smp
 import torch
+from helpers_models import flair1_lightning_checkpoint
 
 import flair_landcover
 from flair_landcover.flair_plugin.engine.checkpoints.importers import (
@@ -285,19 +286,6 @@ def test_encoder_inferred_from_block_layout(tmp_path):
 
 
 # ----------------------------------------------------------------------------- FLAIR-1
-
-
-def flair1_lightning_checkpoint(model: FlairUNet, loss_weight):
-    """A FLAIR-1 Lightning .ckpt as its trainer writes it (task module attribute `model`)."""
-    state = {}
-    for key, value in model.state_dict().items():
-        if key.startswith("metadata_mlp."):
-            key = "enc.enc_mlp." + key[len("metadata_mlp."):]
-        state["model." + key] = value
-    state["criterion.weight"] = loss_weight
-    return {"epoch": 7, "global_step": 700, "pytorch-lightning_version": "2.1.3",
-            "state_dict": state, "loops": {}, "callbacks": {}, "optimizer_states": [],
-            "lr_schedulers": [], "hparams_name": "kwargs", "hyper_parameters": {}}
 
 
 def test_flair1_lightning_ckpt_with_metadata_mlp(tmp_path, x5):

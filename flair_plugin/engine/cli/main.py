@@ -91,6 +91,20 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     s2.add_argument("--cloud-masks", nargs="+", metavar="FILE",
                     help="snow and cloud probabilities 0..100: one 2-band file per date, or "
                          "one stack of dates x 2 bands")
+    md = parser.add_argument_group(
+        "aerial metadata (U-Nets trained with FLAIR-1's metadata MLP only; each tile's "
+        "position comes from the raster)")
+    md.add_argument("--acquisition-date", metavar="YYYY-MM-DD",
+                    help="date the imagery was flown")
+    md.add_argument("--acquisition-time", metavar="HHhMM", help="time of the flight, e.g. 10h35")
+    md.add_argument("--camera", metavar="NAME",
+                    help="camera name, e.g. UCE-M3-f120 (FLAIR tells UCE cameras from others)")
+    md.add_argument("--altitude", type=float, metavar="METRES",
+                    help="ground altitude of the area, in metres")
+    md.add_argument("--ignore-metadata", action="store_true",
+                    help="run a metadata model without its metadata branch, as IGN's zone "
+                         "detection does (its predictions then differ from the trained "
+                         "model's)")
     src = parser.add_argument_group("reading")
     src.add_argument("--bands", type=_bands, metavar="B,B,...",
                      help="band feeding each model band, in the model's order: N = band N of "
@@ -129,7 +143,10 @@ def run_predict(args: argparse.Namespace) -> int:
         result = predict(
             inputs if len(inputs) > 1 else inputs[0], args.model, args.output,
             sentinel=args.sentinel, dates=args.dates, cloud_masks=args.cloud_masks,
-            bands=args.bands, extent=args.extent, block=args.block, halo=args.halo,
+            acquisition=dict(date=args.acquisition_date, time=args.acquisition_time,
+                             camera=args.camera, altitude=args.altitude),
+            ignore_metadata=args.ignore_metadata, bands=args.bands, extent=args.extent,
+            block=args.block, halo=args.halo,
             blend=args.blend, batch_size=args.batch_size, device=args.device,
             precision=args.precision, num_readers=args.readers,
             probabilities=args.probabilities, confidence=args.confidence,

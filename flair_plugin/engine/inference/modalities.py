@@ -2,7 +2,8 @@
 
 A tile read yields a *sample of named modalities*: the aerial stack on the imagery's grid
 (read by the pipeline itself, see :mod:`.pipeline`) and, for the models that take them,
-further modalities such as a Sentinel-2 series window with its dates. Each further
+further modalities such as a Sentinel-2 series window with its dates, or FLAIR-1's
+aerial metadata of the tile. Each further
 modality is a :class:`Modality`: it opens one reader per reader thread, reads its value
 for a tile, and turns the values of a batch into the model's further inputs. Adding a
 modality (SPOT, Sentinel-1, elevation...) means adding one of these and a model input,
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
 
+from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
 from ...nomenclature import SENTINEL2_BANDS
 from ..data.sentinel import (
     SeriesPreparation,
@@ -54,12 +56,12 @@ class Modality:
         raise NotImplementedError
 
     def model_inputs(self, values: Sequence[Any], device: torch.device,
-                     dtype: torch.dtype) -> Tuple[Optional[torch.Tensor], ...]:
-        """The model's further arguments for a batch, from each tile's value."""
+                     dtype: torch.dtype) -> Dict[str, torch.Tensor]:
+        """The model's further arguments for a batch, by name, from each tile's value."""
         raise NotImplementedError
 
     def probe_inputs(self, device: torch.device, dtype: torch.dtype
-                     ) -> Tuple[Optional[torch.Tensor], ...]:
+                     ) -> Dict[str, torch.Tensor]:
         """Further arguments for the model probe (a batch of one 64×64 tile)."""
         raise NotImplementedError
 
@@ -120,7 +122,7 @@ class SentinelModality(Modality):
     Each tile gets the ``sat_patch_size`` window centred on it (:func:`tile_centre`),
     filtered for clouds and snow, averaged by month and dated as the checkpoint says
     (:func:`~..data.sentinel.series_around`), then normalised. A batch is padded in time
-    and handed to the model as ``(sentinel, dates, metadata=None, pad_mask)``.
+    and handed to the model as its ``sentinel``, ``dates`` and ``pad_mask`` arguments.
     """
 
     name = "sentinel"
@@ -153,15 +155,15 @@ class SentinelModality(Modality):
             self.all_cloudy += 1
 
     def model_inputs(self, values: Sequence[SeriesWindow], device: torch.device,
-                     dtype: torch.dtype) -> Tuple[Optional[torch.Tensor], ...]:
+                     dtype: torch.dtype) -> Dict[str, torch.Tensor]:
         series, positions, pad_mask = pad_series([v.data for v in values],
                                                  [v.positions for v in values])
-        return (torch.from_numpy(series.astype(np.float32)).to(device, dtype),
-                torch.from_numpy(positions).to(device), None,
-                torch.from_numpy(pad_mask).to(device))
+        return {"sentinel": torch.from_numpy(series.astype(np.float32)).to(device, dtype),
+                "dates": torch.from_numpy(positions).to(device),
+                "pad_mask": torch.from_numpy(pad_mask).to(device)}
 
     def probe_inputs(self, device: torch.device, dtype: torch.dtype
-                     ) -> Tuple[Optional[torch.Tensor], ...]:
+                     ) -> Dict[str, torch.Tensor]:
         size = self.prep.sat_patch_size
         window = SeriesWindow(np.zeros((1, S2_BANDS, size, size), np.float32),
                               np.zeros(1, np.int64))
@@ -201,3 +203,130 @@ class _SentinelTileReader(ModalityReader):
 
     def close(self) -> None:
         self.reader.close()
+
+
+# --------------------------------------------------------------------------- aerial metadata
+
+LAMBERT93 = "EPSG:2154"
+"""FLAIR-1 encodes patch centroids in Lambert-93 metres."""
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """What FLAIR-1's metadata MLP was told about each patch that the raster cannot say.
+
+    The patch position comes from the raster's georeferencing; these four come from the
+    user (the orthophoto's delivery notes give them): the acquisition ``date``
+    (YYYY-MM-DD), its ``time`` (HHhMM, solar flight time as in FLAIR's JSON), the
+    ``camera`` name (FLAIR only tells "UCE" cameras from the others) and the ground
+    ``altitude`` in metres (FLAIR's ``patch_centroid_z``).
+    """
+
+    date: str
+    time: str
+    camera: str
+    altitude: float
+
+
+ACQUISITION_FIELDS: Dict[str, str] = {
+    "date": "the acquisition date, YYYY-MM-DD (ACQUISITION_DATE / --acquisition-date)",
+    "time": "the acquisition time, HHhMM (ACQUISITION_TIME / --acquisition-time)",
+    "camera": "the camera name, e.g. UCE-M3-f120 (CAMERA / --camera)",
+    "altitude": "the ground altitude in metres (ALTITUDE / --altitude)",
+}
+"""Each value a metadata model needs, with where QGIS and the command take it."""
+
+
+def check_acquisition(values) -> Acquisition:
+    """An :class:`Acquisition` from a mapping (or an Acquisition), every value checked.
+
+    Raises:
+        InputError: a value is missing or not understood; the message names the QGIS
+            parameter and the command-line option that set it, and the way out
+            (running the model without its metadata branch).
+    """
+    values = acquisition_values(values)
+    missing = [k for k in ACQUISITION_FIELDS if k not in values]
+    if missing:
+        raise InputError(
+            "this model was trained with FLAIR-1's aerial metadata (position, date, camera, "
+            "altitude of each patch): give " + "; ".join(ACQUISITION_FIELDS[k] for k in missing)
+            + ". Or run it without its metadata branch, as IGN's zone detection does "
+              "(IGNORE_METADATA / --ignore-metadata)")
+    try:
+        acquisition = Acquisition(str(values["date"]).strip(), str(values["time"]).strip(),
+                                  str(values["camera"]).strip(), float(values["altitude"]))
+        encode_aerial_metadata(_record(acquisition, 0.0, 0.0))
+    except ValueError as exc:
+        raise InputError(f"aerial metadata: {exc}") from None
+    return acquisition
+
+
+def acquisition_values(values) -> Dict[str, Any]:
+    """The values given, from a mapping or an :class:`Acquisition`; empty ones left out
+    (a QGIS dialog or the command passes every field, set or not)."""
+    if isinstance(values, Acquisition):
+        values = values.__dict__
+    return {k: v for k, v in dict(values or {}).items() if v not in (None, "")}
+
+
+def _record(acquisition: Acquisition, x: float, y: float) -> Dict[str, Any]:
+    """A FLAIR aerial-metadata record (``flair_aerial_metadata.json``'s keys)."""
+    return {"patch_centroid_x": x, "patch_centroid_y": y,
+            "patch_centroid_z": acquisition.altitude, "camera": acquisition.camera,
+            "date": acquisition.date, "time": acquisition.time}
+
+
+def tile_position(transform, tile: Tile) -> Tuple[float, float]:
+    """Map (x, y) of the centre of a tile's full window: FLAIR's patch centroid."""
+    w = tile.window
+    return transform * (w.col_off + w.width / 2.0, w.row_off + w.height / 2.0)
+
+
+class AerialMetadataModality(Modality):
+    """FLAIR-1's 45-value metadata encoding of each tile, for a U-Net trained with it.
+
+    Position from the tile centre (reprojected to Lambert-93 when the raster is in
+    another CRS), the rest from the user's :class:`Acquisition`; encoded exactly as
+    FLAIR-1 encodes a patch's record (:mod:`models.metadata_encoding`). Handed to the
+    model as its ``metadata`` argument.
+    """
+
+    name = "metadata"
+
+    def __init__(self, acquisition: Acquisition, crs, transform) -> None:
+        if crs is None:
+            raise InputError("the imagery has no CRS, so its patches' positions, which this "
+                             "model's metadata encodes in Lambert-93, are unknown: assign "
+                             "the raster's CRS (e.g. gdal_edit.py -a_srs EPSG:2154)")
+        self.acquisition, self.transform = acquisition, transform
+        self.crs = crs
+        self.reprojected = crs.to_string() != LAMBERT93
+
+    def encode(self, x: float, y: float) -> np.ndarray:
+        """The encoding at map point (x, y) of the raster's CRS."""
+        if self.reprojected:
+            from rasterio.warp import transform as warp_points
+
+            xs, ys = warp_points(self.crs, LAMBERT93, [x], [y])
+            x, y = xs[0], ys[0]
+        return np.asarray(encode_aerial_metadata(_record(self.acquisition, x, y)), np.float64)
+
+    def open_reader(self) -> "_MetadataTileReader":
+        return _MetadataTileReader(self)
+
+    def model_inputs(self, values: Sequence[np.ndarray], device: torch.device,
+                     dtype: torch.dtype) -> Dict[str, torch.Tensor]:
+        return {"metadata": torch.from_numpy(np.stack(values)).to(device, dtype)}
+
+    def probe_inputs(self, device: torch.device, dtype: torch.dtype
+                     ) -> Dict[str, torch.Tensor]:
+        return {"metadata": torch.zeros((1, METADATA_DIM), dtype=dtype, device=device)}
+
+
+class _MetadataTileReader(ModalityReader):
+    def __init__(self, modality: AerialMetadataModality) -> None:
+        self.modality = modality
+
+    def read(self, tile: Tile) -> np.ndarray:
+        return self.modality.encode(*tile_position(self.modality.transform, tile))

@@ -8,7 +8,7 @@ model's further arguments, so normalisation and precision are decided once.
 from __future__ import annotations
 
 import contextlib
-from typing import Sequence, Union
+from typing import Mapping, Optional, Sequence, Union
 
 import torch
 
@@ -77,23 +77,27 @@ class Network:
     def num_classes(self) -> int:
         return int(self.lut.numel())
 
-    def codes(self, x: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+    def codes(self, x: torch.Tensor, *extra: torch.Tensor,
+              **named: Optional[torch.Tensor]) -> torch.Tensor:
         """uint8 N×C×H×W -> uint8 N×H×W FLAIR codes (argmax over the active logits)."""
         # max(1).indices, not argmax(1): on CPU, argmax over the channels of an NCHW
         # tensor takes 3-4 times longer (same first-maximum rule).
-        return self.lut[self.logits(x, *extra).max(1).indices]
+        return self.lut[self.logits(x, *extra, **named).max(1).indices]
 
-    def logits(self, x: torch.Tensor, *extra: torch.Tensor) -> torch.Tensor:
+    def logits(self, x: torch.Tensor, *extra: torch.Tensor,
+               **named: Optional[torch.Tensor]) -> torch.Tensor:
         """uint8 N×C×H×W on the device -> active-class logits N×K×H×W (float32/float64).
 
-        ``extra``: further inputs of the module (the aerial metadata of FLAIR-1's MLP)."""
+        ``extra``/``named``: further inputs of the module, by position or by name (the
+        modalities' inputs: ``metadata`` of FLAIR-1's MLP, ``sentinel``/``dates``/
+        ``pad_mask`` of a U-T&T)."""
         x = x.to(self.in_dtype).sub_(self.mean).div_(self.std)  # in place: one allocation
         if self.param_dtype != self.in_dtype:
             x = x.to(self.param_dtype)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         with self.autocast():
-            out = self.module(x, *extra)
+            out = self.module(x, *extra, **named)
         if isinstance(out, (tuple, list)):
             out = out[0]
         if out.ndim != 4 or out.shape[1] != self.num_logits or out.shape[2:] != x.shape[2:]:
@@ -105,15 +109,17 @@ class Network:
             out = out.index_select(1, self.active)
         return out if out.dtype == torch.float64 else out.float()
 
-    def probe(self, channels: int, extra: Sequence = ()) -> None:
-        """One forward on a tiny tile: a wrong band count fails here, before any file.
+    def probe(self, channels: int, named: Optional[Mapping[str, torch.Tensor]] = None
+              ) -> None:
+        """One forward on a tiny tile: a wrong band count, or an input the model needs and
+        the run does not give, fails here with a clear message, before any file.
 
-        ``extra``: the other modalities' inputs for a batch of one (see
+        ``named``: the other modalities' inputs for a batch of one (see
         :meth:`~.modalities.Modality.probe_inputs`)."""
         with torch.inference_mode():
             try:
                 self.logits(torch.zeros((1, channels, 64, 64), dtype=torch.uint8,
-                                        device=self.device), *extra)
+                                        device=self.device), **(named or {}))
             except InferenceError as exc:
                 raise InputError(str(exc)) from None
             except torch.cuda.OutOfMemoryError:
@@ -121,6 +127,12 @@ class Network:
             except RuntimeError as exc:
                 raise InputError(f"the model cannot run on {channels} input bands: {exc}") \
                     from None
+            except (TypeError, ValueError) as exc:
+                # A forward that needs an input this run does not provide (FLAIR-1's
+                # metadata, say) says so in a ValueError/TypeError: one line, no traceback.
+                given = ", ".join(sorted(named or {})) or "none"
+                raise InputError(f"the model cannot run with the inputs this run gives (aerial "
+                                 f"imagery; further inputs: {given}): {exc}") from None
 
 
 def labels_and_scores(net: Network, values: torch.Tensor, are_probs: bool,

@@ -350,17 +350,18 @@ class Pipeline:
         self._pending_copies = copied
         return x
 
-    def _extra_inputs(self, chunk: List[TileSample]) -> tuple:
-        """The other modalities' model inputs for a chunk, in the model's argument order."""
-        extra: tuple = ()
+    def _named_inputs(self, chunk: List[TileSample]) -> Dict[str, torch.Tensor]:
+        """The other modalities' model inputs for a chunk, by argument name."""
+        named: Dict[str, torch.Tensor] = {}
         for modality in self.modalities:
-            extra += modality.model_inputs([item.modalities[modality.name] for item in chunk],
-                                           self.net.device, self.net.param_dtype)
-        return extra
+            named.update(modality.model_inputs(
+                [item.modalities[modality.name] for item in chunk], self.net.device,
+                self.net.param_dtype))
+        return named
 
     def _compute(self, chunk: List[TileSample]):
         """Forward one chunk: window-weighted probabilities, or (codes, conf, probs) arrays."""
-        logits = self.net.logits(self._to_device(chunk), *self._extra_inputs(chunk))
+        logits = self.net.logits(self._to_device(chunk), **self._named_inputs(chunk))
         if self._pending_copies is not None:
             self._pending_copies.synchronize()
             self._pending_copies = None

@@ -36,7 +36,14 @@ from ..options import (
     default_readers,
 )
 from ..tiling import TileGrid, validate_tiling
-from .modalities import Modality, SentinelModality
+from .modalities import (
+    Acquisition,
+    AerialMetadataModality,
+    Modality,
+    SentinelModality,
+    acquisition_values,
+    check_acquisition,
+)
 from .network import Network, check_precision, resolve_device
 from .pipeline import CancelCallback, Pipeline, ProgressCallback
 
@@ -48,6 +55,12 @@ log = logging.getLogger(__name__)
 PathLike = Union[str, os.PathLike]
 WarnCallback = Callable[[str], None]
 OpenModalities = Callable[[Grid, PixelWindow, WarnCallback], Sequence[Modality]]
+
+WITHOUT_METADATA_WARNING = (
+    "the model runs without its aerial-metadata branch, as IGN's zone detection does: "
+    "what it learnt from each patch's position, date, camera and altitude is left out, so "
+    "its predictions differ from those it was evaluated with; give the acquisition date, "
+    "time, camera and altitude to use the whole model")
 
 DEFAULT_BLEND_MEMORY_MB = 512
 """Budget for a weighted blend's pending block accumulators (sets the strip width)."""
@@ -184,8 +197,8 @@ def predict_with_module(
     read = plan.paths + [p for m in modalities for p in m.paths()]
     check_output_paths([output, probabilities, confidence], read, overwrite)
     net = Network(module, means, stds, logit_codes, dev, precision)
-    net.probe(len(plan.sources), tuple(x for m in modalities
-                                       for x in m.probe_inputs(dev, net.param_dtype)))
+    net.probe(len(plan.sources), {k: v for m in modalities
+                                  for k, v in m.probe_inputs(dev, net.param_dtype).items()})
     codes = tuple(int(c) for c in logit_codes if c != NODATA)
     if class_names is not None and len(class_names) != len(codes):
         class_names = None
@@ -224,7 +237,8 @@ def predict_with_module(
 # --------------------------------------------------------------------------- checkpoints
 
 def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
-            sentinel=None, dates=None, cloud_masks=None, bands: Optional[Sequence] = None,
+            sentinel=None, dates=None, cloud_masks=None, acquisition=None,
+            ignore_metadata: bool = False, bands: Optional[Sequence] = None,
             extent: Optional[Sequence[float]] = None, block: Optional[int] = None,
             halo: Optional[int] = None, blend: str = "crop", batch_size: Optional[int] = None,
             device: Union[str, torch.device] = "auto", precision: str = "fp32",
@@ -244,6 +258,12 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             beside it (a user's own ``.qml`` is kept).
         sentinel, dates, cloud_masks: the Sentinel-2 series of a U-T&T (see
             :func:`~..io.sentinel.open_sentinel`); refused for a model that takes none.
+        acquisition: for a U-Net trained with FLAIR-1's aerial metadata: the date, time,
+            camera and ground altitude of the imagery (a mapping or a
+            :class:`~.modalities.Acquisition`); each tile's position comes from the
+            raster. Ignored, with a warning, by a model without metadata.
+        ignore_metadata: run a metadata model without its metadata branch, as IGN's zone
+            detection does (a warning says what that changes).
         bands: which band feeds each model band (``3`` or ``"2:1"`` = band 1 of input 2).
         extent: (xmin, ymin, xmax, ymax) in the raster's CRS, snapped outward to pixels.
         block, halo: output block and context margin in pixels (multiples of 32); ``None``
@@ -262,19 +282,30 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
     """
     loaded = load_model_for_inference(model)
     meta = loaded.meta
-    open_modalities = None
+    say = warn or log.warning
+    openers: List[OpenModalities] = []
     if meta.uses_sentinel:
         if sentinel is None:
             raise InputError("this model is a U-T&T: it also needs a Sentinel-2 series "
                              "(one 10-band raster per date, or a stack with its dates file)")
-        open_modalities = _sentinel_opener(meta, sentinel, dates, cloud_masks)
+        openers.append(_sentinel_opener(meta, sentinel, dates, cloud_masks))
         block = UTT_DEFAULT_BLOCK if block is None else block
         halo = UTT_DEFAULT_HALO if halo is None else halo
     elif sentinel is not None:
         raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
                          f"leave the Sentinel-2 input empty, or use a U-T&T model")
+    module = loaded.module
+    if meta.metadata_mlp and not meta.uses_sentinel:
+        if ignore_metadata:
+            module = module.seg_model  # the U-Net alone, as IGN's zone detection loads it
+            say(WITHOUT_METADATA_WARNING)
+        else:
+            openers.append(_metadata_opener(check_acquisition(acquisition)))
+    elif acquisition_values(acquisition):
+        say("this model was trained without aerial metadata: the acquisition date, time, "
+            "camera and altitude given are not used")
     result = predict_with_module(
-        inputs, loaded.module, output, means=meta.means, stds=meta.stds,
+        inputs, module, output, means=meta.means, stds=meta.stds,
         logit_codes=meta.logit_codes, band_names=meta.bands,
         class_names=getattr(meta, "class_names", None), model_pixel_size=meta.pixel_size,
         bands=bands, extent=extent, block=DEFAULT_BLOCK if block is None else block,
@@ -282,7 +313,7 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         device=device, precision=precision, num_readers=num_readers,
         probabilities=probabilities, confidence=confidence, input_scale=input_scale,
         resample_to_model=resample_to_model, pad=pad, progress=progress, cancel=cancel,
-        warn=warn, overwrite=overwrite, open_modalities=open_modalities)
+        warn=warn, overwrite=overwrite, open_modalities=_all(openers) if openers else None)
     _write_style(result, meta.active_codes, warn or log.warning)
     return result
 
@@ -296,6 +327,20 @@ def predict_multimodal(aerial_inputs, sentinel, model, output: PathLike, **optio
                          f"+ Sentinel-2): use it with flair:segmentaerial / the aerial "
                          f"inference instead")
     return predict(aerial_inputs, loaded, output, sentinel=sentinel, **options)
+
+
+def _all(openers: Sequence[OpenModalities]) -> OpenModalities:
+    def open_(grid: Grid, region: PixelWindow, warn: WarnCallback) -> List[Modality]:
+        return [m for opener in openers for m in opener(grid, region, warn)]
+
+    return open_
+
+
+def _metadata_opener(acquisition: Acquisition) -> OpenModalities:
+    def open_(grid: Grid, region: PixelWindow, warn: WarnCallback) -> List[Modality]:
+        return [AerialMetadataModality(acquisition, grid.crs, grid.transform)]
+
+    return open_
 
 
 def _sentinel_opener(meta, sentinel, dates, cloud_masks) -> OpenModalities:
