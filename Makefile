@@ -54,6 +54,7 @@ BENCH_ARGS ?=
 bench: setup
 	$(PY) benchmarks/bench_inference.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_training.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_catalogue.py $(BENCH_ARGS)
 
 package:
 	/usr/bin/python3 scripts/package.py --output dist/flair_landcover.zip

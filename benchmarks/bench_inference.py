@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_inference.py [--quick] [--device auto|cpu|cuda]
                                                    [--skip-huge] [--workdir DIR]
+                                                   [--model CHECKPOINT] [--only speed]
 
 Prints figures and their ratios against the goals; asserts nothing (timings depend on
 the machine). ``--quick`` is a smoke run (< 1 min on 2 CPU cores); the full run takes
@@ -21,7 +22,16 @@ What is measured, and why:
    the ratio against plain I/O + that model's own compute time.
 3. **Memory**: peak RSS of a run on an area A and on 4A, each in a fresh process (goal:
    ratio ≤ 1.15), and on a 20000×20000 5-band raster (goal < 2 GB), per-pixel model.
-4. **Precision** (CUDA only): fp32 against fp16 and bf16 with channels_last.
+4. **Precision** (CUDA only): fp32 against fp16 and bf16, with and without channels_last
+   (model alone), and batch sizes (end to end).
+5. **Speed on a CPU** (:mod:`.speed`): runtimes (torch, ONNX Runtime, OpenVINO) ×
+   precisions (fp32, bf16) × tilings on the same raster and weights, each run in a fresh
+   process: end-to-end Mpx/s, the ratio to today's default (torch fp32, 512/128, batch
+   2), argmax agreement with that default, peak RSS. IGN's FLAIR-1 ``zone_detect``
+   settings (512 px tiles, 128 px margin = block 256, halo 128) are one row.
+
+Sections 1-3 run torch in fp32 with 512 px blocks and a 128 px halo (the figures they
+track were measured so); section 5 compares everything else.
 """
 
 from __future__ import annotations
@@ -65,6 +75,9 @@ from flair_landcover.flair_plugin.engine.inference.network import resolve_device
 from flair_landcover.flair_plugin.engine.inference.predict import predict_with_module  # noqa: E402
 from flair_landcover.flair_plugin.nomenclature import CODES, FLAIR1_MEANS, FLAIR1_STDS  # noqa: E402
 from flair_landcover.synthetic.generator import write_mosaic  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import cpu_speed as speed  # noqa: E402  (section 5)
 
 ROWS: List[Tuple[str, str, str, str]] = []  # (measure, value, goal, verdict)
 
@@ -111,6 +124,11 @@ def per_pixel_model() -> torch.nn.Module:
 
 
 def engine(src: Path, module: torch.nn.Module, out: Path, **kwargs):
+    """The engine with sections 1-4's fixed settings: torch, fp32, 512/128, batch 2 on CPU."""
+    for key, value in dict(runtime="torch", precision="fp32", block=512, halo=128).items():
+        kwargs.setdefault(key, value)
+    if str(kwargs.get("device", "cpu")) == "cpu":
+        kwargs.setdefault("batch_size", 2)
     return predict_with_module(src, module, out, means=FLAIR1_MEANS, stds=FLAIR1_STDS,
                                logit_codes=CODES, overwrite=True, **kwargs)
 
@@ -121,12 +139,13 @@ def sync(device: torch.device) -> None:
 
 
 def model_only_seconds(module: torch.nn.Module, device: torch.device, tiles: int, tile: int,
-                       batch: int, precision: str = "fp32") -> float:
+                       batch: int, precision: str = "fp32",
+                       channels_last: Optional[bool] = None) -> float:
     """Forward ``tiles`` tiles in batches of ``batch``; inputs made beforehand, on the device."""
     module = module.eval().to(device)
-    channels_last = device.type == "cuda"
-    if channels_last:
-        module = module.to(memory_format=torch.channels_last)
+    channels_last = device.type == "cuda" if channels_last is None else channels_last
+    module = module.to(memory_format=torch.channels_last if channels_last
+                       else torch.contiguous_format)
     x = torch.randn((batch, 5, tile, tile), device=device)
     if channels_last:
         x = x.contiguous(memory_format=torch.channels_last)
@@ -266,8 +285,10 @@ def memory(workdir: Path, device: torch.device, quick: bool, huge: bool) -> None
 
 
 def precisions(workdir: Path, device: torch.device, quick: bool) -> None:
+    """On CUDA: fp32/fp16/bf16, channels_last or not (model alone), batch sizes (end to end)."""
     if device.type != "cuda":
-        row("fp16 / bf16 (channels_last)", "skipped: no CUDA device")
+        row("CUDA fp16 / bf16, channels_last, batch sizes", "skipped: no CUDA device "
+            "(BENCH_ARGS='--device cuda' on a GPU machine)")
         return
     size = 2048 if quick else 8192
     src = mosaic(workdir, size)
@@ -278,12 +299,19 @@ def precisions(workdir: Path, device: torch.device, quick: bool) -> None:
         result = engine(src, module, workdir / "prec.tif", device=str(device),
                         precision=precision)
         tile = result.block + 2 * result.halo
-        seconds = model_only_seconds(module, device, result.tiles_done, tile,
-                                     result.batch_size, precision)
+        layouts = {layout: model_only_seconds(module, device, result.tiles_done, tile,
+                                              result.batch_size, precision, layout)
+                   for layout in (True, False)}
         base = base or result.megapixels_per_s
-        row(f"{precision} end-to-end / model-only",
-            f"{result.megapixels_per_s:.1f} / {size * size / seconds / 1e6:.1f} Mpx/s "
-            f"(x{result.megapixels_per_s / base:.2f} vs fp32, batch {result.batch_size})")
+        row(f"{precision} end-to-end / model-only (channels_last / NCHW)",
+            f"{result.megapixels_per_s:.1f} / {size * size / layouts[True] / 1e6:.1f} / "
+            f"{size * size / layouts[False] / 1e6:.1f} Mpx/s (x{result.megapixels_per_s / base:.2f}"
+            f" vs fp32, batch {result.batch_size})")
+    for batch in (4, 8, 16) if not quick else (8,):
+        result = engine(src, module, workdir / "prec.tif", device=str(device),
+                        precision="auto", batch_size=batch)
+        row(f"auto ({result.precision}), batch {batch}",
+            f"{result.megapixels_per_s:.1f} Mpx/s (batch at the end {result.batch_size})")
 
 
 # --------------------------------------------------------------------------- main
@@ -295,11 +323,20 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-huge", action="store_true",
                         help="leave out the 20000x20000 raster of the full run")
     parser.add_argument("--workdir", help="keep generated rasters here (default: a temp dir)")
+    parser.add_argument("--model", help="section 5: a real checkpoint (e.g. FLAIR-INC's "
+                        "rgbie .pth) instead of a U-Net trained briefly on generated data")
+    parser.add_argument("--only", choices=("speed",), help="run section 5 alone")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="section 5: runs of each setting, alternated (best kept)")
     parser.add_argument("--rss-child", nargs=2, metavar=("SRC", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--speed-child", help=argparse.SUPPRESS)
     parser.add_argument("--blend", default="crop", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_child:
         rss_child(*args.rss_child, args.device, args.blend)
+        return 0
+    if args.speed_child:
+        speed.child(args.speed_child)
         return 0
     device = resolve_device(args.device)
     print(f"device {device}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
@@ -309,10 +346,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="flair-bench-") as tmp:
         workdir = Path(args.workdir or tmp)
         workdir.mkdir(parents=True, exist_ok=True)
-        pipeline_efficiency(workdir, device, args.quick)
-        io_overhead(workdir, device, args.quick)
-        memory(workdir, device, args.quick, not args.skip_huge)
-        precisions(workdir, device, args.quick)
+        if args.only is None:
+            pipeline_efficiency(workdir, device, args.quick)
+            io_overhead(workdir, device, args.quick)
+            memory(workdir, device, args.quick, not args.skip_huge)
+            precisions(workdir, device, args.quick)
+        if device.type == "cpu":
+            speed.cpu_speed(workdir, args.quick, args.model, args.rounds, row, mosaic)
     print_table()
     print(f"\n{time.perf_counter() - started:.0f} s in all")
     return 0

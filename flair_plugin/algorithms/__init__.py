@@ -4,8 +4,10 @@ from .apply_style import ApplyStyleAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
+from .segment_catalogue import SegmentCatalogueAlgorithm
 from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
-              TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm)
+              SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm,
+              EvaluateModelAlgorithm)

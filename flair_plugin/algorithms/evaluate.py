@@ -97,6 +97,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.evaluation.rasters import agreement_legend, evaluate_rasters
+        from ..engine.io.outputs import check_output_paths
 
         prediction = self._file(parameters, self.PREDICTION, context)
         reference = self._file(parameters, self.REFERENCE, context)
@@ -106,6 +107,12 @@ class EvaluateAlgorithm(FlairAlgorithm):
         outputs = self._outputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
+            # QGIS's save dialog asked before replacing a file; an input is never replaced
+            check_output_paths(report_files(outputs[self.OUTPUT_REPORT],
+                                            outputs.get(self.OUTPUT_METRICS))
+                               + [outputs.get(self.OUTPUT_AGREEMENT)],
+                               [prediction, reference], overwrite=True,
+                               geotiffs=[outputs.get(self.OUTPUT_AGREEMENT)])
             result = evaluate_rasters(
                 prediction, reference, scheme=scheme,
                 prediction_scheme=self.parameterAsEnumString(
@@ -162,6 +169,12 @@ class EvaluateAlgorithm(FlairAlgorithm):
         if context.willLoadLayerOnCompletion(path):
             details = context.layerToLoadOnCompletionDetails(path)
             details.setPostProcessor(StylePostProcessor.create(str(sidecar)))
+
+
+def report_files(report_path: str, metrics_path) -> list:
+    """Every file :func:`write_reports` writes: the report, the metrics JSON and its CSV."""
+    return [report_path, metrics_path,
+            str(Path(metrics_path).with_suffix(".csv")) if metrics_path else None]
 
 
 def write_reports(result, report_path: str, metrics_path, feedback) -> None:

@@ -17,7 +17,7 @@ from ..engine import options
 from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .evaluate import add_report_outputs, miou_outputs, write_reports
+from .evaluate import add_report_outputs, miou_outputs, report_files, write_reports
 from .parameters import advanced, device_parameter, option_parameter, scheme_parameter
 from .segment_aerial import MODEL_FILTER
 
@@ -84,7 +84,8 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
                 device=self.parameterAsEnumString(parameters, self.DEVICE, context),
                 batch_size=self.parameterAsInt(parameters, self.BATCH, context),
                 precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
-                predictions_dir=kept, progress=bridge.progress, cancel=bridge.cancel)
+                predictions_dir=kept, outputs=report_files(report, metrics),
+                overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
             write_reports(result, report, metrics, feedback)
         return {self.OUTPUT_REPORT: report, self.OUTPUT_METRICS: metrics or None,
                 **miou_outputs(result)}

@@ -52,16 +52,17 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     MODEL = "MODEL"
     EXTENT = "EXTENT"
     BLOCK, HALO, BLEND, BATCH, READERS = "BLOCK", "HALO", "BLEND", "BATCH", "READERS"
-    DEVICE, PRECISION = "DEVICE", "PRECISION"
+    DEVICE, PRECISION, RUNTIME = "DEVICE", "PRECISION", "RUNTIME"
     OUTPUT = "OUTPUT"
     OUTPUT_PROBABILITIES = "OUTPUT_PROBABILITIES"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
     ACQUISITION_DATE, ACQUISITION_TIME = "ACQUISITION_DATE", "ACQUISITION_TIME"
     CAMERA, ALTITUDE, IGNORE_METADATA = "CAMERA", "ALTITUDE", "IGNORE_METADATA"
 
-    # The dialog's tiling defaults: the model kind's, as the engine's (options.py).
-    DEFAULT_BLOCK = options.DEFAULT_BLOCK
-    DEFAULT_HALO = options.DEFAULT_HALO
+    # The dialog's tiling defaults: None = left empty, the engine takes the device's
+    # (options.default_tiling: larger tiles on a CPU); a U-T&T's are FLAIR-2's.
+    DEFAULT_BLOCK: Optional[int] = None
+    DEFAULT_HALO: Optional[int] = None
 
     NAME = "segmentaerial"
     DISPLAY_NAME = QT_TRANSLATE_NOOP("SegmentAerialAlgorithm",
@@ -92,8 +93,9 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "each side (multiples of 32; more halo = fewer seams, more compute); <i>blend</i> "
         "crop keeps each tile's centre like IGN's zone detection, hann/gaussian average "
         "overlapping probabilities; <i>batch</i> tiles per forward pass; <i>reader "
-        "threads</i>; <i>device</i> and <i>precision</i> (fp16/bf16 are faster on recent "
-        "GPUs).\n\n"
+        "threads</i>; <i>device</i>, <i>precision</i> and <i>runtime</i> (automatic: bf16 "
+        "where the processor or GPU computes it natively, ONNX Runtime or OpenVINO on a "
+        "CPU when installed, each checked against fp32 on the first tile).\n\n"
         "<b>Models trained with FLAIR-1's aerial metadata</b> (a FLAIR-1 .ckpt with the "
         "metadata MLP) also need the flight's <i>acquisition date</i> (YYYY-MM-DD), "
         "<i>time</i> (HHhMM), <i>camera</i> and the area's <i>ground altitude</i> (m), in "
@@ -156,12 +158,12 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         """Tiling, blending, batching, device: the same options as ``flair-landcover
         predict``, with the same choices, defaults and help."""
         for name, label, default, minimum, text in (
-                (self.BLOCK, self.tr("Output block size (pixels, multiple of 32)"),
-                 self.DEFAULT_BLOCK, 32, options.BLOCK_HELP),
-                (self.HALO, self.tr("Halo around each block (pixels, multiple of 32)"),
-                 self.DEFAULT_HALO, 0, options.HALO_HELP)):
+                (self.BLOCK, self.tr("Output block size (pixels, multiple of 32; empty = "
+                                     "automatic)"), self.DEFAULT_BLOCK, 32, options.BLOCK_HELP),
+                (self.HALO, self.tr("Halo around each block (pixels, multiple of 32; empty = "
+                                    "automatic)"), self.DEFAULT_HALO, 0, options.HALO_HELP)):
             param = QgsProcessingParameterNumber(name, label, defaultValue=default,
-                                                 minValue=minimum)
+                                                 minValue=minimum, optional=default is None)
             param.setHelp(translated(text))
             self.addParameter(advanced(param))
         self.addParameter(advanced(option_parameter(
@@ -176,6 +178,22 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         self.addParameter(device_parameter(self.DEVICE))
         self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Precision"),
                                                     options.PRECISION)))
+        self.addParameter(advanced(option_parameter(
+            self.RUNTIME, self.tr("Runtime on a CPU (auto, torch, ONNX Runtime, OpenVINO)"),
+            options.RUNTIME)))
+
+    def _running_options(self, parameters, context) -> dict:
+        """The engine's keyword arguments for the parameters of
+        :meth:`_add_running_parameters`."""
+        return dict(
+            block=self._optional_int(parameters, self.BLOCK, context, self.DEFAULT_BLOCK),
+            halo=self._optional_int(parameters, self.HALO, context, self.DEFAULT_HALO),
+            blend=self.parameterAsEnumString(parameters, self.BLEND, context),
+            batch_size=self.parameterAsInt(parameters, self.BATCH, context) or None,
+            num_readers=self.parameterAsInt(parameters, self.READERS, context) or None,
+            device=self.parameterAsEnumString(parameters, self.DEVICE, context),
+            precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
+            runtime=self.parameterAsEnumString(parameters, self.RUNTIME, context))
 
     def _add_outputs(self) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -203,21 +221,18 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             result = predict(
                 sources, loaded, outputs[self.OUTPUT], **extra,
                 extent=self._extent(parameters, context, layer),
-                block=self.parameterAsInt(parameters, self.BLOCK, context),
-                halo=self.parameterAsInt(parameters, self.HALO, context),
-                blend=self.parameterAsEnumString(parameters, self.BLEND, context),
-                batch_size=self.parameterAsInt(parameters, self.BATCH, context) or None,
-                num_readers=self.parameterAsInt(parameters, self.READERS, context) or None,
-                device=self.parameterAsEnumString(parameters, self.DEVICE, context),
-                precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
+                **self._running_options(parameters, context), model_file=model_path,
                 probabilities=outputs.get(self.OUTPUT_PROBABILITIES),
                 confidence=outputs.get(self.OUTPUT_CONFIDENCE),
                 progress=bridge.progress, cancel=bridge.cancel, warn=bridge.warn,
+                info=bridge.log,
                 overwrite=True)  # the destination was chosen (and confirmed) in QGIS
         feedback.pushInfo(self.tr(
-            "Device {device}, batch {batch}, {precision}; {done} tiles computed, {skipped} "
-            "skipped (no data); {width}x{height} px in {seconds:.1f} s = {speed:.2f} Mpx/s"
-        ).format(device=result.device, batch=result.batch_size, precision=result.precision,
+            "Device {device} ({runtime} {precision}), batch {batch}, block {block} halo "
+            "{halo}; {done} tiles computed, {skipped} skipped (no data); {width}x{height} px "
+            "in {seconds:.1f} s = {speed:.2f} Mpx/s"
+        ).format(device=result.device, runtime=result.runtime, precision=result.precision,
+                 batch=result.batch_size, block=result.block, halo=result.halo,
                  done=result.tiles_done, skipped=result.tiles_skipped, width=result.width,
                  height=result.height, seconds=result.elapsed_s,
                  speed=result.megapixels_per_s))
@@ -272,7 +287,8 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             ).format(bands=", ".join(unknown)))
         return [(raster_file_path(where[b][0]), where[b][1]) for b in band_names]
 
-    def _optional_int(self, parameters, name, context, default: int) -> int:
+    def _optional_int(self, parameters, name, context,
+                      default: Optional[int]) -> Optional[int]:
         if parameters.get(name) in (None, ""):
             return default
         return self.parameterAsInt(parameters, name, context)

@@ -59,8 +59,10 @@ class TrainAlgorithm(FlairAlgorithm):
         "Every epoch the log shows the validation mIoU (FLAIR's convention), and the output "
         "folder gets best.flair.safetensors (use it in 'Land cover from aerial imagery'), "
         "last.flair.safetensors, a resumable state, a CSV log and a PNG of the curves.\n"
-        "Cancel stops at the next step and keeps a resumable state: run again with the same "
-        "output folder and 'Resume' ticked (and as many epochs as you want in total).")
+        "Cancel stops at the next step, keeps a resumable state and ends the algorithm as "
+        "failed (so a model or batch run does not go on with an unfinished model): run again "
+        "with the same output folder and 'Resume' ticked (and as many epochs as you want in "
+        "total).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_data_parameters()
@@ -129,6 +131,7 @@ class TrainAlgorithm(FlairAlgorithm):
             self.SEED, self.tr("Random seed"), defaultValue=options.DEFAULT_SEED)))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from ..engine.errors import TrainingCancelled
         from ..engine.training.trainer import TrainConfig, train
 
         config = TrainConfig(**self._config(parameters, context))
@@ -136,9 +139,8 @@ class TrainAlgorithm(FlairAlgorithm):
         with engine_errors():
             result = train(config, progress=bridge.progress, cancel=bridge.cancel,
                            log=bridge.log)
-        if result.cancelled:
-            feedback.pushWarning(result.message or self.tr(
-                "Cancelled: run again with Resume ticked."))
+            if result.cancelled:  # a stopped run failed, as a cancelled segmentation does
+                raise TrainingCancelled(result.message)
         feedback.pushInfo(self.tr(
             "Best validation mIoU {miou:.4f} at epoch {epoch}; {epochs} epoch(s) done"
         ).format(miou=result.best_miou, epoch=result.best_epoch, epochs=result.epochs_done))

@@ -59,3 +59,34 @@ class EvaluationCancelled(Cancelled):
 
 class TrainingCancelled(Cancelled):
     """A training run stopped on request; its last checkpoint can be resumed."""
+
+
+class CatalogueIncomplete(UserError):
+    """Some output tiles of a catalogue failed every try; the others are kept and a rerun
+    computes only the missing ones."""
+
+
+class OutputWriteError(UserError, OSError):
+    """An output could not be written whole (disk full, permissions, a removed folder);
+    the message names the file, and nothing incomplete was left under its name."""
+
+
+def io_error_detail(error: BaseException) -> str:
+    """An I/O error's message with its cause: GDAL's "Read failed. See previous exception
+    for details." says nothing alone, the chained GDAL error says what failed."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    cause = error.__cause__ or error.__context__
+    if cause is not None and str(cause).strip():
+        detail = " ".join(str(cause).split())
+        text = text.replace(" See previous exception for details.", "").rstrip(".")
+        text = f"{text}: {detail}"
+    return text
+
+
+def not_utf8_message(name: str) -> str:
+    """What to do about a file name that is not UTF-8 text (shown with its odd bytes as
+    backslash escapes): GDAL and safetensors open UTF-8 names only."""
+    shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return (f"{shown or 'a file name'}: this file or folder name is not UTF-8 text (e.g. a "
+            f"Latin-1 accent), which GDAL and the model reader cannot open; rename it with "
+            f"UTF-8 characters")

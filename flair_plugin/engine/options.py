@@ -46,10 +46,29 @@ DEVICE = Choice(("auto", "cpu", "cuda"), "auto", QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "auto: the NVIDIA GPU when PyTorch sees one, else the CPU"))
 """The command also takes ``cuda:N``; the QGIS dialog offers these three words."""
 
-PRECISION = Choice(("fp32", "fp16", "bf16"), "fp32", QT_TRANSLATE_NOOP(
-    "FlairAlgorithm", "fp16 needs a CUDA GPU; bf16 also runs on CPU, but is fast only on "
-                      "CPUs with bf16 instructions"))
+PRECISION = Choice(("auto", "fp32", "fp16", "bf16"), "auto", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "auto: bf16 on a CPU with bf16 instructions (AVX-512 BF16, AMX) and on "
+                      "recent GPUs, fp16 on older GPUs, fp32 elsewhere, checked against fp32 "
+                      "on the first tile; fp16 needs a CUDA GPU"))
 INFERENCE_PRECISIONS = PRECISION.choices
+
+RUNTIME = Choice(("auto", "torch", "onnx", "openvino"), "auto", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "what computes the model on a CPU: auto = torch in bf16, ONNX Runtime "
+                      "(else OpenVINO) in fp32; onnx = ONNX Runtime, openvino = OpenVINO (the "
+                      "model is exported once and cached); torch on a GPU and for models with "
+                      "inputs besides the imagery"))
+RUNTIMES = RUNTIME.choices
+
+AUTO_PRECISION_MIN_AGREEMENT = 0.99
+"""``precision=auto``: the least share of a first tile's pixels whose class must be the same
+as in fp32, else the run goes on in fp32 (a safety net against a model that reduced
+precision breaks, e.g. fp16 overflow; trained models agree at 99.9 % and more)."""
+FP32_RUNTIME_MIN_AGREEMENT = 0.999
+"""ONNX Runtime/OpenVINO in fp32 against torch on the first tile: the least share of
+pixels of the same class (only exact ties may flip), else torch runs the model."""
+FP32_RUNTIME_LOGIT_TOLERANCE = 1e-2
+"""... and the largest logit difference, relative to the largest logit (at least 1):
+measured 1e-4 relative on a U-Net ResNet-34 (different summation orders)."""
 
 BLEND = Choice(("crop", "hann", "gaussian"), "crop", QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "crop: keep each tile's centre, as IGN's zone detection does; "
@@ -61,28 +80,45 @@ PAD = Choice(("reflect", "zero"), "reflect", QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "how tiles are filled beyond the raster's edge"))
 PAD_MODES = PAD.choices
 
+NODATA = Choice(("all", "any"), "all", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "all: leave a pixel as no data where all the bands read from one "
+                      "input are no data (a nodata value of 0 then keeps the pixels where only "
+                      "the elevation is 0); any: where any band is"))
+NODATA_RULES = NODATA.choices
+
 DEFAULT_BLOCK = 512
-"""A U-Net's output block: 512 px of output per 768 px tile with the default halo."""
+"""A U-Net's output block on a GPU: 512 px of output per 768 px tile with the default
+halo."""
 DEFAULT_HALO = 128
 """A U-Net's context margin, as FLAIR-1's zone detection (its predictions are poor near a
 tile's border)."""
+DEFAULT_TILING: Dict[str, Tuple[int, int]] = {"cuda": (DEFAULT_BLOCK, DEFAULT_HALO),
+                                              "cpu": (768, 128)}
+"""A U-Net's (block, halo) by device type. On a CPU, tiles of 1024 px: each pixel is
+computed 1.78 times instead of 2.25 (the same 128 px of context), chosen by measurement
+(benchmarks/bench_inference.py, README's Benchmarks); with a batch of one, memory stays
+below that of two 768 px tiles."""
 UTT_DEFAULT_BLOCK = 512
 """A U-T&T's block: FLAIR-2's 512 px aerial patch, each with its own Sentinel-2 series."""
 UTT_DEFAULT_HALO = 0
 """A U-T&T's margin: FLAIR-2 predicts its patches edge to edge."""
 
 BLOCK_HELP = QT_TRANSLATE_NOOP(
-    "FlairAlgorithm", "output pixels per tile, a multiple of 32 (default: the model's, "
-                      "{block})")
+    "FlairAlgorithm", "output pixels per tile, a multiple of 32 (default: the model's and "
+                      "the device's: for a U-Net {block_cpu} on a CPU, {block} on a GPU; "
+                      "{utt_block} for a U-T&T)")
 HALO_HELP = QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "context added on each side of a block, a multiple of 32 (default: "
-                      "the model's, {halo} for a U-Net, {utt_halo} for a U-T&T); more halo "
-                      "= fewer seams, more compute")
+                      "the model's and the device's: for a U-Net {halo_cpu} on a CPU, {halo} "
+                      "on a GPU; {utt_halo} for a U-T&T); more halo = fewer seams, more "
+                      "compute")
 
-DEFAULT_BATCH_SIZE: Dict[str, int] = {"cuda": 8, "cpu": 2}
+DEFAULT_BATCH_SIZE: Dict[str, int] = {"cuda": 8, "cpu": 1}
 """Tiles per forward pass, by device type (a CUDA out-of-memory error halves it)."""
-DEFAULT_READERS: Dict[str, int] = {"cuda": 4, "cpu": 2}
-"""Reader threads, by device type: enough to keep a GPU fed, few on a CPU that computes."""
+DEFAULT_READERS: Dict[str, int] = {"cuda": 4, "cpu": 1}
+"""Reader threads, by device type: enough to keep a GPU fed; on a CPU one, which reads a
+tile in a small part of the time the model takes on it, and leaves the cores to the
+model (two readers slowed the model down on a 2-core machine)."""
 
 BATCH_HELP = QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "tiles per forward pass (default {batch_cuda} on CUDA, {batch_cpu} on "
@@ -90,6 +126,11 @@ BATCH_HELP = QT_TRANSLATE_NOOP(
 READERS_HELP = QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "threads reading the rasters (default {readers_cuda} on CUDA, "
                       "{readers_cpu} on CPU)")
+
+
+def default_tiling(device_type: str) -> Tuple[int, int]:
+    """:data:`DEFAULT_TILING` of a device type (``cuda``, ``cpu``...): (block, halo)."""
+    return DEFAULT_TILING.get(device_type, DEFAULT_TILING["cpu"])
 
 
 def default_batch_size(device_type: str) -> int:
@@ -100,6 +141,21 @@ def default_batch_size(device_type: str) -> int:
 def default_readers(device_type: str) -> int:
     """:data:`DEFAULT_READERS` of a device type (``cuda``, ``cpu``...)."""
     return DEFAULT_READERS.get(device_type, DEFAULT_READERS["cpu"])
+
+
+# --------------------------------------------------------------------------- catalogues
+
+CATALOGUE_TILE_SIZE = 10240
+"""Output tile side (pixels) when one mosaic is given instead of a folder of tiles: about
+2 km at 0.2 m, 105 Mpx, a minute or two of GPU work, so a crash loses little and the
+tiles spread over many workers."""
+CATALOGUE_ATTEMPTS = 3
+"""Tries per output tile before it is reported failed (a killed worker, an I/O error)."""
+CATALOGUE_OUTPUT = "landcover"
+"""Name of the mosaic of a catalogue's output tiles: ``landcover.vrt`` (``.tif`` as COG)."""
+CATALOGUE_TILE_SIZE_HELP = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "output tiles follow the input tiles; or give a side in pixels for a "
+                      "regular grid (a single mosaic as input: {catalogue_tile_size})")
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -173,10 +229,13 @@ UTT_AUX_WEIGHT = 1.0
 # --------------------------------------------------------------------------- help texts
 
 _HELP_VALUES = dict(
-    block=DEFAULT_BLOCK, halo=DEFAULT_HALO, utt_halo=UTT_DEFAULT_HALO,
+    block=DEFAULT_BLOCK, halo=DEFAULT_HALO, utt_block=UTT_DEFAULT_BLOCK,
+    utt_halo=UTT_DEFAULT_HALO, block_cpu=DEFAULT_TILING["cpu"][0],
+    halo_cpu=DEFAULT_TILING["cpu"][1],
     batch_cuda=DEFAULT_BATCH_SIZE["cuda"], batch_cpu=DEFAULT_BATCH_SIZE["cpu"],
     readers_cuda=DEFAULT_READERS["cuda"], readers_cpu=DEFAULT_READERS["cpu"],
-    lr_sgd=DEFAULT_LR["sgd"], lr_adamw=DEFAULT_LR["adamw"])
+    lr_sgd=DEFAULT_LR["sgd"], lr_adamw=DEFAULT_LR["adamw"],
+    catalogue_tile_size=CATALOGUE_TILE_SIZE)
 
 
 def described(template: str) -> str:

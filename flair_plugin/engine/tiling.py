@@ -19,6 +19,7 @@ on its own.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Tuple
 
@@ -38,8 +39,10 @@ class Tile:
     """One unit of work: the tile to read and predict, and the block it produces.
 
     ``block`` is in output (region) coordinates; ``window`` and ``read`` are in the
-    coordinates of the raster being read; ``region_part`` and ``block_part`` are in the
-    tile's own coordinates (0..tile_size).
+    coordinates of the raster being read; ``region_part`` (the tile's part inside the
+    layout, i.e. the whole run's region) and ``block_part`` (the pixels it writes) are in
+    the tile's own coordinates (0..tile_size). A tile of the layout beyond the region (a
+    weighted blend's neighbour) writes nothing: its ``block`` and ``block_part`` are empty.
     """
 
     row: int
@@ -78,47 +81,79 @@ class TileGrid:
 
     A region smaller than one block shrinks the block to the region (rounded up to the
     stride), so a small raster is not padded to a 768 px tile for nothing.
+
+    ``layout`` (default: the region) is the region of a larger run that this one is a
+    piece of: blocks and tiles are laid out as that run lays them out, and the tiles of
+    its blocks beyond the region that reach into the region are visited too (weighted
+    blends), so the piece equals the same window of the larger run bit for bit. A
+    catalogue of tiles is predicted that way, one output tile at a time. Blocks are then
+    numbered from the first layout block that meets the region; the layout's blocks
+    beyond the region have negative numbers or numbers from ``rows``/``cols`` on.
     """
 
     def __init__(self, raster_width: int, raster_height: int, region: PixelWindow,
-                 block: int = DEFAULT_BLOCK, halo: int = DEFAULT_HALO) -> None:
+                 block: int = DEFAULT_BLOCK, halo: int = DEFAULT_HALO,
+                 layout: Optional[PixelWindow] = None) -> None:
         validate_tiling(block, halo)
         self.raster = PixelWindow(0, 0, int(raster_width), int(raster_height))
         if region.area <= 0 or self.raster.intersection(region) != region:
             raise InputError(f"region {region} is empty or not inside the raster "
                              f"({raster_width}x{raster_height})")
-        self.region = region
-        self.block = int(min(block, round_up(max(region.width, region.height), STRIDE)))
+        layout = region if layout is None else layout
+        if layout.intersection(region) != region or self.raster.intersection(layout) != layout:
+            raise InputError(f"region {region} is not inside the layout {layout}, or the "
+                             f"layout is not inside the raster ({raster_width}x"
+                             f"{raster_height})")
+        self.region, self.layout = region, layout
+        # The layout decides the block size, so every piece of a run tiles alike.
+        self.block = int(min(block, round_up(max(layout.width, layout.height), STRIDE)))
         self.halo = int(halo)
         self.tile_size = self.block + 2 * self.halo
-        self.rows = -(-region.height // self.block)
-        self.cols = -(-region.width // self.block)
+        first_row = (region.row_off - layout.row_off) // self.block
+        first_col = (region.col_off - layout.col_off) // self.block
+        # Raster coordinates of block (0, 0)'s corner: a layout block, maybe cut by the region.
+        self._corner = (layout.col_off + first_col * self.block,
+                        layout.row_off + first_row * self.block)
+        self.rows = -(-(region.row_end - self._corner[1]) // self.block)
+        self.cols = -(-(region.col_end - self._corner[0]) // self.block)
+        # The tile numbers the layout has, in this grid's numbering.
+        self.tile_rows = (-first_row, -(-layout.height // self.block) - first_row)
+        self.tile_cols = (-first_col, -(-layout.width // self.block) - first_col)
 
     @property
     def reach(self) -> int:
         """How many blocks away a tile still touches (1 while halo <= block)."""
         return -(-self.halo // self.block)
 
+    def layout_block(self, row: int, col: int) -> PixelWindow:
+        """Block (row, col) of the layout in raster coordinates (clipped to the layout)."""
+        c0 = self._corner[0] + col * self.block
+        r0 = self._corner[1] + row * self.block
+        return PixelWindow(c0, r0, min(self.block, self.layout.col_end - c0),
+                           min(self.block, self.layout.row_end - r0))
+
     def block_window(self, row: int, col: int) -> PixelWindow:
-        """Block (row, col) in output coordinates (clipped to the region)."""
-        c0, r0 = col * self.block, row * self.block
-        return PixelWindow(c0, r0, min(self.block, self.region.width - c0),
-                           min(self.block, self.region.height - r0))
+        """Block (row, col) in output coordinates, clipped to the region (empty for a
+        layout block beyond the region)."""
+        part = self.layout_block(row, col).intersection(self.region)
+        return PixelWindow(0, 0, 0, 0) if part is None else part.relative_to(self.region)
 
     def tile(self, row: int, col: int) -> Tile:
-        block = self.block_window(row, col)
+        block = self.layout_block(row, col)
         h = self.halo
-        window = PixelWindow(self.region.col_off + block.col_off - h,
-                             self.region.row_off + block.row_off - h,
-                             self.tile_size, self.tile_size)
+        window = PixelWindow(block.col_off - h, block.row_off - h, self.tile_size,
+                             self.tile_size)
         read = window.intersection(self.raster)
         assert read is not None  # the block itself lies inside the raster
         pad = (read.row_off - window.row_off, window.row_end - read.row_end,
                read.col_off - window.col_off, window.col_end - read.col_end)
-        region_part = window.intersection(self.region)
+        region_part = window.intersection(self.layout)
         assert region_part is not None
-        return Tile(row, col, block, window, read, pad, region_part.relative_to(window),
-                    PixelWindow(h, h, block.width, block.height))
+        written = block.intersection(self.region)
+        block_part = (PixelWindow(h, h, 0, 0) if written is None
+                      else written.relative_to(window))
+        return Tile(row, col, self.block_window(row, col), window, read, pad,
+                    region_part.relative_to(window), block_part)
 
     # ------------------------------------------------------------------ traversal
     def strips(self, strip_cols: Optional[int] = None) -> Sequence[Tuple[int, int]]:
@@ -127,8 +162,15 @@ class TileGrid:
         return [(c, min(c + width, self.cols)) for c in range(0, self.cols, width)]
 
     def strip_tile_cols(self, strip: Tuple[int, int], margin: int) -> range:
-        """Tile columns a strip visits: its own, plus ``margin`` on each side."""
-        return range(max(0, strip[0] - margin), min(self.cols, strip[1] + margin))
+        """Tile columns a strip visits: its own, plus ``margin`` on each side (within the
+        layout)."""
+        return range(max(self.tile_cols[0], strip[0] - margin),
+                     min(self.tile_cols[1], strip[1] + margin))
+
+    def tile_rows_visited(self, margin: int) -> range:
+        """Tile rows every strip visits: the region's, plus ``margin`` above and below
+        within the layout (none when the layout is the region)."""
+        return range(max(self.tile_rows[0], -margin), min(self.tile_rows[1], self.rows + margin))
 
     def order(self, strip_cols: Optional[int] = None,
               margin: int = 0) -> Iterator[Tuple[int, Tuple[int, int], int, int]]:
@@ -139,24 +181,22 @@ class TileGrid:
         strip) so each strip finishes its blocks without waiting for the next: memory
         then grows with the strip's width, never with the raster's.
         """
-        strips = self.strips(strip_cols)
-        margin = margin if len(strips) > 1 else 0
-        for number, strip in enumerate(strips):
+        rows = self.tile_rows_visited(margin)
+        for number, strip in enumerate(self.strips(strip_cols)):
             cols = self.strip_tile_cols(strip, margin)
-            for row in range(self.rows):
+            for row in rows:
                 for col in cols:
                     yield number, strip, row, col
 
     def visit_count(self, strip_cols: Optional[int] = None, margin: int = 0) -> int:
-        strips = self.strips(strip_cols)
-        m = margin if len(strips) > 1 else 0
-        return self.rows * sum(len(self.strip_tile_cols(s, m)) for s in strips)
+        rows = len(self.tile_rows_visited(margin))
+        return rows * sum(len(self.strip_tile_cols(s, margin)) for s in self.strips(strip_cols))
 
     def touching(self, row: int, col: int) -> int:
-        """How many tiles of the grid overlap block (row, col)."""
+        """How many tiles of the layout overlap block (row, col)."""
         r = self.reach
-        rows = min(self.rows - 1, row + r) - max(0, row - r) + 1
-        cols = min(self.cols - 1, col + r) - max(0, col - r) + 1
+        rows = min(self.tile_rows[1] - 1, row + r) - max(self.tile_rows[0], row - r) + 1
+        cols = min(self.tile_cols[1] - 1, col + r) - max(self.tile_cols[0], col - r) + 1
         return rows * cols
 
     def blocks_touched(self, row: int, col: int) -> Iterator[Tuple[int, int]]:
@@ -211,3 +251,103 @@ def weighted_strip_cols(grid: TileGrid, num_classes: int, itemsize: int,
     per_block = (num_classes + 1) * grid.block * grid.block * itemsize
     rows_pending = 2 * grid.reach + 1
     return max(2, min(grid.cols, budget_bytes // (per_block * rows_pending)))
+
+
+# --------------------------------------------------------------------------- memory bounds
+
+FORWARD_BYTES_PER_PIXEL = 640
+"""Peak memory of one U-Net forward pass per input pixel, fp32: measured 585-640 B/px for
+the resnet34 U-Net on CPU at 512 to 1024 px tiles (activations, softmax, argmax)."""
+
+MEMORY_SHARE = 0.8
+"""Share of the available memory a run may plan for (the rest: GDAL cache, the model)."""
+
+
+def inference_memory_bytes(tile_size: int, block: int, bands: int, batch_size: int,
+                           num_readers: int, num_classes: int) -> Tuple[int, int]:
+    """(host bytes, forward-pass bytes) a streaming run holds at most, blends aside.
+
+    Host: the tile slots (2 batches + one per reader, uint8) and the writer's queue of
+    finished blocks (codes, confidence and probabilities); forward: a batch of tiles
+    through the network (on the GPU for a CUDA run, in RAM otherwise).
+    """
+    slots = (2 * batch_size + num_readers) * bands * tile_size ** 2
+    blocks = (2 * batch_size + 4) * block ** 2 * (num_classes + 2)
+    return slots + blocks, batch_size * tile_size ** 2 * FORWARD_BYTES_PER_PIXEL
+
+
+def available_memory_bytes() -> Optional[int]:
+    """RAM the system can give without swapping (Linux ``MemAvailable``, else free pages);
+    None when it cannot be told."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            found = [int(line.split()[1]) * 1024 for line in f
+                     if line.startswith("MemAvailable:")]
+    except (OSError, ValueError, IndexError):
+        found = []
+    if found:
+        return found[0]
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def fit_batch_to_memory(block: int, halo: int, bands: int, batch_size: Optional[int],
+                        num_readers: int, num_classes: int, host_bytes: Optional[int],
+                        device_bytes: Optional[int] = None, default_batch: int = 1) -> int:
+    """The batch size a run can afford, or a clear refusal naming the limit.
+
+    A tile of ``block + 2 * halo`` pixels costs memory as its square: ``--halo 8192``
+    asks for 285 million-pixel tiles, about 180 GB each through a U-Net. An automatic
+    batch (``batch_size`` None) shrinks to what fits; a batch the user chose, or one
+    tile, that does not fit is refused before any work, with the largest halo that fits.
+
+    Args:
+        block, halo: the tiling (validated).
+        bands, num_classes: model inputs and outputs.
+        batch_size: the user's batch, or None for ``default_batch`` shrunk to fit.
+        num_readers: reader threads (each holds a tile).
+        host_bytes: RAM available (None: unknown, nothing is refused).
+        device_bytes: GPU memory for the forward pass of a CUDA run (None: it runs in RAM).
+        default_batch: the automatic batch before shrinking.
+
+    Raises:
+        InputError: the tiles do not fit even one at a time, or the chosen batch does not.
+    """
+    tile = block + 2 * halo
+
+    def fits(batch: int, halo: int = halo) -> bool:
+        return _fits(block, halo, bands, batch, num_readers, num_classes, host_bytes,
+                     device_bytes)
+
+    batch = int(batch_size or default_batch)
+    if fits(batch):
+        return batch
+    if batch_size is None:
+        while batch > 1 and not fits(batch):
+            batch //= 2
+        if fits(batch):
+            return batch
+    where = "GPU memory" if device_bytes is not None else "RAM"
+    limit = device_bytes if device_bytes is not None else host_bytes
+    host, forward = inference_memory_bytes(tile, block, bands, batch, num_readers, num_classes)
+    need = forward if device_bytes is not None else host + forward
+    largest = next((h for h in range(halo - STRIDE, -1, -STRIDE) if fits(batch, h)), None)
+    advice = (f"use a halo of at most {largest}" if largest is not None
+              else "use a smaller block")
+    raise InputError(f"tiles of {tile} px (block {block} + 2 x halo {halo}) in batches of "
+                     f"{batch} need about {need / 2 ** 30:.1f} GB, more than the "
+                     f"{MEMORY_SHARE * limit / 2 ** 30:.1f} GB of {where} a run may use "
+                     f"({MEMORY_SHARE:.0%} of {limit / 2 ** 30:.1f} GB available): {advice}"
+                     + ("" if batch == 1 else " or a smaller batch"))
+
+
+def _fits(block: int, halo: int, bands: int, batch: int, num_readers: int,
+          num_classes: int, host_bytes: Optional[int], device_bytes: Optional[int]) -> bool:
+    host, forward = inference_memory_bytes(block + 2 * halo, block, bands, batch,
+                                           num_readers, num_classes)
+    if device_bytes is None:
+        return host_bytes is None or host + forward <= MEMORY_SHARE * host_bytes
+    return ((host_bytes is None or host <= MEMORY_SHARE * host_bytes)
+            and forward <= MEMORY_SHARE * device_bytes)

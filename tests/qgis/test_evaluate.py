@@ -93,3 +93,17 @@ def test_evaluate_model_on_flair_patches(flair_plugin, tmp_path):
             "MODEL": str(model), "DATASET": str(tmp_path / "flair"), "DOMAINS": "D999",
             "DEVICE": "cpu", "OUTPUT_REPORT": str(tmp_path / "r2.html")},
             feedback=QgsProcessingFeedback())
+
+
+def test_a_report_never_replaces_an_input(flair_plugin, pair, tmp_path):
+    """QGIS allows overwriting every output: still, the annotation is never replaced."""
+    pred, ref, _, _ = pair
+    before = ref.read_bytes(), pred.read_bytes()
+    for name, target in (("OUTPUT_REPORT", ref), ("OUTPUT_METRICS", pred)):
+        params = dict(PREDICTION=str(pred), REFERENCE=str(ref), SCHEME="flair19",
+                      OUTPUT_REPORT=str(tmp_path / "report.html"))
+        params[name] = str(target)
+        with pytest.raises(QgsProcessingException, match="is one of the inputs"):
+            evaluate(**params)
+    assert (ref.read_bytes(), pred.read_bytes()) == before
+    assert not (tmp_path / "report.html").exists()

@@ -16,6 +16,7 @@ from qgis.core import (
     QgsPalettedRasterRenderer,
     QgsProcessingException,
     QgsProcessingFeedback,
+    QgsProcessingParameterDefinition,
     QgsRasterLayer,
 )
 
@@ -87,7 +88,10 @@ def test_the_utt_gets_every_aerial_option_with_flair2_tiling(flair_plugin):
     assert {"BLEND", "HALO", "READERS", "OUTPUT_PROBABILITIES", "OUTPUT_CONFIDENCE"} <= names
     assert multimodal.parameterDefinition("HALO").defaultValue() == options.UTT_DEFAULT_HALO
     assert multimodal.parameterDefinition("BLOCK").defaultValue() == options.UTT_DEFAULT_BLOCK
-    assert aerial.parameterDefinition("HALO").defaultValue() == options.DEFAULT_HALO
+    # The U-Net's tiling is the device's (options.default_tiling) unless given.
+    assert aerial.parameterDefinition("HALO").defaultValue() is None
+    optional = QgsProcessingParameterDefinition.FlagOptional
+    assert aerial.parameterDefinition("HALO").flags() & optional
     assert multimodal.parameterDefinition("BLEND").options() == list(options.BLEND_MODES)
 
 

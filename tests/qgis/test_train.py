@@ -50,8 +50,13 @@ class CancelAfter(QgsProcessingFeedback):
 
 
 def test_train_cancel_resume_and_segment(flair_plugin, dataset, tmp_path):
+    from qgis.core import QgsProcessingException
+
     out = tmp_path / "run"
-    cancelled = processing.run("flair:train", params(dataset, out), feedback=CancelAfter(0.3))
+    # a cancelled training fails, as a cancelled segmentation does: a model or batch run
+    # must not go on with an unfinished model; the message says how to resume
+    with pytest.raises(QgsProcessingException, match="Cancelled: training cancelled.*--resume"):
+        processing.run("flair:train", params(dataset, out), feedback=CancelAfter(0.3))
     assert (out / "last.ckpt").exists()  # a resumable state was kept
     assert len(logged_epochs(out)) < 2
 
@@ -60,7 +65,7 @@ def test_train_cancel_resume_and_segment(flair_plugin, dataset, tmp_path):
     assert logged_epochs(out)[-1] == 2
     assert 0.0 <= done["BEST_MIOU"] <= 1.0
     assert done["BEST_MODEL"].endswith("best.flair.safetensors")
-    assert cancelled["OUTPUT_DIR"] == done["OUTPUT_DIR"]
+    assert done["OUTPUT_DIR"] == str(out)
 
     image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
     write_mosaic(image, mask, 160, 96, seed=2)

@@ -159,7 +159,7 @@ def test_meta_json_round_trip_and_derived_fields():
     ({"in_channels": 5, "logit_codes": (0, 0)}, "no active code"),
     ({"in_channels": 5, "logit_codes": (1, 1)}, "repeats a code"),
     ({"in_channels": 5, "logit_codes": (1, 20)}, "codes are 1..19"),
-    ({"in_channels": 7}, "needs explicit band names"),
+    ({"in_channels": 7}, "in_channels must be 1..5"),
 ])
 def test_meta_refuses_inconsistent_fields(kwargs, message):
     kwargs.setdefault("logit_codes", (1, 2))

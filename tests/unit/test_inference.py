@@ -208,16 +208,18 @@ def test_non_8bit_input_with_an_explicit_scale(tmp_path):
 
 # --------------------------------------------------------------------------- nodata
 
-@pytest.mark.parametrize("blend", ["crop", "hann"])
-def test_nodata_is_zero_and_empty_tiles_are_skipped(tmp_path, blend):
+@pytest.mark.parametrize("blend,rule", [("crop", "all"), ("hann", "all"), ("crop", "any")])
+def test_nodata_is_zero_and_empty_tiles_are_skipped(tmp_path, blend, rule):
     data = random_image(200, 260, seed=6, high=250) + 1  # 1..250: 0 only where we put it
     data[:, :, :128] = 0  # two full block columns without data
-    data[2, 150:160, 200:230] = 0  # a hole in one band only: invalid too
+    data[2, 150:160, 200:230] = 0  # a hole in one band only: data (rule all), or not (any)
     src = write_raster(tmp_path / "in.tif", data, nodata=0)
     model = per_pixel_model()
     ref_codes, _, ref_conf = direct(model, data)
-    invalid = (data == 0).any(axis=0)
-    result, codes, probs, conf = run(src, tmp_path, model, blend=blend, block=64, halo=32)
+    invalid = (data == 0).all(axis=0) if rule == "all" else (data == 0).any(axis=0)
+    result, codes, probs, conf = run(src, tmp_path, model, blend=blend, block=64, halo=32,
+                                     nodata_rule=rule)
+    assert result.nodata_pixels == int(invalid.sum())
     assert (codes[invalid] == 0).all() and (conf[invalid] == 0).all()
     assert (probs[:, invalid] == 0).all()
     assert np.array_equal(codes[~invalid], ref_codes[~invalid])
@@ -281,10 +283,13 @@ def test_bf16_autocast_on_cpu(odd_raster, tmp_path):
     # bf16 convolutions are very slow on CPUs without bf16 instructions: a 1x1 conv only.
     src, data = odd_raster
     ref_codes, _, _ = direct(per_pixel_model(), data)
-    _, codes, _, _ = run(src, tmp_path, per_pixel_model().float(), precision="bf16",
-                         block=128, halo=0)
+    result, codes, _, _ = run(src, tmp_path, per_pixel_model().float(), precision="bf16",
+                              runtime="torch", block=128, halo=0)
+    assert (result.runtime, result.precision) == ("torch", "bf16")
     assert set(np.unique(codes)) <= set(CODES19)
-    assert (codes == ref_codes).mean() > 0.9  # bf16 keeps 8 bits of mantissa: near ties flip
+    # bf16 keeps 8 bits of mantissa: near ties flip (measured 99.5 % on this random data;
+    # the other runtimes: tests/unit/test_runtimes.py)
+    assert (codes == ref_codes).mean() > 0.99
 
 
 # --------------------------------------------------------------------------- checks
@@ -323,7 +328,7 @@ def test_more_model_bands_than_sources(tmp_path):
 def test_non_8bit_input_needs_a_scale(tmp_path):
     src = write_raster(tmp_path / "in16.tif", random_image(40, 40, dtype=np.uint16))
     message = _fails(tmp_path, "in16.tif band 1 holds uint16 values", src=src)
-    assert "input scale" in message and "0,65535" in message
+    assert "--input-scale" in message and "0,65535" in message and "gdal_translate" in message
     _fails(tmp_path, "input scale 'lots' is not understood", src=src, input_scale="lots")
 
 

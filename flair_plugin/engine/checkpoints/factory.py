@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Union
 
-from .meta import ModelMeta
+from .meta import CheckpointError, ModelMeta
 
 if TYPE_CHECKING:
     from ....models.unet import FlairUNet
@@ -31,15 +31,25 @@ def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
     Returns:
         The module, in training mode, on the CPU, with random weights (torch imported here
         only, so the toolbox can read a model's description without torch).
-    """
-    if meta.architecture == "flair-utt":
-        return _build_utt(meta)
-    from ....models.unet import FlairUNet
 
-    return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
-                     encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
-                     encoder_depth=meta.encoder_depth,
-                     decoder_channels=meta.decoder_channels or None)
+    Raises:
+        CheckpointError: the description names an encoder the installed
+            segmentation-models-pytorch lacks, or widths the layers cannot take.
+    """
+    try:
+        if meta.architecture == "flair-utt":
+            return _build_utt(meta)
+        from ....models.unet import FlairUNet
+
+        return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
+                         encoder=meta.encoder, metadata_mlp=meta.metadata_mlp,
+                         encoder_depth=meta.encoder_depth,
+                         decoder_channels=meta.decoder_channels or None)
+    except (KeyError, ValueError, TypeError, RuntimeError, AssertionError) as exc:
+        # smp and the U-TAE refuse an unknown encoder or inconsistent widths this way
+        detail = " ".join(str(exc).strip("'\"").split())[:300]
+        raise CheckpointError(f"cannot build a {meta.architecture} with encoder "
+                              f"{meta.encoder!r}, depth {meta.encoder_depth}: {detail}") from None
 
 
 def _build_utt(meta: ModelMeta) -> "FlairUTT":

@@ -347,8 +347,9 @@ def meta_for_utt_state(state: Mapping[str, Any], *, file_name: str, source: str,
     unet = {k[len("unet."):]: v for k, v in state.items() if k.startswith("unet.")}
     shape = infer_unet_shape(unet)
     weights = None if loss_weight is None else [float(w) for w in loss_weight.reshape(-1)]
+    shape_of_utae = infer_temporal_shape(state)
     try:
-        temporal = TemporalMeta(**infer_temporal_shape(state))
+        temporal = TemporalMeta(**shape_of_utae)
     except ValueError as exc:
         raise CheckpointError(f"the U-T&T's Sentinel-2 branch cannot be used as FLAIR-2 "
                               f"prepares its input: {exc}") from None

@@ -30,6 +30,7 @@ from ...nomenclature import (
     flair_class,
 )
 from ..errors import CheckpointError
+from . import schema
 
 FORMAT_VERSION = 1
 """Version of the metadata layout; bumped when a reader of version N could misread N+1."""
@@ -51,10 +52,24 @@ INACTIVE = 0
 """Logit code of a logit the model was not trained on (weight 0): never predicted."""
 
 
+@dataclass(frozen=True)
+class SeriesSettings:
+    """How a Sentinel-2 series is prepared; FLAIR-2's best baseline by default.
+
+    Declared once: a checkpoint's :class:`TemporalMeta` records these for its model, and
+    the engine's ``data.sentinel.SeriesPreparation`` (which checks them) applies them.
+    """
+
+    sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
+    filter_clouds: bool = True
+    cloud_probability: int = FLAIR2_CLOUD_PROBABILITY
+    cover_fraction: float = FLAIR2_COVER_FRACTION
+    monthly_mean: bool = True
+    reference_date: str = FLAIR2_REFERENCE_DATE
 
 
 @dataclass(frozen=True)
-class TemporalMeta(TemporalConfig):
+class TemporalMeta(TemporalConfig, SeriesSettings):
     """The Sentinel-2 branch of a U-T&T: U-TAE shape and Sentinel-2 preprocessing.
 
     Architecture fields carry the names of ``models.utt.TemporalConfig`` (FLAIR-2's
@@ -71,14 +86,10 @@ class TemporalMeta(TemporalConfig):
     bands: Tuple[str, ...] = ()
     means: Tuple[float, ...] = ()
     stds: Tuple[float, ...] = ()
-    sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
-    filter_clouds: bool = True
-    cloud_probability: int = FLAIR2_CLOUD_PROBABILITY
-    cover_fraction: float = FLAIR2_COVER_FRACTION
-    monthly_mean: bool = True
-    reference_date: str = FLAIR2_REFERENCE_DATE
 
     def __post_init__(self) -> None:
+        for name, value in schema.temporal_fields(self).items():  # types and bounds first
+            self._set(name, value)
         super().__post_init__()
         n = int(self.input_dim)
         set_ = self._set
@@ -168,6 +179,8 @@ class ModelMeta:
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
+        for name, value in schema.model_fields(self, len(AERIAL_BANDS)).items():
+            self._set(name, value)  # types and bounds first: a file's JSON is untrusted
         self._set_temporal()
         self._set("logit_codes", tuple(int(c) for c in self.logit_codes))
         self._set("bands", tuple(self.bands) or _default_bands(self.in_channels))

@@ -26,7 +26,7 @@ import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 
 from ..io.atomic import atomic_path
 from ..io.download import FLAIR_INC_VARIANTS, WeightsDownloadError, download_flair_inc  # noqa: F401
@@ -74,6 +74,7 @@ class LoadedModel:
     extra: Dict[str, Any] = field(default_factory=dict)
     # or flair-inc, flair-1-lightning, smp-state-dict, flair-2-lightning, flair-2-state-dict
     source_format: str = "flair-landcover"
+    path: Optional[str] = None  # the file it was loaded from: no run may write over it
 
 
 # ---------------------------------------------------------------------------- saving
@@ -94,7 +95,9 @@ def save_checkpoint(path: PathLike, module: "torch.nn.Module", meta: ModelMeta,
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"`extra` must be JSON-serialisable: {exc}") from None
     state = _plain_state(module)
-    _check_keys(build_module(meta).state_dict(), state, meta, "the module to save")
+    expected = expected_state(meta)
+    _check_keys(expected, state, meta, "the module to save")
+    _check_values(state, expected, "the module to save")
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temp:
         save_file(state, str(temp), metadata={
@@ -120,13 +123,31 @@ def load_model(path: PathLike) -> LoadedModel:
 
     The module is a FlairUNet, or a FlairUTT when ``meta.architecture`` is "flair-utt".
 
-    Raises :class:`CheckpointError` with an actionable message for anything else: an
-    unknown or truncated file, a pickle that would run code, weights that do not fit.
+    Args:
+        path: the model file.
+
+    Raises:
+        CheckpointError: with an actionable message for anything else: an unknown or
+            truncated file, a pickle that would run code, metadata out of bounds, weights
+            that do not fit the model, hold NaN or infinite values, or are stored with a
+            type the layer cannot hold. A hostile or damaged file never ends in a
+            traceback: whatever else goes wrong while reading it is reported as a
+            damaged file, naming it.
     """
     path = _existing_file(path)
-    if detect_format(path) == "safetensors":
-        return _load_ours(path)
-    return _import_torch_object(_torch_load(path), path)
+    try:
+        if detect_format(path) == "safetensors":
+            loaded = _load_ours(path)
+        else:
+            loaded = _import_torch_object(_torch_load(path), path)
+        loaded.path = os.fspath(path)
+        return loaded
+    except CheckpointError:
+        raise
+    except (ArithmeticError, AttributeError, IndexError, KeyError, LookupError, OSError,
+            RuntimeError, TypeError, ValueError, struct.error, UnicodeError) as exc:
+        raise CheckpointError(_truncated_message(path, f"{type(exc).__name__}: {exc}")) \
+            from None
 
 
 def read_meta(path: PathLike) -> ModelMeta:
@@ -235,16 +256,22 @@ def _json_object(text: str, path: Path) -> Dict[str, Any]:
 
 
 def _torch_load(path: Path) -> Any:
-    """``torch.load(weights_only=True)`` with its failures turned into CheckpointErrors."""
+    """``torch.load(weights_only=True)`` with its failures turned into CheckpointErrors.
+
+    The file is handed over open, not by name: torch would pick safetensors' reader for a
+    name ending in ``.safetensors`` whatever the content (a pickle saved under that name).
+    """
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with open(path, "rb") as f:
+            return torch.load(f, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if "Weights only load failed" in str(exc):
             raise CheckpointError(_refused_message(path, str(exc))) from None
         raise CheckpointError(_truncated_message(path, str(exc))) from None
-    except (RuntimeError, EOFError, struct.error, ValueError, OSError) as exc:
+    except (RuntimeError, EOFError, struct.error, ValueError, OSError, KeyError, IndexError,
+            TypeError, AttributeError, UnicodeError, MemoryError) as exc:
         raise CheckpointError(_truncated_message(path, str(exc))) from None
 
 
@@ -325,10 +352,63 @@ def _find_state_dict(obj: Any, path: Path) -> Tuple[Mapping[str, Any], str, Dict
 
 def _module_with_weights(meta: ModelMeta, state: Mapping[str, Any],
                          where: str) -> "Union[FlairUNet, FlairUTT]":
+    """The model ``meta`` describes, with ``state``'s weights, once both are checked.
+
+    The shapes are compared on a model built on torch's ``meta`` device (no memory), so a
+    description asking for huge layers (``decoder_channels=[2000000]``) is refused before
+    anything is allocated: a real model is only built for weights that fit it.
+    """
+    expected = expected_state(meta)
+    _check_keys(expected, state, meta, where)
+    _check_values(state, expected, where)
     module = build_module(meta)
-    _check_keys(module.state_dict(), state, meta, where)
     module.load_state_dict(state, strict=True)
     return module.eval()
+
+
+def expected_state(meta: ModelMeta) -> Mapping[str, Any]:
+    """The state dict ``meta``'s model has, as tensors without storage (torch's ``meta``
+    device): names, shapes and dtypes, whatever the model's size."""
+    import torch
+
+    with torch.device("meta"):
+        return build_module(meta).state_dict()
+
+
+_MAX_WEIGHT = 1e6
+"""Larger weights come from a damaged file (a float read as another float type), not a
+training: FLAIR models' weights and batch-norm statistics stay far below."""
+
+
+def _check_values(state: Mapping[str, Any], expected: Mapping[str, Any], where: str) -> None:
+    """Refuse weights that would predict garbage silently: NaN or infinite values (a
+    diverged training maps every pixel to one class), integer tensors where a layer holds
+    floats (a header whose declared type is wrong), implausibly large values."""
+    import torch
+
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            raise CheckpointError(f"{where}: {key} is a {type(value).__name__}, not a tensor")
+        expects_float = expected[key].is_floating_point()
+        if expects_float != (value.is_floating_point() or value.is_complex()):
+            raise CheckpointError(
+                f"{where}: weight {key} is stored as {str(value.dtype).replace('torch.', '')}, "
+                f"but the layer holds {'floating-point' if expects_float else 'integer'} "
+                f"values: the file is damaged (its declared types are wrong); get or save "
+                f"it again")
+        if not expects_float or value.numel() == 0:
+            continue
+        if not bool(torch.isfinite(value).all()):
+            raise CheckpointError(
+                f"{where}: weight {key} holds NaN or infinite values: the model is broken "
+                f"(a training that diverged, or a damaged file) and would predict one class "
+                f"everywhere; use another checkpoint, e.g. an earlier epoch's")
+        largest = float(value.abs().max())
+        if largest > _MAX_WEIGHT:
+            raise CheckpointError(
+                f"{where}: weight {key} holds values up to {largest:.3g}, far beyond any "
+                f"trained model's: the file is damaged (a tensor read with the wrong type?); "
+                f"get or save it again")
 
 
 def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: ModelMeta,
@@ -336,8 +416,10 @@ def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: Mod
     """Refuse, with the differing keys named, weights that do not fit the described model."""
     missing = [k for k in expected if k not in state]
     unexpected = [k for k in state if k not in expected]
-    wrong = [f"{k} {tuple(state[k].shape)} instead of {tuple(expected[k].shape)}"
-             for k in expected if k in state and state[k].shape != expected[k].shape]
+    wrong = [f"{k} {tuple(getattr(state[k], 'shape', ()))} instead of "
+             f"{tuple(expected[k].shape)}"
+             for k in expected if k in state and tuple(getattr(state[k], "shape", ())) !=
+             tuple(expected[k].shape)]
     if not (missing or unexpected or wrong):
         return
     parts = [f"missing keys: {_listed(missing)}" if missing else "",

@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import signal
 import sys
 import threading
-from typing import Callable, Iterator, Optional
+from typing import Callable, Iterator, List, Optional, Sequence
 
-from ..errors import Cancelled, UserError
+from ..errors import Cancelled, UserError, not_utf8_message
 
 PROG = "flair-landcover"
 
@@ -135,6 +136,50 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
     except (UserError, OSError) as error:
         say(f"{PROG}: error: {one_line(error)}")
         return EXIT_ERROR
+    except UnicodeError as error:  # a name that is not UTF-8, met by GDAL or safetensors
+        text = getattr(error, "object", "")
+        say(f"{PROG}: error: {not_utf8_message(text if isinstance(text, str) else '')}")
+        return EXIT_ERROR
+
+
+_NEGATIVE = re.compile(r"^-(\d|\.\d)")
+
+
+def join_negative_values(parser: argparse.ArgumentParser, argv: Sequence[str]) -> List[str]:
+    """``--input-scale -128,127`` as ``--input-scale=-128,127``.
+
+    argparse reads a token starting with ``-`` as an option unless it is a plain number,
+    so a value such as ``-128,127`` or ``-5e3`` would need the ``=`` form; the options
+    that take a value get it joined here.
+
+    Args:
+        parser: the command's parser (its sub-commands' options are looked at too).
+        argv: the command line, without the program name.
+
+    Returns:
+        The command line with each such option and its value joined by ``=``.
+    """
+    takes_value = set()
+    parsers = [parser]
+    while parsers:
+        current = parsers.pop()
+        for action in current._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+            elif action.option_strings and action.nargs != 0:
+                takes_value.update(action.option_strings)
+    out: List[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token in takes_value and i + 1 < len(tokens) and _NEGATIVE.match(tokens[i + 1]):
+            out.append(f"{token}={tokens[i + 1]}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out
 
 
 def is_rank_zero() -> bool:

@@ -14,7 +14,7 @@ import argparse
 import sys
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, SCHEME_KEYS
 from .. import options
@@ -76,8 +76,11 @@ def add_download_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.rasters import evaluate_rasters
+    from ..io.outputs import check_output_paths
 
-    _refuse_existing(args, args.agreement)
+    check_output_paths(_report_outputs(args) + [args.agreement],
+                       [args.prediction, args.reference], args.overwrite,
+                       geotiffs=[args.agreement])
     cancelled = threading.Event()
     with ProgressBar(args.quiet) as bar, ctrl_c_cancels(cancelled, bar.write, "block"):
         result = evaluate_rasters(
@@ -98,7 +101,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_split(args: argparse.Namespace) -> int:
     from ..evaluation.split import evaluate_model_on_split
 
-    _refuse_existing(args)
+    _report_outputs(args)
     domains = None if args.domains.strip().lower() == "all" else [
         d.strip() for d in args.domains.split(",") if d.strip()]
     cancelled = threading.Event()
@@ -106,8 +109,8 @@ def run_split(args: argparse.Namespace) -> int:
         result = evaluate_model_on_split(
             args.model, args.dataset, domains=domains, scheme=args.scheme, device=args.device,
             batch_size=args.batch_size, precision=args.precision,
-            predictions_dir=args.keep_predictions, progress=bar.progress,
-            cancel=cancelled.is_set)
+            predictions_dir=args.keep_predictions, outputs=_report_outputs(args),
+            overwrite=args.overwrite, progress=bar.progress, cancel=cancelled.is_set)
     return _report(result, args)
 
 
@@ -121,19 +124,13 @@ def run_download(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _refuse_existing(args, *extra: Optional[Path]) -> None:
-    """Before any work: never replace a file without --overwrite."""
-    from ..errors import InputError
-
-    paths = [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv"),
-             *extra]
-    existing = [str(p) for p in paths if p is not None and Path(p).exists()]
-    if existing and not args.overwrite:
-        raise InputError(f"{', '.join(existing)} already exist(s): choose other names or "
-                         f"pass --overwrite")
+def _report_outputs(args) -> List[Optional[Path]]:
+    """The report files asked for (the CSV beside the metrics JSON too), for the one output
+    check that runs before any work (:func:`~..io.outputs.check_output_paths`)."""
     if args.report is None and args.metrics is None:
         print("note: no --report or --metrics given; the scores are only printed",
               file=sys.stderr)
+    return [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv")]
 
 
 def _report(result, args) -> int:

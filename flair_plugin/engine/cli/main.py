@@ -22,7 +22,17 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .. import options
-from .common import EXIT_OK, PROG, ProgressBar, Say, ctrl_c_cancels, run_command, say_on_stderr
+from .catalogue import CATALOGUE_HELP, add_catalogue_arguments, run_catalogue_command  # light
+from .common import (
+    EXIT_OK,
+    PROG,
+    ProgressBar,
+    Say,
+    ctrl_c_cancels,
+    join_negative_values,
+    run_command,
+    say_on_stderr,
+)
 from .evaluate import (
     DOWNLOAD_HELP,
     EVALUATE_HELP,
@@ -81,6 +91,11 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     io.add_argument("--confidence", metavar="C.tif",
                     help="also write the confidence (uint8, max probability x 255)")
     io.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    add_prediction_options(parser)
+
+
+def add_prediction_options(parser: argparse.ArgumentParser) -> None:
+    """How to predict, beyond which files: shared by ``predict`` and ``catalogue``."""
     s2 = parser.add_argument_group("Sentinel-2 (U-T&T models only)")
     s2.add_argument("--sentinel", nargs="+", metavar="FILE",
                     help="one 10-band GeoTIFF per date (B2, B3, B4, B5, B6, B7, B8, B8A, B11, "
@@ -115,6 +130,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--input-scale", metavar="MIN,MAX",
                      help="stretch non-8-bit imagery linearly: MIN -> 0, MAX -> 255 "
                           "(e.g. 0,65535)")
+    src.add_argument("--nodata", default=options.NODATA.default, choices=options.NODATA_RULES,
+                     help=options.NODATA.help)
     src.add_argument("--resample-to-model", action="store_true",
                      help="read at the model's pixel size (bilinear) and write the output "
                           "on that grid")
@@ -123,6 +140,8 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                      help=f"{'/'.join(options.DEVICE.choices)} or cuda:N; {options.DEVICE.help}")
     run.add_argument("--precision", default=options.PRECISION.default,
                      choices=options.INFERENCE_PRECISIONS, help=options.PRECISION.help)
+    run.add_argument("--runtime", default=options.RUNTIME.default, choices=options.RUNTIMES,
+                     help=options.RUNTIME.help)
     run.add_argument("--block", type=int, help=options.described(options.BLOCK_HELP))
     run.add_argument("--halo", type=int, help=options.described(options.HALO_HELP))
     run.add_argument("--blend", default=options.BLEND.default, choices=options.BLEND_MODES,
@@ -142,24 +161,33 @@ def run_predict(args: argparse.Namespace) -> int:
     with ProgressBar(args.quiet) as bar, ctrl_c_cancels(cancelled, bar.write):
         result = predict(
             inputs if len(inputs) > 1 else inputs[0], args.model, args.output,
-            sentinel=args.sentinel, dates=args.dates, cloud_masks=args.cloud_masks,
-            acquisition=dict(date=args.acquisition_date, time=args.acquisition_time,
-                             camera=args.camera, altitude=args.altitude),
-            ignore_metadata=args.ignore_metadata, bands=args.bands, extent=args.extent,
-            block=args.block, halo=args.halo,
-            blend=args.blend, batch_size=args.batch_size, device=args.device,
-            precision=args.precision, num_readers=args.readers,
-            probabilities=args.probabilities, confidence=args.confidence,
-            input_scale=args.input_scale, resample_to_model=args.resample_to_model,
-            pad=args.pad, progress=bar.progress, cancel=cancelled.is_set, warn=bar.warn,
-            overwrite=args.overwrite)
+            extent=args.extent, probabilities=args.probabilities, confidence=args.confidence,
+            progress=bar.progress, cancel=cancelled.is_set, warn=bar.warn, info=bar.write,
+            overwrite=args.overwrite, **prediction_options(args))
     written = ", ".join(str(p) for p in (result.output, result.probabilities,
                                          result.confidence) if p)
+    area = result.width * result.height
     print(f"wrote {written}: {result.width}x{result.height} px, {result.tiles_done} tiles "
-          f"({result.tiles_skipped} without data), block {result.block} halo {result.halo} "
-          f"{result.blend}, {result.elapsed_s:.1f} s, {result.megapixels_per_s:.2f} Mpx/s on "
-          f"{result.device}, batch {result.batch_size}")
+          f"({result.tiles_skipped} without data), {result.nodata_pixels} px no data "
+          f"({100 * result.nodata_pixels / max(1, area):.1f} %), block {result.block} "
+          f"halo {result.halo} {result.blend}, {result.elapsed_s:.1f} s, "
+          f"{result.megapixels_per_s:.2f} Mpx/s on {result.device} ({result.runtime} "
+          f"{result.precision}), batch {result.batch_size}")
     return EXIT_OK
+
+
+def prediction_options(args: argparse.Namespace) -> dict:
+    """The :func:`~..inference.predict.predict` keyword arguments of
+    :func:`add_prediction_options`' options (the files, extent and callbacks aside)."""
+    return dict(
+        sentinel=args.sentinel, dates=args.dates, cloud_masks=args.cloud_masks,
+        acquisition=dict(date=args.acquisition_date, time=args.acquisition_time,
+                         camera=args.camera, altitude=args.altitude),
+        ignore_metadata=args.ignore_metadata, bands=args.bands, block=args.block,
+        halo=args.halo, blend=args.blend, batch_size=args.batch_size, device=args.device,
+        precision=args.precision, runtime=args.runtime, num_readers=args.readers,
+        input_scale=args.input_scale, resample_to_model=args.resample_to_model,
+        nodata_rule=args.nodata, pad=args.pad)
 
 
 # --------------------------------------------------------------------------- main
@@ -177,6 +205,7 @@ class Command:
 
 COMMANDS: Dict[str, Command] = {
     "predict": Command(add_predict_arguments, run_predict, PREDICT_HELP),
+    "catalogue": Command(add_catalogue_arguments, run_catalogue_command, CATALOGUE_HELP),
     "train": Command(add_train_arguments, train_command, TRAIN_HELP, rank_zero_say),
     "evaluate": Command(add_evaluate_arguments, run_evaluate, EVALUATE_HELP),
     "evaluate-split": Command(add_split_arguments, run_split, SPLIT_HELP),
@@ -197,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(join_negative_values(
+            parser, sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
     command = COMMANDS[args.command]

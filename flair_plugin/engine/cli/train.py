@@ -34,6 +34,7 @@ from .common import (
     ProgressBar,
     ctrl_c_cancels,
     is_rank_zero,
+    join_negative_values,
     run_command,
     say_on_stderr,
 )
@@ -236,7 +237,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """``python -m <package>.flair_plugin.engine.cli.train [train options]``."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(join_negative_values(
+            parser, sys.argv[1:] if argv is None else argv))
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return int(exc.code or 0)
     return run_train(args)

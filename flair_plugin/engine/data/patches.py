@@ -60,7 +60,7 @@ from ...nomenclature import (
     FLAIR1_STDS,
     scheme,
 )
-from ..errors import DatasetError
+from ..errors import DatasetError, io_error_detail
 from ..options import TRAIN_SCHEMES
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -80,8 +80,6 @@ DEFAULT_CHECK_LIMIT = 1000
 """Patches per split whose files are opened before training; larger splits are sampled."""
 
 _SHOWN = 3  # file names quoted in an error message
-
-
 
 
 # --------------------------------------------------------------------------- class schemes
@@ -447,8 +445,14 @@ def read_pairs_csv(path: PathLike) -> List[PatchPair]:
     if not path.is_file():
         raise DatasetError(f"pairs CSV {path} does not exist; give a CSV file with the columns "
                            f"image,mask[,split]")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if r and any(c.strip() for c in r)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DatasetError(f"pairs CSV {path} is not a text CSV file ({exc}): write one "
+                           f"'image,mask[,split]' row per patch, saved as UTF-8 text") from None
+    except OSError as exc:
+        raise DatasetError(f"cannot read the pairs CSV {path}: {exc.strerror or exc}") from None
     if rows and [c.strip().lower() for c in rows[0][:2]] == ["image", "mask"]:
         rows = rows[1:]
     if not rows:
@@ -594,8 +598,10 @@ def _opened(pair: PatchPair) -> Iterator[Tuple[Any, Any]]:
         with rasterio.open(pair.image) as img, rasterio.open(pair.mask) as msk:
             yield img, msk
     except rasterio.errors.RasterioError as exc:
-        raise DatasetError(f"cannot read {pair.image.name}/{pair.mask.name}: {exc}; the file "
-                           f"is damaged or not a GeoTIFF") from None
+        raise DatasetError(f"cannot read the patch {pair.image} / {pair.mask}: "
+                           f"{io_error_detail(exc)}; the file is damaged, truncated or not a "
+                           f"GeoTIFF: copy it again, or leave it out (e.g. with "
+                           f"--pairs-csv)") from None
 
 
 def _check_headers(pair: PatchPair, img: Any, msk: Any, bands: int,

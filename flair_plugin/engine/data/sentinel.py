@@ -50,6 +50,7 @@ from ..checkpoints.meta import (
     FLAIR2_COVER_FRACTION,
     FLAIR2_REFERENCE_DATE,
     FLAIR2_SAT_PATCH_SIZE,
+    SeriesSettings,
 )
 from ..errors import SentinelError
 
@@ -69,25 +70,16 @@ _EIGHT_DIGITS = re.compile(r"(?:^|[_-])(\d{8})(?=$|[T_-])")
 _PATCH_NAME = re.compile(r"(IMG_\d+)")
 
 
-
-
 # ---------------------------------------------------------------------------- settings
 
 
 @dataclass(frozen=True)
-class SeriesPreparation:
+class SeriesPreparation(SeriesSettings):
     """How a crop's series is prepared; FLAIR-2's best baseline by default.
 
     Build it from a U-T&T checkpoint with :meth:`from_meta` so a model always gets its
     series prepared as in its training.
     """
-
-    sat_patch_size: int = FLAIR2_SAT_PATCH_SIZE
-    filter_clouds: bool = True
-    cloud_probability: int = FLAIR2_CLOUD_PROBABILITY
-    cover_fraction: float = FLAIR2_COVER_FRACTION
-    monthly_mean: bool = True
-    reference_date: str = FLAIR2_REFERENCE_DATE
 
     def __post_init__(self) -> None:
         if self.sat_patch_size < 2 or self.sat_patch_size % 2:

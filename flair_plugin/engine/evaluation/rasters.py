@@ -83,8 +83,6 @@ _STRAY_SLOT = 1
 _FIRST_CLASS_SLOT = 2
 
 
-
-
 # --------------------------------------------------------------------------- value mapping
 
 def _scheme(value: Union[str, Scheme], what: str) -> Scheme:
@@ -483,7 +481,8 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                                         extent, crs)
         if agreement is not None:
             path, mode, overwrite = agreement
-            check_output_paths([path], [prediction_path, reference_path], overwrite)
+            check_output_paths([path], [prediction_path, reference_path], overwrite,
+                               geotiffs=[path])
             grid = Grid(pred.ds.crs, pred.ds.window_transform(
                 Window(region.col_off, region.row_off, region.width, region.height)),
                 region.width, region.height)
@@ -531,6 +530,8 @@ def _stream(pred: _ClassReader, ref: _ClassReader, region: PixelWindow, opts: _O
             writer.write(window.relative_to(region), r_slots, p_slots)
         if progress is not None:
             progress(done / n_blocks, f"block {done}/{n_blocks}")
+    if cancel is not None and cancel():  # asked during the last block: nothing committed yet
+        raise EvaluationCancelled("evaluation cancelled")
     cm = ConfusionMatrix(opts.scheme, pairs[_FIRST_CLASS_SLOT:, _FIRST_CLASS_SLOT:])
     counts.evaluated = region.area
     counts.compared = cm.total

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Union
 
 import numpy as np
-import rasterio
 import torch
 
-from ...nomenclature import DEPARTMENTS_TEST_FLAIR1
+from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, NODATA
 from ..checkpoints.store import LoadedModel, load_model
 from ..data.patches import (
     DatasetError,
@@ -32,8 +31,10 @@ from ..data.patches import (
     load_metadata,
     read_patch,
 )
-from ..errors import EvaluationCancelled
+from ..errors import EvaluationCancelled, InputError
+from ..geo import Grid, PixelWindow
 from ..inference.network import Network, check_precision, resolve_device
+from ..io.outputs import OutputSet, OutputTarget, check_output_paths
 from ..options import SPLIT_BATCH_SIZE
 from .rasters import EvaluationResult, evaluate_pairs
 
@@ -50,13 +51,19 @@ def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLi
                             scheme: str = "flair19", device: str = "auto",
                             batch_size: int = SPLIT_BATCH_SIZE, precision: str = "fp32",
                             predictions_dir: Optional[PathLike] = None,
+                            outputs: Sequence[Optional[PathLike]] = (),
+                            overwrite: bool = False,
                             progress: Optional[Progress] = None,
                             cancel: Optional[Cancel] = None) -> EvaluationResult:
     """Predict every patch of ``domains`` under ``dataset`` and score them together.
 
     ``domains``: domain patterns (``D012`` = every year of D012; default flair#1-test),
     ``None`` for every labelled patch found. ``predictions_dir``: keep the predicted
-    patches there (``PRED_<id>.tif``, FLAIR codes) instead of a temporary folder.
+    patches there (``PRED_<id>.tif``, FLAIR codes) instead of a temporary folder; an
+    existing one is replaced only with ``overwrite``. ``outputs``: the files the caller
+    writes with the result (report, metrics): checked with the kept predictions before
+    any work, so that none replaces an input (the model, a patch, the metadata) or, without
+    ``overwrite``, an existing file.
 
     Patches are read as training reads them (:func:`.data.patches.read_patch`): before
     any prediction a sample is checked as a training run checks it, so a patch training
@@ -67,19 +74,31 @@ def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLi
             names the file and says how to fix it).
         CheckpointError: the model file cannot be loaded.
         SplitCancelled: ``cancel()`` returned True; temporary predictions are removed.
+        InputError: an output is an input, exists without ``overwrite``, or cannot be
+            written.
     """
-    loaded = model if isinstance(model, LoadedModel) else load_model(model)
     pairs, counts = discover_pairs(dataset, domains)
     if not pairs:
         raise DatasetError(f"no labelled patch of the domains {', '.join(domains or [])} under "
                            f"{dataset}; domains found: {', '.join(sorted(counts))}")
-    tile = check_patches((pairs,), loaded.meta.in_channels)
     keep = predictions_dir is not None
+    if keep:
+        try:
+            Path(predictions_dir).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot create the predictions folder {predictions_dir}: "
+                             f"{exc.strerror or exc}") from None
+    kept = [_prediction_path(Path(predictions_dir), p) for p in pairs] if keep else []
+    inputs = [p for pair in pairs for p in (pair.image, pair.mask)]
+    inputs += [find_metadata_json(dataset),
+               model.path if isinstance(model, LoadedModel) else model]
+    check_output_paths(list(outputs) + kept, inputs, overwrite)
+    loaded = model if isinstance(model, LoadedModel) else load_model(model)
+    tile = check_patches((pairs,), loaded.meta.in_channels)
     folder = Path(predictions_dir) if keep else Path(tempfile.mkdtemp(prefix="flair-split-"))
-    folder.mkdir(parents=True, exist_ok=True)
     try:
         predicted = _predict_patches(loaded, pairs, tile, folder, dataset, device,
-                                     batch_size, precision, progress, cancel)
+                                     batch_size, precision, progress, cancel, overwrite)
         return evaluate_pairs([(p, pair.mask) for p, pair in zip(predicted, pairs)],
                               scheme=scheme, progress=_second_half(progress), cancel=cancel)
     finally:
@@ -95,7 +114,8 @@ def _second_half(progress: Optional[Progress]) -> Optional[Progress]:
 
 def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], tile: int,
                      folder: Path, dataset: PathLike, device: str, batch_size: int, precision: str,
-                     progress: Optional[Progress], cancel: Optional[Cancel]) -> List[Path]:
+                     progress: Optional[Progress], cancel: Optional[Cancel],
+                     overwrite: bool) -> List[Path]:
     meta = loaded.meta
     dev = resolve_device(device)
     check_precision(precision, dev)
@@ -115,8 +135,8 @@ def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], tile: int,
             images = torch.from_numpy(np.stack([p.image for p in patches]))
             labels = net.codes(images.to(dev), *extra)
         for pair, label, patch in zip(batch, labels.cpu().numpy(), patches):
-            outputs.append(_write_prediction(folder / f"PRED_{pair.patch_id}.tif", label,
-                                             patch.profile))
+            outputs.append(_write_prediction(_prediction_path(folder, pair), label,
+                                             patch.profile, overwrite))
         if progress is not None:
             done = start + len(batch)
             progress(0.9 * done / len(pairs), f"{done}/{len(pairs)} patches predicted")
@@ -133,8 +153,21 @@ def _metadata(meta, dataset, pairs):
     return load_metadata(path, pairs)
 
 
-def _write_prediction(path: Path, label: np.ndarray, profile: dict) -> Path:
-    profile = dict(profile, count=1, dtype="uint8", nodata=0, compress="deflate")
-    with rasterio.open(path, "w", **profile) as dst:
-        dst.write(label[None])
+def _prediction_path(folder: Path, pair: PatchPair) -> Path:
+    return folder / f"PRED_{pair.patch_id}.tif"
+
+
+def _write_prediction(path: Path, label: np.ndarray, profile: dict, overwrite: bool) -> Path:
+    """A patch's predicted codes, through the engine's one raster writer (temporary name,
+    verified, exclusive rename without ``overwrite``), styled like any prediction."""
+    height, width = label.shape
+    grid = Grid(profile.get("crs"), profile["transform"], width, height)
+    outputs = OutputSet(grid, [OutputTarget(os.fspath(path), 1, ("FLAIR class code",),
+                                            NODATA, True)], max(width, height), overwrite)
+    try:
+        outputs.write(0, PixelWindow(0, 0, width, height), label.astype(np.uint8))
+        outputs.commit()
+    except BaseException:
+        outputs.abort()
+        raise
     return path

@@ -108,6 +108,7 @@ class Pipeline:
         self.writer_error: Optional[BaseException] = None
         self.done = self.skipped = 0
         self.pixels_done = 0
+        self.pixels_written = 0  # output pixels with data (the writer's count)
         self.blender = (WeightedBlender(grid, net, blend, net.in_dtype, self._emit, want_probs,
                                          want_conf) if self.weighted else None)
         self._pending_copies = None
@@ -194,6 +195,8 @@ class Pipeline:
             self.stop.set()  # readers and the device loop must not wait for us
 
     def _write(self, block: BlockOut) -> None:
+        self.pixels_written += (block.window.area if block.valid is None
+                                else int(block.valid.sum()))
         if block.valid is not None:
             invalid = ~block.valid
             block.codes[invalid] = NODATA
@@ -380,11 +383,16 @@ class Pipeline:
         else:
             codes, conf, probs = results
             for i, item in enumerate(chunk):
-                w = item.visit.tile.block
+                tile = item.visit.tile
+                w, h = tile.block, self.grid.halo
+                # Where the block sits in the tile's centre: at its corner, unless the
+                # region cuts the block (a piece of a larger layout, see TileGrid).
+                rows = slice(tile.block_part.row_off - h, tile.block_part.row_end - h)
+                cols = slice(tile.block_part.col_off - h, tile.block_part.col_end - h)
                 self._emit(BlockOut(
-                    w, codes[i, :w.height, :w.width],
-                    None if conf is None else conf[i, :w.height, :w.width],
-                    None if probs is None else probs[i, :, :w.height, :w.width],
+                    w, codes[i, rows, cols],
+                    None if conf is None else conf[i, rows, cols],
+                    None if probs is None else probs[i, :, rows, cols],
                     item.block_valid))
         for item in chunk:
             if item.visit.owns_block:  # a margin tile's block is counted by its own strip

@@ -27,15 +27,17 @@ from ..io.sentinel import open_sentinel
 from ..io.sources import DEFAULT_GDAL_CACHE_MB, bounded_gdal_cache, plan_sources
 from ..options import (
     BLEND_MODES,
-    DEFAULT_BLOCK,
-    DEFAULT_HALO,
     PAD_MODES,
+    PRECISION,
+    RUNTIME,
+    RUNTIMES,
     UTT_DEFAULT_BLOCK,
     UTT_DEFAULT_HALO,
     default_batch_size,
     default_readers,
+    default_tiling,
 )
-from ..tiling import TileGrid, validate_tiling
+from ..tiling import TileGrid, available_memory_bytes, fit_batch_to_memory, validate_tiling
 from .modalities import (
     Acquisition,
     AerialMetadataModality,
@@ -79,27 +81,34 @@ class PredictionResult:
     tiles_total: int  # tile visits (a weighted blend's strip margins count twice)
     tiles_done: int  # visits that ran through the model
     tiles_skipped: int  # visits without a valid pixel to write
+    nodata_pixels: int  # output pixels left as no data (see nodata_rule)
     elapsed_s: float
     megapixels_per_s: float  # output pixels per second
     device: str
     batch_size: int  # at the end: a CUDA out-of-memory error halves it
-    precision: str
+    precision: str  # that computed the run (``auto`` resolved, after any fallback)
     blend: str
     block: int
     halo: int
     warnings: List[str] = field(default_factory=list)
+    runtime: str = "torch"  # torch, onnx (ONNX Runtime) or openvino: see .runtimes
+    cpu_s: float = 0.0  # CPU time of this process over elapsed_s, every thread summed:
+    # on a shared machine it grows far less than the wall time with others' load
 
 
 # --------------------------------------------------------------------------- checks
 
 def _check_settings(blend: str, pad: str, precision: str, device: torch.device,
-                    batch_size: int, num_readers: int, block: int, halo: int) -> None:
+                    batch_size: int, num_readers: int, block: int, halo: int,
+                    runtime: str = RUNTIME.default) -> None:
     validate_tiling(block, halo)
     if blend not in BLEND_MODES:
         raise InputError(f"blend {blend!r} is not one of {', '.join(BLEND_MODES)}")
     if pad not in PAD_MODES:
         raise InputError(f"pad {pad!r} is not one of {', '.join(PAD_MODES)}")
     check_precision(precision, device)
+    if runtime not in RUNTIMES:
+        raise InputError(f"runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
     if int(batch_size) < 1 or int(num_readers) < 1:
         raise InputError(f"batch size and reader count must be >= 1, got {batch_size} and "
                          f"{num_readers}")
@@ -141,14 +150,19 @@ def predict_with_module(
         band_names: Optional[Sequence[str]] = None,
         class_names: Optional[Sequence[str]] = None, model_pixel_size: Optional[float] = None,
         bands: Optional[Sequence] = None, extent: Optional[Sequence[float]] = None,
-        block: int = DEFAULT_BLOCK, halo: int = DEFAULT_HALO, blend: str = "crop",
+        layout_extent: Optional[Sequence[float]] = None,
+        block: Optional[int] = None, halo: Optional[int] = None, blend: str = "crop",
         batch_size: Optional[int] = None, device: Union[str, torch.device] = "auto",
-        precision: str = "fp32", num_readers: Optional[int] = None,
+        precision: str = PRECISION.default, runtime: str = RUNTIME.default,
+        num_readers: Optional[int] = None,
         probabilities: Optional[PathLike] = None, confidence: Optional[PathLike] = None,
         input_scale=None, resample_to_model: bool = False, pad: str = "reflect",
+        nodata_rule: str = "all",
         progress: Optional[ProgressCallback] = None, cancel: Optional[CancelCallback] = None,
-        warn: Optional[WarnCallback] = None, overwrite: bool = False,
-        open_modalities: Optional[OpenModalities] = None,
+        warn: Optional[WarnCallback] = None, info: Optional[WarnCallback] = None,
+        overwrite: bool = False, open_modalities: Optional[OpenModalities] = None,
+        checkpoint: Optional[PathLike] = None,
+        protect: Sequence[PathLike] = (),
         blend_memory_mb: int = DEFAULT_BLEND_MEMORY_MB,
         gdal_cache_mb: int = DEFAULT_GDAL_CACHE_MB) -> PredictionResult:
     """Predict FLAIR codes over rasters with any torch module; the engine's core.
@@ -163,6 +177,14 @@ def predict_with_module(
             modalities the module takes (e.g. :class:`~.modalities.SentinelModality`).
         blend_memory_mb: memory cap of a weighted blend's pending blocks.
         gdal_cache_mb: cap of GDAL's block cache during the run.
+        protect: further files the run reads (the model file): no output may be one.
+        block, halo: ``None`` takes the device's defaults for a U-Net
+            (:func:`~..options.default_tiling`).
+        runtime: ``auto``, ``torch``, ``onnx`` or ``openvino`` (see
+            :func:`~.runtimes.choose_runtime`).
+        checkpoint: the model's file, beside which an ONNX export is cached.
+        info: where the choices of runtime and precision are told (default: logging).
+        layout_extent: see :func:`predict`.
         The others: see :func:`predict`.
 
     Raises:
@@ -177,28 +199,43 @@ def predict_with_module(
         (warn or log.warning)(message)
 
     dev = resolve_device(device)
+    block = default_tiling(dev.type)[0] if block is None else block
+    halo = default_tiling(dev.type)[1] if halo is None else halo
+    chosen_batch = batch_size
     batch_size = int(batch_size or default_batch_size(dev.type))
     num_readers = int(num_readers or default_readers(dev.type))
-    _check_settings(blend, pad, precision, dev, batch_size, num_readers, block, halo)
+    _check_settings(blend, pad, precision, dev, batch_size, num_readers, block, halo,
+                    runtime)
     if band_names is None:
         band_names = (AERIAL_BANDS[:len(means)] if len(means) <= len(AERIAL_BANDS)
                       else tuple(f"band {i + 1}" for i in range(len(means))))
     _check_model_values(means, stds, logit_codes, band_names)
     plan = plan_sources(inputs, bands, band_names, means=means, input_scale=input_scale,
                         model_pixel_size=model_pixel_size, resample_to_model=resample_to_model,
-                        pad_mode=pad, warn=_warn)
+                        pad_mode=pad, nodata_rule=nodata_rule, warn=_warn)
     region = PixelWindow(0, 0, plan.grid.width, plan.grid.height)
     if extent is not None:
         crs = plan.grid.crs.to_string() if plan.grid.crs else "the raster's coordinates"
         region = window_from_extent(tuple(plan.grid.transform), plan.grid.width,
                                     plan.grid.height, extent, crs)
-    grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo)
-    modalities = list(open_modalities(plan.grid, region, _warn)) if open_modalities else []
-    read = plan.paths + [p for m in modalities for p in m.paths()]
-    check_output_paths([output, probabilities, confidence], read, overwrite)
-    net = Network(module, means, stds, logit_codes, dev, precision)
-    net.probe(len(plan.sources), {k: v for m in modalities
-                                  for k, v in m.probe_inputs(dev, net.param_dtype).items()})
+    layout = _layout_window(plan.grid, region, layout_extent)
+    grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo, layout)
+    # The modalities see the whole run's region, so a piece reads what the run would.
+    modalities = list(open_modalities(plan.grid, layout, _warn)) if open_modalities else []
+    read = plan.paths + [p for m in modalities for p in m.paths()] + list(protect)
+    check_output_paths([output, probabilities, confidence], read, overwrite,
+                       geotiffs=[output, probabilities, confidence])
+    batch_size = fit_batch_to_memory(
+        grid.block, grid.halo, len(plan.sources), chosen_batch, num_readers,
+        len(logit_codes), available_memory_bytes(), _device_memory(dev),
+        default_batch=batch_size)
+    extra_inputs = {k: v for m in modalities
+                    for k, v in m.probe_inputs(dev, _param_dtype(module)).items()}
+    net = Network(module, means, stds, logit_codes, dev, precision, runtime,
+                  extra_inputs=sorted(extra_inputs), checkpoint=checkpoint,
+                  say=info or log.info)
+    net.probe(len(plan.sources), extra_inputs)
+    net.prepare(len(plan.sources))
     codes = tuple(int(c) for c in logit_codes if c != NODATA)
     if class_names is not None and len(class_names) != len(codes):
         class_names = None
@@ -206,7 +243,7 @@ def predict_with_module(
                     region.height)
     targets = _output_targets(output, probabilities, confidence, codes, class_names)
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     outputs = OutputSet(out_grid, targets, grid.block, overwrite=overwrite)
     pipeline = None
     try:
@@ -224,14 +261,17 @@ def predict_with_module(
     for m in modalities:
         m.finish(_warn)
     elapsed = time.perf_counter() - started
+    cpu_s = time.process_time() - cpu_started
     return PredictionResult(
         output=Path(output), probabilities=Path(probabilities) if probabilities else None,
         confidence=Path(confidence) if confidence else None, width=region.width,
         height=region.height, codes=codes, tiles_total=pipeline.total,
         tiles_done=pipeline.done - pipeline.skipped, tiles_skipped=pipeline.skipped,
+        nodata_pixels=region.area - pipeline.pixels_written,
         elapsed_s=elapsed, megapixels_per_s=region.area / elapsed / 1e6 if elapsed else 0.0,
-        device=str(dev), batch_size=pipeline.batch_size, precision=precision, blend=blend,
-        block=grid.block, halo=grid.halo, warnings=warnings)
+        device=str(dev), batch_size=pipeline.batch_size, precision=net.precision, blend=blend,
+        block=grid.block, halo=grid.halo, warnings=warnings, runtime=net.runtime,
+        cpu_s=cpu_s)
 
 
 # --------------------------------------------------------------------------- checkpoints
@@ -239,15 +279,17 @@ def predict_with_module(
 def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             sentinel=None, dates=None, cloud_masks=None, acquisition=None,
             ignore_metadata: bool = False, bands: Optional[Sequence] = None,
-            extent: Optional[Sequence[float]] = None, block: Optional[int] = None,
+            extent: Optional[Sequence[float]] = None,
+            layout_extent: Optional[Sequence[float]] = None, block: Optional[int] = None,
             halo: Optional[int] = None, blend: str = "crop", batch_size: Optional[int] = None,
-            device: Union[str, torch.device] = "auto", precision: str = "fp32",
+            device: Union[str, torch.device] = "auto", precision: str = PRECISION.default,
+            runtime: str = RUNTIME.default, model_file: Optional[PathLike] = None,
             num_readers: Optional[int] = None, probabilities: Optional[PathLike] = None,
             confidence: Optional[PathLike] = None, input_scale=None,
-            resample_to_model: bool = False, pad: str = "reflect",
+            resample_to_model: bool = False, pad: str = "reflect", nodata_rule: str = "all",
             progress: Optional[ProgressCallback] = None,
             cancel: Optional[CancelCallback] = None, warn: Optional[WarnCallback] = None,
-            overwrite: bool = False) -> PredictionResult:
+            info: Optional[WarnCallback] = None, overwrite: bool = False) -> PredictionResult:
     """Predict a FLAIR land-cover raster with any checkpoint, and write its style.
 
     Args:
@@ -266,13 +308,27 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             detection does (a warning says what that changes).
         bands: which band feeds each model band (``3`` or ``"2:1"`` = band 1 of input 2).
         extent: (xmin, ymin, xmax, ymax) in the raster's CRS, snapped outward to pixels.
+        layout_extent: the extent of a larger run this one is a piece of (it must hold
+            ``extent``): tiles are laid out, and neighbouring tiles blended, as in that
+            run, so the output equals the same window of it bit for bit (a catalogue's
+            output tiles are predicted so, see :mod:`..catalogue`). Default: ``extent``.
         block, halo: output block and context margin in pixels (multiples of 32); ``None``
-            takes the model's default (512/128 for a U-Net, FLAIR-2's 512/0 for a U-T&T).
+            takes the model's and device's default (for a U-Net
+            :data:`~..options.DEFAULT_TILING`, FLAIR-2's 512/0 for a U-T&T).
         blend: ``crop``, ``hann`` or ``gaussian``.
-        precision: ``fp32``, ``fp16`` (CUDA) or ``bf16``.
+        precision: ``auto`` (the device's fastest, checked against fp32 on the first
+            tile), ``fp32``, ``fp16`` (CUDA) or ``bf16``.
+        runtime: ``auto``, ``torch``, ``onnx`` (ONNX Runtime) or ``openvino``: what
+            computes the model on a CPU (see :func:`~.runtimes.choose_runtime`).
+        model_file: the checkpoint file of a model given loaded (an ONNX export is
+            cached beside it); a model given by path is its own file.
+        info: where the choices of runtime and precision are told (default: logging).
         probabilities, confidence: optional extra uint8 rasters.
         input_scale: ``"min,max"`` stretch for non-8-bit imagery.
         resample_to_model: read at the model's pixel size (bilinear), write on that grid.
+        nodata_rule: ``all`` (default): a pixel is left as no data where every band read
+            from one input file is no data; ``any``: where any band is (see
+            :func:`~..io.sources.plan_sources`).
         progress, cancel: ``progress(fraction, message)`` and ``cancel() -> bool``, called
             per batch.
 
@@ -280,6 +336,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         InputError: a bad input or setting, before any tile is read.
         PredictionCancelled: ``cancel()`` returned True; no output is left behind.
     """
+    protect = _check_before_loading(inputs, model, sentinel, dates, cloud_masks,
+                                    (output, probabilities, confidence), overwrite)
     loaded = load_model_for_inference(model)
     meta = loaded.meta
     say = warn or log.warning
@@ -308,12 +366,16 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         inputs, module, output, means=meta.means, stds=meta.stds,
         logit_codes=meta.logit_codes, band_names=meta.bands,
         class_names=getattr(meta, "class_names", None), model_pixel_size=meta.pixel_size,
-        bands=bands, extent=extent, block=DEFAULT_BLOCK if block is None else block,
-        halo=DEFAULT_HALO if halo is None else halo, blend=blend, batch_size=batch_size,
-        device=device, precision=precision, num_readers=num_readers,
+        bands=bands, extent=extent, layout_extent=layout_extent,
+        block=block, halo=halo, blend=blend, batch_size=batch_size,
+        device=device, precision=precision, runtime=runtime, num_readers=num_readers,
         probabilities=probabilities, confidence=confidence, input_scale=input_scale,
-        resample_to_model=resample_to_model, pad=pad, progress=progress, cancel=cancel,
-        warn=warn, overwrite=overwrite, open_modalities=_all(openers) if openers else None)
+        resample_to_model=resample_to_model, pad=pad, nodata_rule=nodata_rule,
+        progress=progress, cancel=cancel,
+        warn=warn, info=info, overwrite=overwrite,
+        open_modalities=_all(openers) if openers else None,
+        checkpoint=model_file if hasattr(model, "module") else model,
+        protect=protect)
     _write_style(result, meta.active_codes, warn or log.warning)
     return result
 
@@ -327,6 +389,84 @@ def predict_multimodal(aerial_inputs, sentinel, model, output: PathLike, **optio
                          f"+ Sentinel-2): use it with flair:segmentaerial / the aerial "
                          f"inference instead")
     return predict(aerial_inputs, loaded, output, sentinel=sentinel, **options)
+
+
+def _layout_window(grid: Grid, region: PixelWindow,
+                   layout_extent: Optional[Sequence[float]]) -> PixelWindow:
+    """The window of the run a prediction is a piece of (the region itself by default).
+
+    Raises:
+        InputError: the layout does not hold the region: the piece would be laid out
+            differently from the run it belongs to.
+    """
+    if layout_extent is None:
+        return region
+    crs = grid.crs.to_string() if grid.crs else "the raster's coordinates"
+    layout = window_from_extent(tuple(grid.transform), grid.width, grid.height,
+                                layout_extent, crs)
+    if layout.intersection(region) != region:
+        raise InputError(f"the extent to predict ({region}) is not inside the layout extent "
+                         f"({layout}): give a layout extent that holds it")
+    return layout
+
+
+def _check_before_loading(inputs, model, sentinel, dates, cloud_masks,
+                          outputs: Sequence[Optional[PathLike]], overwrite: bool) -> List[str]:
+    """The checks that need no model, before the model is loaded (seconds, a GB of RAM).
+
+    Every input file must exist, and no output may be one of them: not the imagery, not
+    the model file (``--output m.flair.safetensors --overwrite`` would replace the model
+    with a raster), not a Sentinel-2, dates or cloud-mask file.
+
+    Returns:
+        The files that are not rasters of the aerial stack (model, series, dates), which
+        :func:`predict_with_module` protects as well.
+
+    Raises:
+        InputError: a missing input, or an output that is an input, exists or cannot be
+            written (see :func:`~..io.outputs.check_output_paths`).
+    """
+    # a loaded model knows the file it came from (QGIS loads it first, to show its bands)
+    model_file = ([model.path] if getattr(model, "path", None) else []) \
+        if hasattr(model, "module") else [os.fspath(model)]
+    aerial = _paths_of(inputs)
+    others = model_file + _paths_of(sentinel) + _paths_of(dates) + _paths_of(cloud_masks)
+    for path in aerial + others:
+        if not os.path.exists(path):
+            what = "model file" if path in model_file else "input file"
+            raise InputError(f"{what} {path} does not exist")
+    check_output_paths(outputs, aerial + others, overwrite, geotiffs=outputs)
+    return others
+
+
+def _paths_of(value) -> List[str]:
+    """The file paths in an input argument: a path, paths, or (path, band) sources; other
+    values (a list of dates, arrays) name no file."""
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)):
+        return [os.fspath(value)]
+    found = []
+    for item in value if isinstance(value, (list, tuple)) else ():
+        path = getattr(item, "path", None) or (item[0] if isinstance(item, (tuple, list))
+                                              else item)
+        if isinstance(path, (str, os.PathLike)):
+            found.append(os.fspath(path))
+    return list(dict.fromkeys(found))
+
+
+def _param_dtype(module: torch.nn.Module) -> torch.dtype:
+    """The dtype of a module's first floating-point parameter (float32 if it has none)."""
+    return next((p.dtype for p in module.parameters() if p.is_floating_point()),
+                torch.float32)
+
+
+def _device_memory(device: torch.device) -> Optional[int]:
+    """Free memory of a CUDA device (None on the CPU: the forward pass runs in RAM)."""
+    if device.type != "cuda":
+        return None
+    free, _ = torch.cuda.mem_get_info(device)
+    return int(free)
 
 
 def _all(openers: Sequence[OpenModalities]) -> OpenModalities:

@@ -23,8 +23,6 @@ FLAIR_INC_VARIANTS: Tuple[str, ...] = tuple(f"{bands}_{classes}"
 """Published FLAIR-INC U-Nets: bands (R,G,B / +NIR / +elevation) x class set."""
 
 
-
-
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/flair_landcover`` (``~/.cache/flair_landcover`` by default)."""
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

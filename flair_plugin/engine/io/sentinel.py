@@ -31,7 +31,6 @@ S2_BANDS = len(SENTINEL2_BANDS)
 MASK_BANDS = 2  # snow, cloud (FLAIR-2's _masks.npy order)
 
 
-
 @dataclass
 class SentinelSource:
     """Where a T-date series lies: per date, the file and the band numbers to read.

@@ -29,8 +29,9 @@ import rasterio
 from rasterio.enums import ColorInterp, MaskFlags, Resampling
 from rasterio.windows import Window
 
-from ..errors import InputError
+from ..errors import InputError, io_error_detail
 from ..geo import Grid, PixelWindow, model_grid, overlaps, same_grid
+from ..options import NODATA_RULES
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,16 @@ class RasterDescription:
         """
         if set(bands) & set(self.alpha_bands):
             return False
-        return any(self.band_has_mask(b) for b in bands)
+        return self.alpha_for(bands) is not None or any(self.band_has_mask(b) for b in bands)
+
+    def alpha_for(self, bands: Sequence[int]) -> Optional[int]:
+        """The alpha band that says where ``bands`` have data, when the model reads none.
+
+        GDAL derives masks from an alpha band only in 2- and 4-band rasters; a 6-band
+        R,G,B,NIR,elevation + alpha raster would have its alpha ignored, so it is read
+        explicitly."""
+        unread = [b for b in self.alpha_bands if b not in bands]
+        return unread[0] if unread and not set(bands) & set(self.alpha_bands) else None
 
 
 def describe_raster(path: PathLike) -> RasterDescription:
@@ -260,6 +270,8 @@ class SourcePlan:
     descriptions: Dict[str, RasterDescription] = field(default_factory=dict)
     warped_paths: Tuple[str, ...] = ()  # sources on another grid, resampled onto ``grid``
     mask_paths: Tuple[str, ...] = ()  # sources whose masks say where there is no data
+    alpha_bands: Dict[str, int] = field(default_factory=dict)  # read as the mask of a path
+    nodata_rule: str = "all"  # a pixel is skipped when all (or any) bands are no data
 
     @property
     def paths(self) -> List[str]:
@@ -269,11 +281,22 @@ class SourcePlan:
 def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequence[str], *,
                  means: Sequence[float], input_scale=None, model_pixel_size: Optional[float] = None,
                  resample_to_model: bool = False, pad_mode: str = "reflect",
-                 warn: Warn = log.warning) -> SourcePlan:
+                 nodata_rule: str = "all", warn: Warn = log.warning) -> SourcePlan:
     """Check the inputs against the model and say how to read them.
 
     Every check that can fail runs here, before a tile is read.
+
+    ``nodata_rule`` "all" (default) skips a pixel where all the bands read from one file
+    are no data there (its nodata value on every band, its mask or alpha, or a file on
+    another grid that does not cover it), so a 5-band raster whose nodata value is 0 on
+    every band keeps the pixels where the elevation alone is 0 (the ground, in an nDSM);
+    "any" skips a pixel where any band is no data.
+
+    Raises:
+        InputError: an input the model cannot read, with what to do.
     """
+    if nodata_rule not in NODATA_RULES:
+        raise InputError(f"nodata rule {nodata_rule!r} is not one of {', '.join(NODATA_RULES)}")
     sources, described = resolve_band_sources(inputs, bands, band_names, warn)
     first = described[sources[0].path]
     warped_paths = _other_grids(first, [described[p] for p in dict.fromkeys(
@@ -285,9 +308,10 @@ def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequenc
         if dtype != "uint8" and scale is None:
             raise InputError(
                 f"{s.label()} holds {dtype} values, but the model expects 8-bit values 0..255: "
-                f"give an input scale 'min,max' that maps raw values linearly to 0..255 "
-                f"(input_scale / --input-scale, e.g. '0,65535' for the whole 16-bit range or "
-                f"the range your sensor really uses)")
+                f"convert it to 8 bits with the range your sensor really uses (e.g. "
+                f"gdal_translate -ot Byte -scale 0 4095 0 255 in.tif out.tif, or QGIS's "
+                f"Translate with those options), or, with the flair-landcover command, "
+                f"give --input-scale MIN,MAX (e.g. 0,65535 for the whole 16-bit range)")
     grid = first.grid
     if abs(grid.transform.b) > 0 or abs(grid.transform.d) > 0:
         raise InputError(f"{first.name} has a rotated geotransform, which the inference does "
@@ -304,10 +328,12 @@ def plan_sources(inputs, bands: Optional[Sequence[BandRef]], band_names: Sequenc
         s.path for s in sources)}
     mask_paths = tuple(p for p, bands in read.items()
                        if p in warped_paths or described[p].masks_for(bands))
+    alpha = {p: described[p].alpha_for(read[p]) for p in mask_paths
+             if p not in warped_paths and not warp and described[p].alpha_for(read[p])}
     use_masks = bool(mask_paths)
     fill = tuple(int(np.clip(round(float(m)), 0, 255)) for m in means)
     return SourcePlan(sources, grid, first.grid, scale, fill, pad_mode, use_masks, warp,
-                      described, warped_paths, mask_paths)
+                      described, warped_paths, mask_paths, alpha, nodata_rule)
 
 
 def _other_grids(first: RasterDescription, others: Sequence[RasterDescription],
@@ -399,10 +425,10 @@ class StackReader:
     """Reads windows of every band source into one uint8 stack; one per thread.
 
     ``read`` returns (bands × rows × cols uint8, valid rows × cols bool or None). A pixel is
-    invalid where the mask of *any* source band says so (nodata value, alpha, mask band);
-    ``None`` means every pixel is valid (no source declares a mask). Invalid pixels get
-    the band's fill value (its mean, so a nodata value such as 0 or 255 does not leak
-    into the neighbours' context).
+    invalid where the masks of every band read from one file say so (nodata value, alpha,
+    mask band; with the plan's ``nodata_rule`` "any": where any band's does); ``None``
+    means every pixel is valid. Invalid pixels get the band's fill value (its mean, so a
+    nodata value such as 0 or 255 does not leak into the neighbours' context).
     """
 
     def __init__(self, plan: SourcePlan) -> None:
@@ -428,14 +454,26 @@ class StackReader:
         rio_window = Window(window.col_off, window.row_off, window.width, window.height)
         out = np.empty((len(self.plan.sources), window.height, window.width), np.uint8)
         valid = None
+        every = self.plan.nodata_rule == "all"
         for path, slots, band_numbers in self._groups:
             ds = self._vrts.get(path) or self._datasets[path]
-            data = ds.read(band_numbers, window=rio_window)
-            out[slots] = self.plan.scale.apply(data) if self.plan.scale else data
-            if path in self.plan.mask_paths:
-                masks = ds.read_masks(band_numbers, window=rio_window)
-                group_valid = np.all(masks > 0, axis=0)
-                valid = group_valid if valid is None else valid & group_valid
+            try:
+                data = ds.read(band_numbers, window=rio_window)
+                out[slots] = self.plan.scale.apply(data) if self.plan.scale else data
+                if path not in self.plan.mask_paths:
+                    continue
+                alpha = self.plan.alpha_bands.get(path)
+                if alpha is not None:
+                    group_valid = ds.read(alpha, window=rio_window) > 0
+                else:
+                    masks = ds.read_masks(band_numbers, window=rio_window) > 0
+                    group_valid = masks.any(axis=0) if every else masks.all(axis=0)
+            except rasterio.errors.RasterioError as exc:
+                raise InputError(f"cannot read {path} (rows {window.row_off}.."
+                                 f"{window.row_end - 1}, columns {window.col_off}.."
+                                 f"{window.col_end - 1}): {io_error_detail(exc)}; the file "
+                                 f"is damaged or truncated: copy or export it again") from None
+            valid = group_valid if valid is None else valid & group_valid
         if valid is not None:
             if valid.all():
                 valid = None

@@ -72,6 +72,9 @@ import dataclasses
 import json
 import logging
 import math
+import os
+import signal
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -81,6 +84,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from ...nomenclature import BAND_SETS, PATCH_SIZE, flair_class
 from .. import options as _opt  # TrainConfig's defaults
@@ -99,9 +103,10 @@ from ..data.patches import (
     prepare_training_data,
     training_scheme,
 )
-from ..errors import TrainingError
+from ..errors import InputError, TrainingError, UserError
 from ..evaluation.metrics import convention_for, flair_miou, iou_per_class
 from ..io.atomic import atomic_open, atomic_path
+from ..io.outputs import check_output_paths
 from ..options import DEFAULT_LR, DEFAULT_WEIGHT_DECAY, MODELS, OPTIMIZERS, SCHEDULERS
 from ..options import TRAINING_PRECISIONS as PRECISIONS
 from .losses import head_class_weights, segmentation_loss
@@ -146,8 +151,6 @@ logging.getLogger("lightning.pytorch.utilities.rank_zero").addFilter(_NoAdverts(
 
 _HEAD_PREFIX = "seg_model.segmentation_head."
 _MLP_PREFIX = "metadata_mlp."
-
-
 
 
 # --------------------------------------------------------------------------- settings
@@ -334,21 +337,55 @@ def _world_size(c: TrainConfig) -> int:
     return max(1, per_node) * int(c.num_nodes)
 
 
-def _check_output_dir(c: TrainConfig) -> Path:
+def _check_output_dir(c: TrainConfig) -> Tuple[Path, bool]:
+    """The run's folder, checked before any data is read; and whether ``resume`` means
+    starting again (a run that never saved a resumable state).
+
+    Every state of a folder is usable: empty (a new run), a run with ``last.ckpt``
+    (``resume`` continues it), or the files of a run stopped before its first state was
+    saved (``resume`` starts it again, replacing them). Temporary files that killed runs
+    left are removed, and no run file may be one of the run's inputs (the init
+    checkpoint, the pairs CSV, the metadata JSON).
+
+    Raises:
+        TrainingError: a file where the folder should be, a folder that cannot be
+            written, a run that ``resume`` must be asked to continue or restart, an input
+            inside the run's files.
+    """
     out = Path(c.output_dir)
     if out.exists() and not out.is_dir():
         raise TrainingError(f"output folder {out} is a file; give a folder path")
+    existing = out if out.exists() else next((p for p in out.parents if p.exists()), None)
+    if existing is None or not existing.is_dir() or \
+            not os.access(existing, os.W_OK | os.X_OK):
+        raise TrainingError(f"output folder {out} cannot be created or written ({existing} "
+                            f"is {'a file' if existing and existing.is_file() else 'not writable'}"
+                            f"): choose a folder you can write to")
+    if out.is_dir():
+        inputs = [c.pairs_csv, c.metadata_json, None if c.resume else c.init_checkpoint]
+        try:
+            check_output_paths([out / n for n in RUN_FILES], [p for p in inputs if p], True)
+        except InputError as exc:
+            raise TrainingError(f"{exc} (the training writes {', '.join(RUN_FILES)} in "
+                                f"{out})") from None
     state = out / STATE_FILE
-    if c.resume:
-        if not state.is_file():
-            raise TrainingError(f"nothing to resume in {out}: it has no {STATE_FILE}. Start a new "
-                                f"run without --resume")
-        return out
     present = [n for n in RUN_FILES if (out / n).exists()]
-    if present:
+    if c.resume:
+        if state.is_file():
+            return out, False
+        if present:
+            return out, True
+        raise TrainingError(f"nothing to resume in {out}: it holds no training run. Start a "
+                            f"new run without --resume")
+    if present and state.is_file():
         raise TrainingError(f"{out} already holds a training run ({', '.join(present)}): pass "
                             f"--resume to continue it, or choose a new --output-dir")
-    return out
+    if present:
+        raise TrainingError(f"{out} holds the files of a training run that stopped before it "
+                            f"saved a resumable state ({', '.join(present)}; no {STATE_FILE}): "
+                            f"pass --resume to start that run again (its files are replaced), "
+                            f"or choose a new --output-dir")
+    return out, False
 
 
 # --------------------------------------------------------------------------- resume
@@ -754,11 +791,12 @@ class FlairSegmentationModule(L.LightningModule):
 
 
 class _Cancelled(Exception):
-    """Raised inside the fit loop after a cancel request, once the state is saved."""
+    """Raised inside the fit loop after a cancel request, once the state is saved
+    (``saved`` False: stopped by Lightning's own SIGTERM handling, which saves nothing)."""
 
-    def __init__(self, epoch: int, step: int) -> None:
+    def __init__(self, epoch: int, step: int, saved: bool = True) -> None:
         super().__init__(f"cancelled at epoch {epoch}, step {step}")
-        self.epoch, self.step = epoch, step
+        self.epoch, self.step, self.saved = epoch, step, saved
 
 
 def _save_state(trainer: L.Trainer, out: Path) -> None:
@@ -1017,8 +1055,15 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
     """
     say = log or (lambda text: None)
     _check_config(config)
-    out = _check_output_dir(config)
+    out, restart = _check_output_dir(config)
     resumed, epochs_done = None, 0
+    if restart:
+        if config.dataset is None and config.pairs_csv is None:
+            raise TrainingError(f"the run in {out} stopped before it saved its settings: give "
+                                f"the dataset (or pairs CSV) again to start it again")
+        say(f"resume: the run in {out} stopped before its first resumable state was saved; "
+            f"starting it again from epoch 1")
+        config = dataclasses.replace(config, resume=False)
     if config.resume:
         config, resumed, epochs_done = _resume_settings(config, out, say)
     scheme = training_scheme(config.scheme)
@@ -1041,7 +1086,8 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
     say(f"data: {data.describe()}; scheme {scheme.key} ({scheme.description}); bands "
         f"{config.bands}; {plan.note}; loading with {loading}")
     trainer = _trainer(config, out, data, plan, scheme, say, progress, cancel,
-                       [_ResumedLog(out / LOG_CSV, epochs_done, scheme), *callbacks])
+                       [_ResumedLog(out / LOG_CSV, epochs_done, scheme), _OurSignals(),
+                        *callbacks])
     started = time.perf_counter()
     cancelled = None
     with warnings.catch_warnings():
@@ -1053,7 +1099,48 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
                         weights_only=True)
         except _Cancelled as exc:
             cancelled = exc
+        except SystemExit as exc:
+            # Lightning ends a fit on its own SIGTERM handling, or on a KeyboardInterrupt
+            # (a second Ctrl-C), with SystemExit (status 0 or 1): a stop, not a result
+            if not (isinstance(exc, SIGTERMException)
+                    or isinstance(exc.__context__, KeyboardInterrupt)):
+                raise
+            cancelled = _Cancelled(trainer.current_epoch + 1, 0, saved=False)
+        except UserError as exc:
+            raise _without_worker_traceback(exc) from None
     return _result(out, module, trainer, config, cancelled, time.perf_counter() - started)
+
+
+def _without_worker_traceback(error: UserError) -> UserError:
+    """A user error raised in a DataLoader worker process, with its message alone.
+
+    torch re-raises a worker's exception in the main process with the worker's whole
+    traceback in the message (a damaged patch would print 2 KB of it): the last line of
+    that traceback is the engine's own message."""
+    text = str(error)
+    if "Original Traceback" not in text:
+        return error
+    last = [line for line in text.strip().splitlines() if line.strip()][-1]
+    name = type(error).__name__
+    message = last.split(f"{name}: ", 1)[1] if f"{name}: " in last else last
+    return type(error)(message)
+
+
+class _OurSignals(Callback):
+    """Keeps this run's SIGTERM handling: Lightning installs its own when a fit starts,
+    which stops the loop at the next step boundary with ``SystemExit(None)`` (exit status
+    0, no state saved, no summary). Ours (the command's) sets the cancel flag: the run
+    then stops after the step, saves a resumable state and exits with 130."""
+
+    def __init__(self) -> None:
+        # only a handler of our caller's (the command's), not Python's default
+        main = threading.current_thread() is threading.main_thread()
+        handler = signal.getsignal(signal.SIGTERM) if main else None
+        self.handler = handler if callable(handler) else None
+
+    def on_train_start(self, trainer, module) -> None:  # Lightning's handler is set by now
+        if self.handler is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.handler)
 
 
 def _sentinel_inputs(c: TrainConfig, data: TrainingData, resumed: Optional[Dict[str, Any]],
@@ -1141,10 +1228,17 @@ def _result(out: Path, module: FlairSegmentationModule, trainer: L.Trainer,
     best = out / BEST_MODEL
     stopped_early = (cancelled is None and epochs_done < c.epochs
                      and bool(trainer.should_stop))
-    if cancelled is not None:
+    resume = (f"resume with `flair-landcover train --output-dir {out} --resume` (or the "
+              f"Resume option)")
+    if cancelled is not None and cancelled.saved:
         message = (f"training cancelled at epoch {cancelled.epoch}, step {cancelled.step}; the "
-                   f"state is saved in {out / STATE_FILE}: resume with `flair-landcover train "
-                   f"--output-dir {out} --resume` (or the Resume option)")
+                   f"state is saved in {out / STATE_FILE}: {resume}")
+    elif cancelled is not None and (out / STATE_FILE).is_file():
+        message = (f"training cancelled during epoch {cancelled.epoch}; the state of the last "
+                   f"completed epoch is in {out / STATE_FILE}: {resume}")
+    elif cancelled is not None:
+        message = (f"training cancelled during epoch {cancelled.epoch}, before any state was "
+                   f"saved: run it again (with --resume if files were written in {out})")
     else:
         how = "stopped early (no better val mIoU)" if stopped_early else "finished"
         message = (f"training {how} after {epochs_done} epoch(s) in {seconds:.0f} s; best val "
