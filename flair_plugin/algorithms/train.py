@@ -7,7 +7,11 @@ processes, because a process started from QGIS relaunches QGIS.
 """
 
 
+from pathlib import Path
+
 from qgis.core import (
+    QgsProcessing,
+    QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
@@ -15,11 +19,13 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
+    QgsProcessingUtils,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from .. import dependencies
 from ..engine import options
+from ..engine.training import runs
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .parameters import advanced, choice_parameter, device_parameter, option_parameter, translated
@@ -62,14 +68,20 @@ class TrainAlgorithm(FlairAlgorithm):
         "Cancel stops at the next step, keeps a resumable state and ends the algorithm as "
         "failed (so a model or batch run does not go on with an unfinished model): run again "
         "with the same output folder and 'Resume' ticked (and as many epochs as you want in "
-        "total).")
+        "total).\n"
+        "<b>Output folder</b>: left as a temporary folder, the run gets a folder of its own "
+        "under 'FLAIR trainings' beside the saved project (or in your Documents): QGIS "
+        "deletes its temporary folder when it exits. 'Resume' without a folder continues "
+        "the last run saved there.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_data_parameters()
         self._add_model_parameters()
         self._add_optimisation_parameters()
         self.addParameter(QgsProcessingParameterFolderDestination(
-            self.OUTPUT_DIR, self.tr("Output folder")))
+            self.OUTPUT_DIR, self.tr("Output folder (temporary = a new folder under 'FLAIR "
+                                     "trainings', kept)"), optional=True,
+            createByDefault=True))
         self.addOutput(QgsProcessingOutputFile(self.BEST_MODEL, self.tr("Best model")))
         self.addOutput(QgsProcessingOutputFile(self.LAST_MODEL, self.tr("Last model")))
         self.addOutput(QgsProcessingOutputFile(self.LOG_CSV, self.tr("Training log (CSV)")))
@@ -130,11 +142,44 @@ class TrainAlgorithm(FlairAlgorithm):
         self.addParameter(advanced(QgsProcessingParameterNumber(
             self.SEED, self.tr("Random seed"), defaultValue=options.DEFAULT_SEED)))
 
+    def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        super().prepareAlgorithm(parameters, context, feedback)
+        self._run_dir = self._run_folder(parameters, context)
+        return True
+
+    def _run_folder(self, parameters, context) -> str:
+        """The folder the run writes to: the one given, or for a temporary one (which
+        QGIS deletes when it exits) a persistent folder of the run's own, or with
+        ``RESUME`` the last run there. In the main thread: it reads the project."""
+        given = self.parameterAsString(parameters, self.OUTPUT_DIR, context)
+        value = parameters.get(self.OUTPUT_DIR)
+        temporary = (not given or value in (None, "", QgsProcessing.TEMPORARY_OUTPUT)
+                     or _inside(given, QgsProcessingUtils.tempFolder()))
+        if not temporary:
+            return given
+        project = context.project()
+        root = runs.runs_root(project.homePath() if project is not None else None)
+        if self.parameterAsBoolean(parameters, self.RESUME, context):
+            last = runs.latest_run(root)
+            if last is None:
+                raise QgsProcessingException(self.tr(
+                    "Nothing to resume: no training run with a saved state in {root}. Give "
+                    "the folder of the run to resume as the output folder, or untick "
+                    "'Resume' to start a new run.").format(root=root))
+            return str(last)
+        return str(runs.new_run_dir(
+            root, self.parameterAsEnumString(parameters, self.MODEL, context)
+            or options.TRAIN_MODEL.default,
+            self.parameterAsEnumString(parameters, self.BANDS, context),
+            self.parameterAsEnumString(parameters, self.SCHEME, context)))
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.errors import TrainingCancelled
         from ..engine.training.trainer import TrainConfig, train
 
         config = TrainConfig(**self._config(parameters, context))
+        feedback.pushInfo(self.tr("The run's files (models, log, curves) go to {folder}")
+                          .format(folder=config.output_dir))
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
             result = train(config, progress=bridge.progress, cancel=bridge.cancel,
@@ -154,7 +199,7 @@ class TrainAlgorithm(FlairAlgorithm):
         """The engine's TrainConfig fields from the parameters."""
         p, c = parameters, context
         return dict(
-            output_dir=self.parameterAsString(p, self.OUTPUT_DIR, c),
+            output_dir=self._run_dir,
             dataset=self._text(p, self.DATASET, c) or None,
             pairs_csv=self._text(p, self.PAIRS_CSV, c) or None,
             train_domains=self._domains(p, self.TRAIN_DOMAINS, c),
@@ -185,3 +230,10 @@ class TrainAlgorithm(FlairAlgorithm):
 
 def _text(path) -> str:
     return str(path) if path else ""
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return bool(folder) and Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except OSError:
+        return False

@@ -49,6 +49,18 @@ class CancelAfter(QgsProcessingFeedback):
             self.cancel()
 
 
+class ErrorsFeedback(QgsProcessingFeedback):
+    """Keeps the errors QGIS reports (processing.run raises a generic one after them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.errors = []
+
+    def reportError(self, error, fatalError=False):  # noqa: N802, N803
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
 def test_train_cancel_resume_and_segment(flair_plugin, dataset, tmp_path):
     from qgis.core import QgsProcessingException
 
@@ -89,3 +101,37 @@ def test_bad_dataset_is_a_clear_error_before_training(flair_plugin, tmp_path):
     with pytest.raises(QgsProcessingException, match="EPOCHS"):  # QGIS checks the minimum
         processing.run("flair:train", params(empty, tmp_path / "run2", EPOCHS=0),
                        feedback=QgsProcessingFeedback())
+
+
+def test_without_a_folder_the_run_is_kept_beside_the_project_and_resumed(flair_plugin,
+                                                                         dataset, tmp_path):
+    """QGIS deletes its temporary folder on exit: an unnamed run must land elsewhere, and
+    'Resume' without a folder must find it."""
+    from qgis.core import QgsProcessingException, QgsProject, QgsProcessingUtils
+
+    project = QgsProject.instance()
+    project.setFileName(str(tmp_path / "atlas.qgz"))
+    try:
+        first = params(dataset, None, EPOCHS=1)
+        del first["OUTPUT_DIR"]
+        done = processing.run("flair:train", first, feedback=QgsProcessingFeedback())
+        run = tmp_path / "FLAIR trainings"
+        folders = list(run.iterdir())
+        assert [str(f) for f in folders] == [done["OUTPUT_DIR"]]
+        assert folders[0].name.startswith("unet-rgbie-15cl ")
+        assert (folders[0] / "best.flair.safetensors").is_file()
+        assert QgsProcessingUtils.tempFolder() not in done["OUTPUT_DIR"]
+
+        again = processing.run("flair:train", dict(params(dataset, "TEMPORARY_OUTPUT"),
+                                                    RESUME=True, EPOCHS=2),
+                               feedback=QgsProcessingFeedback())
+        assert again["OUTPUT_DIR"] == done["OUTPUT_DIR"]
+        assert logged_epochs(folders[0]) == [1, 2]
+
+        project.setFileName(str(tmp_path / "elsewhere" / "new.qgz"))
+        errors = ErrorsFeedback()
+        with pytest.raises(QgsProcessingException):
+            processing.run("flair:train", dict(first, RESUME=True), feedback=errors)
+        assert any("Nothing to resume" in e and "elsewhere" in e for e in errors.errors)
+    finally:
+        project.clear()

@@ -110,6 +110,7 @@ from ..io.outputs import check_output_paths
 from ..options import DEFAULT_LR, DEFAULT_WEIGHT_DECAY, MODELS, OPTIMIZERS, SCHEDULERS
 from ..options import TRAINING_PRECISIONS as PRECISIONS
 from .losses import head_class_weights, segmentation_loss
+from .runs import STATE_FILE
 
 ProgressCallback = Callable[[float, str], None]
 CancelCallback = Callable[[], bool]
@@ -117,7 +118,6 @@ LogCallback = Callable[[str], None]
 
 LAST_MODEL = "last.flair.safetensors"
 BEST_MODEL = "best.flair.safetensors"
-STATE_FILE = "last.ckpt"
 LOG_CSV = "training_log.csv"
 CURVES_PNG = "training_curves.png"
 RUN_JSON = "run.json"
