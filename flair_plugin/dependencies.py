@@ -113,12 +113,15 @@ def message(problems: Sequence[Problem]) -> str:
     specs = [p.requirement.spec for p in problems]
     lines = ["FLAIR Land Cover needs Python packages that QGIS's Python does not have:"]
     lines += [f"  - {p}" for p in problems]
-    lines.append("Install them, then restart QGIS:")
+    lines.append("Run 'Install the Python packages FLAIR needs' (Processing Toolbox, FLAIR "
+                 "land cover, Set-up): it installs them from QGIS, no terminal needed. Or "
+                 "install them yourself, then restart QGIS:")
     for system, command in install_commands(specs):
         lines.append(f"  {system}:\n      {command}")
-    lines.append("Without an NVIDIA GPU, the CPU build of torch is ten times smaller: install "
-                 "it first, with the same command and the arguments "
-                 "torch --index-url https://download.pytorch.org/whl/cpu")
+    if any(p.requirement.distribution == "torch" for p in problems):
+        lines.append("Without an NVIDIA GPU, the CPU build of torch is ten times smaller: "
+                     "install it first, with the same command and the arguments "
+                     "torch --index-url https://download.pytorch.org/whl/cpu")
     lines.append(f"(QGIS's Python here: {sys.version.split()[0]} at {sys.exec_prefix})")
     return "\n".join(lines)
 

@@ -1,18 +1,25 @@
-"""The QGIS plugin object: registers the FLAIR Processing provider, nothing else.
+"""The QGIS plugin object: registers the FLAIR Processing provider, and offers to install
+the Python packages when they are missing.
 
 Everything a user does goes through Processing (toolbox, Graphical Modeler, batch,
-``qgis_process``), so the plugin itself only adds and removes the provider.
+``qgis_process``), so the plugin itself adds and removes the provider; the packages it
+installed itself (``flair:installpackages``) are put on ``sys.path`` before anything
+checks for them.
 """
 
 from qgis.core import QgsApplication
 
+from . import dependencies, installer
 from .provider import FlairProvider
+
+INSTALL_ALGORITHM = "flair:installpackages"
 
 
 class FlairPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.provider = None
+        installer.activate(installer.default_folder(QgsApplication.qgisSettingsDirPath()))
 
     def initProcessing(self):  # noqa: N802 (QGIS calls this name; qgis_process too)
         if self.provider is None:
@@ -24,6 +31,33 @@ class FlairPlugin:
 
     def initGui(self):  # noqa: N802
         self.initProcessing()
+        if self.iface is not None and dependencies.check(dependencies.INFERENCE):
+            self._offer_install()
+
+    def _offer_install(self) -> None:
+        """A message bar entry with an Install button: the first thing a new user sees is
+        the way forward, not a wall of pip commands."""
+        from qgis.core import Qgis
+        from qgis.PyQt.QtCore import QCoreApplication
+        from qgis.PyQt.QtWidgets import QPushButton
+
+        def tr(text):
+            return QCoreApplication.translate("FlairPlugin", text)
+
+        bar = self.iface.messageBar()
+        item = bar.createMessage(tr("FLAIR land cover"), tr(
+            "segmentation and training need Python packages (PyTorch...) that QGIS does "
+            "not have yet"))
+        button = QPushButton(tr("Install them…"))
+        button.clicked.connect(self._open_installer)
+        item.layout().addWidget(button)
+        bar.pushWidget(item, Qgis.Warning)
+        self._install_message = item
+
+    def _open_installer(self) -> None:
+        import processing
+
+        processing.execAlgorithmDialog(INSTALL_ALGORITHM)
 
     def unload(self):
         if self.provider is not None:

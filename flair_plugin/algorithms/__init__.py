@@ -3,6 +3,7 @@
 from .apply_style import ApplyStyleAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
+from .install_packages import InstallPackagesAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
 from .segment_catalogue import SegmentCatalogueAlgorithm
 from .segment_multimodal import SegmentMultimodalAlgorithm
@@ -10,4 +11,4 @@ from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
               SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm,
-              EvaluateModelAlgorithm)
+              EvaluateModelAlgorithm, InstallPackagesAlgorithm)

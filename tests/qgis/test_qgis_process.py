@@ -70,3 +70,34 @@ def test_bad_input_fails_with_a_clear_message(qgis_process, tmp_path):
     assert failed.returncode != 0
     assert "Band 4 does not exist" in failed.stdout + failed.stderr
     assert not (tmp_path / "x.qml").exists()
+
+
+def test_installing_packages_from_qgis_uses_its_python_and_fails_cleanly(qgis_process,
+                                                                          tmp_path):
+    """The installer runs pip with QGIS's own Python against the index given (here a
+    local one that lacks the packages): a clear error, and no folder left behind."""
+    import http.server
+    import threading
+    from functools import partial
+
+    (tmp_path / "index" / "simple").mkdir(parents=True)
+    handler = partial(http.server.SimpleHTTPRequestHandler,
+                      directory=str(tmp_path / "index"))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple"
+        done = run_qgis_process(["run", "flair:installpackages", "--", "WHAT=1",
+                                 f"INDEX_URL={url}"], qgis_process, check=False)
+    finally:
+        server.shutdown()
+    output = done.stdout + done.stderr
+    if "PYTHONPATH" not in qgis_process:  # QGIS's bare Python: rasterio is missing
+        assert done.returncode != 0
+        assert "pip could not install the packages" in output
+        assert "rasterio" in output and "proxy settings" in output
+        assert not [p for p in tmp_path.rglob("*flair_landcover_packages*")]
+    else:  # the venv: everything is there, pip never runs
+        assert done.returncode == 0, output
+        assert "Every package FLAIR needs is installed already" in output

@@ -88,3 +88,11 @@ def test_requirements_txt_satisfies_every_checked_requirement():
         assert spec is not None, f"{r.distribution} missing from requirements.txt"
         low = re.search(r"(==|>=)\s*([0-9][0-9.]*)", spec)
         assert low is not None and d._parse(low.group(2)) >= r.minimum, spec
+
+
+def test_the_message_points_to_the_installer_and_names_torch_only_when_needed():
+    rasterio_only = d.message(d.check([d.Requirement("flair-no-such-package", "x", (1, 0))]))
+    assert "Install the Python packages FLAIR needs" in rasterio_only
+    assert "torch" not in rasterio_only
+    with_torch = d.message([d.Problem(d.Requirement("torch", "torch", (2, 1)), None)])
+    assert "download.pytorch.org/whl/cpu" in with_torch
