@@ -107,7 +107,7 @@ def test_without_a_folder_the_run_is_kept_beside_the_project_and_resumed(flair_p
                                                                          dataset, tmp_path):
     """QGIS deletes its temporary folder on exit: an unnamed run must land elsewhere, and
     'Resume' without a folder must find it."""
-    from qgis.core import QgsProcessingException, QgsProject, QgsProcessingUtils
+    from qgis.core import QgsProcessingException, QgsProcessingUtils, QgsProject
 
     project = QgsProject.instance()
     project.setFileName(str(tmp_path / "atlas.qgz"))
