@@ -1,6 +1,7 @@
 """The Processing algorithms, one a module. The provider lists ``ALGORITHMS``."""
 
 from .apply_style import ApplyStyleAlgorithm
+from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
 from .install_packages import InstallPackagesAlgorithm
@@ -11,4 +12,5 @@ from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
               SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm,
-              EvaluateModelAlgorithm, InstallPackagesAlgorithm)
+              EvaluateModelAlgorithm, DownloadModelAlgorithm,
+              InstallPackagesAlgorithm)

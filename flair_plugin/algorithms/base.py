@@ -69,6 +69,9 @@ class FlairAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
+        from .engine_bridge import qgis_proxy
+
+        self.proxy = qgis_proxy()  # for downloads; QgsSettings belongs to the main thread
         missing = dependencies.missing_message(self.REQUIREMENTS) if self.REQUIREMENTS else ""
         if missing:
             raise QgsProcessingException(missing)

@@ -7,7 +7,7 @@ progress, cancel, warnings and error messages behave the same in all of them.
 from contextlib import contextmanager
 from typing import Iterator
 
-from qgis.core import QgsProcessingException, QgsProcessingFeedback
+from qgis.core import QgsProcessingException, QgsProcessingFeedback, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ..engine.errors import Cancelled, UserError
@@ -52,3 +52,19 @@ def engine_errors() -> Iterator[None]:
         raise QgsProcessingException(str(error)) from error
     except Exception as error:  # noqa: BLE001 - any other failure, shown with its type
         raise QgsProcessingException(f"{type(error).__name__}: {error}") from error
+
+
+def qgis_proxy() -> str:
+    """QGIS's proxy (Settings > Options > Network) as pip and downloads take it, or ''.
+    Read it in the main thread (prepareAlgorithm): QgsSettings is not for worker threads."""
+    settings = QgsSettings()
+    if not settings.value("proxy/proxyEnabled", False, type=bool):
+        return ""
+    host = settings.value("proxy/proxyHost", "", type=str)
+    if not host:
+        return ""
+    port = settings.value("proxy/proxyPort", "", type=str)
+    user = settings.value("proxy/proxyUser", "", type=str)
+    password = settings.value("proxy/proxyPassword", "", type=str)
+    credentials = f"{user}:{password}@" if user else ""
+    return f"http://{credentials}{host}{':' + port if port else ''}"

@@ -18,8 +18,8 @@ from ..nomenclature import DEPARTMENTS_TEST_FLAIR1
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .evaluate import add_report_outputs, miou_outputs, report_files, write_reports
+from .model_choice import MODEL_FILTER
 from .parameters import advanced, device_parameter, option_parameter, scheme_parameter
-from .segment_aerial import MODEL_FILTER
 
 
 class EvaluateModelAlgorithm(FlairAlgorithm):

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterString,
-    QgsSettings,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
@@ -30,21 +29,6 @@ TORCH_BUILDS = ("auto", "cpu", "cuda")
 def package_folder():
     """The plugin's package folder in this QGIS profile (activated when the plugin loads)."""
     return installer.default_folder(QgsApplication.qgisSettingsDirPath())
-
-
-def qgis_proxy() -> str:
-    """QGIS's proxy (Settings > Options > Network) as pip takes it, or ''."""
-    settings = QgsSettings()
-    if not settings.value("proxy/proxyEnabled", False, type=bool):
-        return ""
-    host = settings.value("proxy/proxyHost", "", type=str)
-    if not host:
-        return ""
-    port = settings.value("proxy/proxyPort", "", type=str)
-    user = settings.value("proxy/proxyUser", "", type=str)
-    password = settings.value("proxy/proxyPassword", "", type=str)
-    credentials = f"{user}:{password}@" if user else ""
-    return f"http://{credentials}{host}{':' + port if port else ''}"
 
 
 class InstallPackagesAlgorithm(FlairAlgorithm):
@@ -86,9 +70,8 @@ class InstallPackagesAlgorithm(FlairAlgorithm):
                                                   self.tr("QGIS must restart")))
 
     def prepareAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        self._proxy = qgis_proxy()  # QgsSettings: read in the main thread
         self._folder = package_folder()
-        return True
+        return super().prepareAlgorithm(parameters, context, feedback)  # reads the proxy
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         requirements = WHAT[self.parameterAsEnum(parameters, self.WHAT, context)][1]
@@ -100,7 +83,7 @@ class InstallPackagesAlgorithm(FlairAlgorithm):
                 index_url=self.parameterAsString(parameters, self.INDEX_URL, context) or None,
                 find_links=self.parameterAsString(parameters, self.FIND_LINKS, context)
                 or None,
-                proxy=self._proxy or None, log=feedback.pushInfo,
+                proxy=self.proxy or None, log=feedback.pushInfo,
                 progress=lambda f: feedback.setProgress(100 * f), cancel=feedback.isCanceled)
         except (installer.InstallError, installer.InstallCancelled) as error:
             raise QgsProcessingException(str(error)) from None

@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
-    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -28,6 +27,8 @@ from ..styling import qml
 from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
+from .model_choice import add_model_parameters
+from .model_choice import model_path as model_path_of
 from .parameters import (
     advanced,
     band_parameter,
@@ -38,10 +39,6 @@ from .parameters import (
     translated,
 )
 
-MODEL_FILTER = QT_TRANSLATE_NOOP(
-    "FlairAlgorithm", "FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
-                      "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
-
 
 class SegmentAerialAlgorithm(FlairAlgorithm):
     INPUT = "INPUT"
@@ -49,7 +46,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     ELEVATION_LAYER = "ELEVATION_LAYER"
     RED_BAND, GREEN_BAND, BLUE_BAND = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
     NIR_BAND, ELEVATION_BAND = "NIR_BAND", "ELEVATION_BAND"
-    MODEL = "MODEL"
+    MODEL, PUBLISHED_MODEL = "MODEL", "PUBLISHED_MODEL"
     EXTENT = "EXTENT"
     BLOCK, HALO, BLEND, BATCH, READERS = "BLOCK", "HALO", "BLEND", "BATCH", "READERS"
     DEVICE, PRECISION, RUNTIME = "DEVICE", "PRECISION", "RUNTIME"
@@ -105,8 +102,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_imagery_parameters()
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, self.tr("Model (checkpoint file)"), fileFilter=self.tr(MODEL_FILTER)))
+        add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL)
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
         self._add_running_parameters()
@@ -210,11 +206,11 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         from ..engine.inference.predict import predict
 
         layer = self._raster(parameters, self.INPUT, context)
-        model_path = self.parameterAsFile(parameters, self.MODEL, context)
         outputs = self._outputs(parameters, context)
         extra = self._extra_inputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
+            model_path = model_path_of(self, parameters, context, bridge)
             loaded = load_model(model_path)
             sources = self._band_sources(parameters, context, layer, loaded.meta.bands)
             feedback.pushInfo(self._describe(loaded.meta, sources))

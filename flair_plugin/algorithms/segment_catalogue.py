@@ -25,8 +25,10 @@ from ..engine import options
 from ..styling import qml
 from ..styling.layers import StylePostProcessor
 from .engine_bridge import FeedbackCallbacks, engine_errors
+from .model_choice import add_model_parameters
+from .model_choice import model_path as model_path_of
 from .parameters import advanced, translated
-from .segment_aerial import MODEL_FILTER, SegmentAerialAlgorithm
+from .segment_aerial import SegmentAerialAlgorithm
 
 
 class SegmentCatalogueAlgorithm(SegmentAerialAlgorithm):
@@ -84,8 +86,7 @@ class SegmentCatalogueAlgorithm(SegmentAerialAlgorithm):
                                               "tiles, else 5 of the imagery)"))):
             self.addParameter(advanced(QgsProcessingParameterNumber(
                 name, label, minValue=1, optional=True)))
-        self.addParameter(QgsProcessingParameterFile(
-            self.MODEL, self.tr("Model (checkpoint file)"), fileFilter=self.tr(MODEL_FILTER)))
+        add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL)
         size = QgsProcessingParameterNumber(
             self.TILE_SIZE, self.tr("Output tile size (pixels; empty = one per input tile)"),
             minValue=32, optional=True)
@@ -105,10 +106,10 @@ class SegmentCatalogueAlgorithm(SegmentAerialAlgorithm):
         from ..engine.catalogue.run import run_catalogue
         from ..engine.checkpoints.store import load_model
 
-        model_path = self.parameterAsFile(parameters, self.MODEL, context)
         folder = self.parameterAsFileOutput(parameters, self.OUTPUT_FOLDER, context)
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
+            model_path = model_path_of(self, parameters, context, bridge)
             loaded = load_model(model_path)
             inputs, bands = self._inputs_and_bands(parameters, context, loaded.meta.bands)
             result = run_catalogue(

@@ -57,6 +57,10 @@ class EvaluationCancelled(Cancelled):
     """An evaluation stopped on request; no output file was left behind."""
 
 
+class DownloadCancelled(Cancelled):
+    """A download stopped on request; the part fetched is kept, and the next try resumes."""
+
+
 class TrainingCancelled(Cancelled):
     """A training run stopped on request; its last checkpoint can be resumed."""
 

@@ -1,0 +1,78 @@
+"""The model of a segmentation: a file, or one of IGN's published models by name.
+
+A new user has no model file. Every segmentation algorithm offers the catalogue of
+published models (:mod:`..engine.io.published`) beside the file picker; a model not yet
+on this computer is downloaded on first use into the QGIS profile, with progress and
+cancel in the algorithm's own dialog, and used from there afterwards.
+"""
+
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+)
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from ..engine.io import published
+
+MODEL_FILTER = QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
+                      "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("FlairAlgorithm", text)
+
+
+def models_folder():
+    """Where published models are kept: ``<QGIS profile>/flair_landcover/models``."""
+    return published.models_dir(QgsApplication.qgisSettingsDirPath())
+
+
+def add_model_parameters(algorithm, file_name: str = "MODEL",
+                         published_name: str = "PUBLISHED_MODEL") -> None:
+    """A model file, or (when none is given) a published model by name. The names are
+    static strings (``PUBLISHED_MODEL=FLAIR-INC_rgbie_15cl``): stable on the command line
+    and in saved models as the catalogue grows."""
+    algorithm.addParameter(QgsProcessingParameterFile(
+        file_name, tr("Model file (or choose an IGN model below)"), optional=True,
+        fileFilter=tr(MODEL_FILTER)))
+    folder = models_folder()
+    on_disk = [m.name for m in published.PUBLISHED.values() if published.is_installed(m, folder)]
+    choice = QgsProcessingParameterEnum(
+        published_name, tr("IGN model (downloaded on first use; on this computer: {names})")
+        .format(names=", ".join(on_disk) or tr("none yet")),
+        options=list(published.PUBLISHED), optional=True, defaultValue=None)
+    choice.setUsesStaticStrings(True)
+    choice.setHelp("\n".join(published.describe(m, folder)[0]
+                             for m in published.PUBLISHED.values()))
+    algorithm.addParameter(choice)
+
+
+def model_path(algorithm, parameters, context, callbacks, file_name: str = "MODEL",
+               published_name: str = "PUBLISHED_MODEL") -> str:
+    """The model file to run: the file given, else the published model (downloaded now if
+    it is not on this computer yet). In processAlgorithm: the download reports through
+    ``callbacks`` (:class:`.engine_bridge.FeedbackCallbacks`), inside ``engine_errors``,
+    through QGIS's proxy (read by :meth:`.base.FlairAlgorithm.prepareAlgorithm`).
+
+    Raises:
+        QgsProcessingException: neither a file nor a published model was chosen.
+    """
+    path = algorithm.parameterAsFile(parameters, file_name, context)
+    if path:
+        return path
+    name = algorithm.parameterAsEnumString(parameters, published_name, context)
+    if not name:
+        raise QgsProcessingException(tr(
+            "Choose a model: a model file, or one of IGN's published models (downloaded "
+            "on first use)"))
+    model = published.published(name)
+    folder = models_folder()
+    if not published.is_installed(model, folder):
+        callbacks.log(tr("Downloading {name} ({size} MB) into {folder}").format(
+            name=model.name, size=model.size_mb, folder=folder))
+    return str(published.fetch(model, folder, progress=callbacks.progress,
+                               cancel=callbacks.cancel,
+                               proxy=getattr(algorithm, "proxy", "") or None))
