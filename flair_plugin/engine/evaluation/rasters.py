@@ -57,6 +57,7 @@ from ..geo import Grid, PixelWindow, same_grid, window_from_extent
 from ..io.outputs import OutputSet, OutputTarget, check_output_paths
 from ..options import AGREEMENT_MODES
 from .metrics import ConfusionMatrix, Metrics, compute_metrics
+from .vectors import ClassMapping, PolygonRasteriser, PolygonStats, pixel_area_m2
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]  # (fraction done 0..1, message), as in inference
@@ -167,6 +168,13 @@ class EvaluationResult:
     notes: List[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     pairs: int = 1
+    pixel_area_m2: float = 0.0  # of the prediction grid: areas in hectares
+    polygons: Optional[PolygonStats] = None  # a polygon reference's accounting
+    same_input: bool = False  # prediction and reference are one file
+
+    def hectares(self, pixels: int) -> float:
+        """``pixels`` of the prediction grid in hectares (0 when the area is unknown)."""
+        return pixels * self.pixel_area_m2 / 10_000.0
 
     @property
     def scheme(self) -> Scheme:
@@ -193,7 +201,43 @@ class EvaluationResult:
             "settings": self.settings,
             "notes": list(self.notes),
             "pairs": self.pairs,
+            "headline": {"miou": self.headline_miou, "convention": self.headline_kind},
+            "areas": self.areas(),
+            "polygons": (self.polygons.to_dict(self.pixel_area_m2)
+                         if self.polygons is not None else None),
+            "same_input": self.same_input,
             "elapsed_s": round(self.elapsed_s, 3),
+        }
+
+    @property
+    def headline_kind(self) -> str:
+        """Which mIoU leads the report: over the classes present for one area (a class
+        absent from a small area says nothing about the model), FLAIR's convention for
+        many pairs (a test split, where it is the published number)."""
+        return "flair" if self.pairs > 1 else "present"
+
+    @property
+    def headline_miou(self) -> Optional[float]:
+        m = self.metrics
+        return m.miou if self.headline_kind == "flair" else m.miou_present
+
+    def areas(self) -> Dict[str, object]:
+        """Areas in hectares: compared, not compared, and per class (annotated, predicted,
+        correct); None when the pixel area is unknown."""
+        if not self.pixel_area_m2:
+            return {"pixel_area_m2": None}
+        m = self.confusion.matrix
+        return {
+            "pixel_area_m2": self.pixel_area_m2,
+            "evaluated_ha": self.hectares(self.counts.evaluated),
+            "compared_ha": self.hectares(self.counts.compared),
+            "not_compared_ha": self.hectares(self.counts.not_compared),
+            "wrong_ha": self.hectares(int(m.sum() - np.trace(m))),
+            "classes": {e.name: {"annotated_ha": self.hectares(int(m[i].sum())),
+                                 "predicted_ha": self.hectares(int(m[:, i].sum())),
+                                 "correct_ha": self.hectares(int(m[i, i]))}
+                        for i, e in enumerate(self.scheme.entries)
+                        if m[i].sum() or m[:, i].sum()},
         }
 
 
@@ -258,6 +302,92 @@ class _AgreementWriter:
 
     def write(self, window: PixelWindow, ref: np.ndarray, pred: np.ndarray) -> None:
         self.outputs.write(0, window, _agreement_block(ref, pred, self.mode, self.values))
+
+    def commit(self) -> None:
+        self.outputs.commit()
+
+    def abort(self) -> None:
+        self.outputs.abort()
+
+
+# --------------------------------------------------------------------------- error layers
+# Layers meant to lie over the imagery: every correct or uncompared pixel is 0, transparent.
+
+CONFUSION_BASE = 100
+"""Confusion value = (predicted entry + 1) * 100 + (reference entry + 1): for FLAIR codes,
+``predicted code * 100 + annotated code`` (1003 = predicted building, annotated impervious
+surface)."""
+
+
+def error_value(index: int) -> int:
+    """Value of the errors layer where the prediction is entry ``index`` of the report
+    scheme and wrong: ``index + 1`` (the FLAIR code itself in ``flair19``)."""
+    return index + 1
+
+
+def confusion_value(predicted: int, reference: int) -> int:
+    """Value of the confusion layer for entry indices (predicted, reference)."""
+    return (predicted + 1) * CONFUSION_BASE + reference + 1
+
+
+def errors_legend(scheme: Union[str, Scheme] = "flair19") -> List[Tuple[int, str, str]]:
+    """(value, label, colour) of the errors layer: one row per predicted class."""
+    return [(error_value(i), f"wrong, predicted {e.name}", e.colour)
+            for i, e in enumerate(_scheme(scheme, "errors legend").entries)]
+
+
+def confusion_legend(confusion: ConfusionMatrix, pixel_area: float = 0.0
+                     ) -> List[Tuple[int, str, str]]:
+    """(value, label, colour) of every (predicted, annotated) pair present off the
+    diagonal, the largest first, coloured as the predicted class; with the area in
+    hectares when ``pixel_area`` (m²) is given."""
+    entries = confusion.scheme.entries
+    m = confusion.matrix
+    rows = []
+    for r, p in zip(*np.nonzero(m)):
+        if r == p:
+            continue
+        label = f"predicted {entries[p].name} / annotated {entries[r].name}"
+        if pixel_area:
+            label += f" ({m[r, p] * pixel_area / 10_000:.4g} ha)"
+        rows.append((int(m[r, p]), confusion_value(int(p), int(r)), label, entries[p].colour))
+    rows.sort(key=lambda row: (-row[0], row[1]))
+    return [row[1:] for row in rows]
+
+
+def _errors_block(ref: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    out = np.zeros(ref.shape, dtype=np.uint8)
+    wrong = (ref >= _FIRST_CLASS_SLOT) & (pred >= _FIRST_CLASS_SLOT) & (ref != pred)
+    out[wrong] = pred[wrong] - _FIRST_CLASS_SLOT + 1
+    return out
+
+
+def _confusion_block(ref: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    out = np.zeros(ref.shape, dtype=np.uint16)
+    wrong = (ref >= _FIRST_CLASS_SLOT) & (pred >= _FIRST_CLASS_SLOT) & (ref != pred)
+    p = pred[wrong].astype(np.uint16) - _FIRST_CLASS_SLOT + 1
+    r = ref[wrong].astype(np.uint16) - _FIRST_CLASS_SLOT + 1
+    out[wrong] = p * CONFUSION_BASE + r
+    return out
+
+
+class _LayerWriter:
+    """One error layer (GeoTIFF on the evaluated window), temporary until :meth:`commit`."""
+
+    def __init__(self, path: str, grid: Grid, block: int, overwrite: bool, kind: str,
+                 scheme: Scheme) -> None:
+        self.kind = kind
+        self.block_fn = _errors_block if kind == "errors" else _confusion_block
+        description = (f"errors: predicted {scheme.key} entry + 1 where wrong, 0 elsewhere"
+                       if kind == "errors" else
+                       f"confusion: (predicted entry + 1) * {CONFUSION_BASE} + annotated "
+                       f"entry + 1 where wrong ({scheme.key}), 0 elsewhere")
+        target = OutputTarget(path, 1, (description,), nodata=0,
+                              dtype="uint8" if kind == "errors" else "uint16")
+        self.outputs = OutputSet(grid, [target], max(16, (block // 16) * 16), overwrite)
+
+    def write(self, window: PixelWindow, ref: np.ndarray, pred: np.ndarray) -> None:
+        self.outputs.write(0, window, self.block_fn(ref, pred))
 
     def commit(self) -> None:
         self.outputs.commit()
@@ -383,6 +513,64 @@ class _ClassReader:
         self.ds.close()
 
 
+class _PolygonReader:
+    """Polygon annotations read like a class raster: slots of the report scheme.
+
+    Pixels under no polygon, under overlapping polygons of different classes, or under
+    polygons whose value is not mapped are no data for the matrix; :attr:`stats` counts
+    each kind and :meth:`polygon_notes` says so in the report.
+    """
+
+    def __init__(self, label: str, path: str, spec: "VectorReference", target: Scheme,
+                 grid_of: rasterio.io.DatasetReader, region: PixelWindow) -> None:
+        self.label, self.path = label, path
+        self.scheme = spec.scheme
+        self.notes: List[str] = []
+        self.grid = Grid.of(grid_of)
+        mapping = scheme_mapping(self.scheme, target)
+        self.table = np.where(mapping >= 0, mapping + _FIRST_CLASS_SLOT,
+                              _STRAY_SLOT).astype(np.uint8)
+        self.rasteriser = PolygonRasteriser(path, spec.field, self.grid, self.scheme,
+                                            mapping=spec.mapping, layer=spec.layer,
+                                            region=region)
+        self.warp_note = None
+        if self.rasteriser.reprojected:
+            self.warp_note = (f"{label}: polygons reprojected from "
+                              f"{self.rasteriser.layer_crs.to_string()} to the prediction's "
+                              f"CRS and burnt on its grid (pixel centres)")
+
+    @property
+    def stats(self) -> PolygonStats:
+        return self.rasteriser.stats
+
+    def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+        values, compared = self.rasteriser.read(window)
+        slots = self.table[np.clip(values, 0, 255)]
+        slots[~compared] = _NODATA_SLOT
+        return slots, values
+
+    def close(self) -> None:
+        self.rasteriser.close()
+
+
+@dataclass(frozen=True)
+class VectorReference:
+    """A polygon annotation: which field holds the class, and what its values mean.
+
+    ``mapping`` maps the field's values (any nomenclature) to FLAIR codes; without it the
+    field holds values of ``scheme``. ``layer``: a layer of a multi-layer file.
+    """
+
+    field: str
+    mapping: Optional[ClassMapping] = None
+    layer: Optional[str] = None
+    scheme_key: str = "flair19"
+
+    @property
+    def scheme(self) -> Scheme:
+        return scheme_by_key("flair19" if self.mapping is not None else self.scheme_key)
+
+
 def _open(path: str, label: str) -> rasterio.io.DatasetReader:
     if not os.path.exists(path):
         raise InputError(f"{label} raster {path} does not exist")
@@ -461,50 +649,99 @@ class _SchemeGuard:
                          f"values outside scheme {reader.scheme.key!r} ({shown}); {hint}")
 
 
+@dataclass(frozen=True)
+class LayerRequest:
+    """The per-pixel layers one evaluation writes (None: not asked for)."""
+
+    agreement: Optional[str] = None
+    agreement_mode: str = "binary"
+    errors: Optional[str] = None
+    confusion: Optional[str] = None
+    overwrite: bool = False
+
+    @property
+    def paths(self) -> List[str]:
+        return [p for p in (self.agreement, self.errors, self.confusion) if p]
+
+
+@dataclass
+class _One:
+    cm: ConfusionMatrix
+    counts: PixelCounts
+    notes: List[str]
+    warp_note: Optional[str]
+    pixel_area: float
+    polygons: Optional[PolygonStats] = None
+    sinks: List[object] = field(default_factory=list)
+
+
 def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
-                  extent: Optional[Sequence[float]], agreement: Optional[Tuple[str, str, bool]],
-                  progress: Optional[Progress],
-                  cancel: Optional[Cancel]
-                  ) -> Tuple[ConfusionMatrix, PixelCounts, List[str], Optional[str]]:
+                  extent: Optional[Sequence[float]], layers: Optional[LayerRequest],
+                  progress: Optional[Progress], cancel: Optional[Cancel],
+                  vector: Optional[VectorReference] = None,
+                  sinks: Sequence[object] = ()) -> _One:
     """The matrix, counts and notes of one prediction/reference pair, and the note saying
-    how the reference was warped (None when it was read directly)."""
+    how the reference was warped or reprojected (None when it was read directly).
+
+    ``sinks``: extra block consumers (``write(window, ref_slots, pred_slots)`` on the
+    evaluated window, ``start(grid)`` before the first block).
+    """
     pred = _ClassReader("prediction", prediction_path, opts.band, opts.prediction_scheme,
                         opts.scheme)
-    ref = writer = None
+    ref = None
+    writers: List[object] = []
     try:
-        ref = _ClassReader("reference", reference_path, opts.reference_band,
-                           opts.reference_scheme, opts.scheme, grid_of=pred.ds)
         region = PixelWindow(0, 0, pred.ds.width, pred.ds.height)
         if extent is not None:
             crs = pred.ds.crs.to_string() if pred.ds.crs else "the prediction's CRS"
             region = window_from_extent(pred.ds.transform, pred.ds.width, pred.ds.height,
                                         extent, crs)
-        if agreement is not None:
-            path, mode, overwrite = agreement
-            check_output_paths([path], [prediction_path, reference_path], overwrite,
-                               geotiffs=[path])
-            grid = Grid(pred.ds.crs, pred.ds.window_transform(
-                Window(region.col_off, region.row_off, region.width, region.height)),
-                region.width, region.height)
-            writer = _AgreementWriter(path, grid, mode, opts.scheme, opts.block, overwrite)
-        cm, counts = _stream(pred, ref, region, opts, writer, progress, cancel)
-        if writer is not None:
+        if vector is not None:
+            ref = _PolygonReader("reference", reference_path, vector, opts.scheme,
+                                 grid_of=pred.ds, region=region)
+        else:
+            ref = _ClassReader("reference", reference_path, opts.reference_band,
+                               opts.reference_scheme, opts.scheme, grid_of=pred.ds)
+        grid = Grid(pred.ds.crs, pred.ds.window_transform(
+            Window(region.col_off, region.row_off, region.width, region.height)),
+            region.width, region.height)
+        if layers is not None and layers.paths:
+            check_output_paths(layers.paths, [prediction_path, reference_path],
+                               layers.overwrite, geotiffs=layers.paths)
+            if layers.agreement:
+                writers.append(_AgreementWriter(layers.agreement, grid, layers.agreement_mode,
+                                                opts.scheme, opts.block, layers.overwrite))
+            for kind in ("errors", "confusion"):
+                path = getattr(layers, kind)
+                if path:
+                    writers.append(_LayerWriter(path, grid, opts.block, layers.overwrite,
+                                                kind, opts.scheme))
+        for sink in sinks:
+            sink.start(grid, opts.scheme)
+        cm, counts = _stream(pred, ref, region, opts, writers + list(sinks), progress, cancel)
+        if writers:
             if counts.compared == 0:
-                # an agreement map with nothing compared is only misleading
+                # an error map with nothing compared is only misleading
                 raise _nothing_compared(counts)
-            writer.commit()
-            writer = None
-        return cm, counts, pred.notes + ref.notes, ref.warp_note
+            for writer in writers:
+                writer.commit()
+            writers = []
+        notes = pred.notes + ref.notes
+        polygons = ref.stats if isinstance(ref, _PolygonReader) else None
+        area = pixel_area_m2(Grid.of(pred.ds))
+        if polygons is not None:
+            notes += polygons.notes(area)
+        return _One(cm, counts, notes, ref.warp_note, area, polygons)
     finally:
-        if writer is not None:
+        for writer in writers:
             writer.abort()
         if ref is not None:
             ref.close()
         pred.close()
 
 
-def _stream(pred: _ClassReader, ref: _ClassReader, region: PixelWindow, opts: _Options,
-            writer: Optional[_AgreementWriter], progress, cancel
+def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
+            writers: Sequence[object], progress, cancel
             ) -> Tuple[ConfusionMatrix, PixelCounts]:
     counts = PixelCounts()
     guard = _SchemeGuard()
@@ -517,7 +754,8 @@ def _stream(pred: _ClassReader, ref: _ClassReader, region: PixelWindow, opts: _O
         p_slots, p_values = pred.read(window)
         r_slots, r_values = ref.read(window)
         guard.check(pred, p_slots, p_values)
-        guard.check(ref, r_slots, r_values)
+        if isinstance(ref, _ClassReader):
+            guard.check(ref, r_slots, r_values)
         flat = r_slots.astype(np.intp) * slots
         flat += p_slots
         block_pairs = np.bincount(flat.ravel(), minlength=slots * slots).reshape(slots, slots)
@@ -526,7 +764,7 @@ def _stream(pred: _ClassReader, ref: _ClassReader, region: PixelWindow, opts: _O
             _count_strays(p_slots, p_values, counts.stray_prediction)
         if block_pairs[_STRAY_SLOT].any():
             _count_strays(r_slots, r_values, counts.stray_reference)
-        if writer is not None:
+        for writer in writers:
             writer.write(window.relative_to(region), r_slots, p_slots)
         if progress is not None:
             progress(done / n_blocks, f"block {done}/{n_blocks}")
@@ -575,26 +813,44 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
                      extent: Optional[Sequence[float]] = None,
                      agreement_path: Optional[PathLike] = None,
                      agreement_mode: str = "binary", overwrite: bool = False,
+                     errors_path: Optional[PathLike] = None,
+                     confusion_path: Optional[PathLike] = None,
+                     reference_field: Optional[str] = None,
+                     reference_mapping: Optional[ClassMapping] = None,
+                     reference_layer: Optional[str] = None,
                      block: int = DEFAULT_BLOCK,
+                     sinks: Sequence[object] = (),
                      progress: Optional[Progress] = None,
                      cancel: Optional[Cancel] = None) -> EvaluationResult:
-    """Score a class raster against a reference raster, block by block.
+    """Score a class raster against a reference raster or polygons, block by block.
 
     Args:
-        prediction_path, reference_path: single-band (or ``band``/``reference_band``)
-            integer rasters. The reference is read on the prediction's grid (nearest
-            neighbour through a warp when CRS or grid differ).
+        prediction_path: a single-band (or ``band``) integer raster.
+        reference_path: an integer raster (``reference_band``), read on the prediction's
+            grid (nearest neighbour through a warp when CRS or grid differ); or, with
+            ``reference_field``, a polygon layer burnt on the prediction's grid block by
+            block (any CRS: the polygons are reprojected).
         prediction_scheme, reference_scheme: what each raster's values mean
-            (``nomenclature.SCHEMES`` keys).
-        scheme: the scheme the scores are reported in; both rasters are mapped into it
-            through FLAIR codes. Its ``ignored_values`` and :mod:`.metrics` give FLAIR's
-            mIoU convention.
+            (``nomenclature.SCHEMES`` keys); for polygons without a mapping, what the
+            field's values mean.
+        scheme: the scheme the scores are reported in; both are mapped into it through
+            FLAIR codes. Its ``ignored_values`` and :mod:`.metrics` give FLAIR's mIoU
+            convention.
         extent: (xmin, ymin, xmax, ymax) in the prediction's CRS; only the prediction
-            pixels it touches are scored (and written to the agreement raster).
+            pixels it touches are scored (and written to the layers).
         agreement_path: optional uint8 GeoTIFF of agreement (see the module doc);
             ``agreement_mode`` "binary" or "reference". ``overwrite`` allows replacing it.
+        errors_path: optional uint8 GeoTIFF: 0 where correct or not compared
+            (transparent over the imagery), :func:`error_value` of the predicted class
+            where wrong.
+        confusion_path: optional uint16 GeoTIFF: 0 where correct or not compared,
+            :func:`confusion_value` of the (predicted, annotated) pair where wrong.
+        reference_field: the class field of a polygon reference.
+        reference_mapping: values of that field -> FLAIR codes (any nomenclature).
+        reference_layer: the layer of a multi-layer vector file.
         block: pixels per side of the blocks read at once (memory ≈ 20 bytes × block²;
-            a multiple of 256 keeps agreement writes aligned on its tiles).
+            a multiple of 256 keeps the layers' writes aligned on their tiles).
+        sinks: extra block consumers (hot-spot grid, per-polygon statistics).
         progress: called as ``progress(fraction, message)`` (fraction done, 0..1) after
             each block, like the inference's callback.
         cancel: called before each block; returning True stops with
@@ -608,22 +864,58 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
                           block)
     _check_mode(agreement_mode)
     prediction_path, reference_path = os.fspath(prediction_path), os.fspath(reference_path)
-    agreement = None if agreement_path is None else (os.fspath(agreement_path),
-                                                     agreement_mode, overwrite)
-    cm, counts, notes, warp_note = _evaluate_one(prediction_path, reference_path, opts,
-                                                 extent=extent, agreement=agreement,
-                                                 progress=progress, cancel=cancel)
-    if warp_note:
-        notes.append(warp_note)
+    vector = None
+    if reference_field:
+        vector = VectorReference(reference_field, reference_mapping, reference_layer,
+                                 opts.reference_scheme.key)
+        # polygons with a mapping are burnt as FLAIR codes
+        opts = _Options(opts.prediction_scheme, vector.scheme, opts.scheme, opts.band,
+                        opts.reference_band, opts.block)
+        scheme_mapping(opts.reference_scheme, opts.scheme)
+    layers = LayerRequest(
+        agreement=os.fspath(agreement_path) if agreement_path else None,
+        agreement_mode=agreement_mode,
+        errors=os.fspath(errors_path) if errors_path else None,
+        confusion=os.fspath(confusion_path) if confusion_path else None,
+        overwrite=overwrite)
+    same = same_file(prediction_path, reference_path)
+    one = _evaluate_one(prediction_path, reference_path, opts, extent=extent, layers=layers,
+                        progress=progress, cancel=cancel, vector=vector, sinks=sinks)
+    notes = list(one.notes)
+    if same:
+        notes.insert(0, SAME_INPUT_WARNING)
+    if one.warp_note:
+        notes.append(one.warp_note)
     settings = _settings(opts) | {
         "prediction": prediction_path, "reference": reference_path,
+        "reference_kind": "polygons" if vector else "raster",
+        "reference_field": reference_field,
+        "reference_mapping": reference_mapping.source if reference_mapping else None,
         "extent": list(map(float, extent)) if extent is not None else None,
-        "reference_resampled": warp_note is not None,
-        "agreement_path": agreement[0] if agreement else None,
-        "agreement_mode": agreement_mode if agreement else None,
+        "reference_resampled": one.warp_note is not None,
+        "agreement_path": layers.agreement,
+        "agreement_mode": agreement_mode if layers.agreement else None,
         "agreement_legend": ([list(r) for r in agreement_legend(agreement_mode, opts.scheme)]
-                             if agreement else None)}
-    return _finish(cm, counts, settings, notes, opts, started, 1)
+                             if layers.agreement else None),
+        "errors_path": layers.errors, "confusion_path": layers.confusion}
+    result = _finish(one.cm, one.counts, settings, notes, opts, started, 1)
+    result.pixel_area_m2 = one.pixel_area
+    result.polygons = one.polygons
+    result.same_input = same
+    return result
+
+
+SAME_INPUT_WARNING = ("the prediction and the reference are the same file: the scores "
+                      "compare a layer with itself and say nothing about the model; choose "
+                      "the annotation as reference")
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """True when ``a`` and ``b`` name one file (links included)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _settings(opts: _Options) -> Dict[str, object]:
@@ -664,19 +956,19 @@ def evaluate_pairs(pairs: Sequence[Tuple[PathLike, PathLike]], *,
                 raise InputError(f"{label} raster {path} does not exist (pair {Path(p).name}, "
                                  f"{Path(r).name})")
     total, counts, notes = ConfusionMatrix(opts.scheme), PixelCounts(), []
-    warped = 0
+    warped, area = 0, 0.0
     for i, (p, r) in enumerate(pairs):
         part = None if progress is None else (
             lambda f, _msg, i=i, name=Path(p).name: progress(
                 (i + f) / len(pairs), f"pair {i + 1}/{len(pairs)}: {name}"))
-        cm, c, pair_notes, warp_note = _evaluate_one(p, r, opts, extent=None,
-                                                     agreement=None, progress=part,
-                                                     cancel=cancel)
-        total += cm
-        counts.add(c)
+        one = _evaluate_one(p, r, opts, extent=None, layers=None, progress=part,
+                            cancel=cancel)
+        total += one.cm
+        counts.add(one.counts)
+        area = one.pixel_area
         # one warp note per pair would drown the others: they are summed up below
-        warped += warp_note is not None
-        notes.extend(pair_notes)
+        warped += one.warp_note is not None
+        notes.extend(one.notes)
     if warped:
         notes.append(f"the reference was read through a nearest-neighbour warp onto the "
                      f"prediction grid for {warped} of {len(pairs)} pairs")
@@ -684,4 +976,6 @@ def evaluate_pairs(pairs: Sequence[Tuple[PathLike, PathLike]], *,
         "pairs": len(pairs), "pairs_with_reference_resampled": warped,
         "pair_list": [list(pr) for pr in pairs[:MAX_LISTED_PAIRS]],
         "pair_list_truncated": len(pairs) > MAX_LISTED_PAIRS}
-    return _finish(total, counts, settings, notes, opts, started, len(pairs))
+    result = _finish(total, counts, settings, notes, opts, started, len(pairs))
+    result.pixel_area_m2 = area  # the pairs of a split share one resolution (FLAIR: 0.2 m)
+    return result

@@ -45,6 +45,7 @@ class OutputTarget:
     descriptions: Tuple[str, ...] = ()
     nodata: Optional[int] = NODATA
     colormap: bool = False
+    dtype: str = "uint8"  # uint16 for values past 255 (the confusion pairs)
 
 
 GEOTIFF_SUFFIXES = (".tif", ".tiff")
@@ -185,7 +186,7 @@ class OutputSet:
 
     def _create(self, path: str, target: OutputTarget, size: int):
         profile = dict(driver="GTiff", width=self.grid.width, height=self.grid.height,
-                       count=target.count, dtype="uint8", crs=self.grid.crs,
+                       count=target.count, dtype=target.dtype, crs=self.grid.crs,
                        transform=self.grid.transform, nodata=target.nodata, tiled=True,
                        blockxsize=size, blockysize=size, compress="deflate", predictor=2,
                        bigtiff="IF_SAFER", sparse_ok=True,

@@ -1,0 +1,483 @@
+"""Polygon annotations read as a class raster on the prediction grid, block by block.
+
+Photo-interpreters annotate with polygons carrying a class field in *their* nomenclature
+(OCS GE, a regional land-use map...). :class:`ClassMapping` maps those values to FLAIR
+codes through a table the user edits (a CSV, or rows from a QGIS table layer); without a
+table the field must hold values of a class scheme (FLAIR codes by default).
+
+:class:`PolygonRasteriser` burns the polygons of one block of the prediction grid at a
+time: the block's bounds select the polygons through the layer's spatial index (OGR
+spatial filter), their geometries are reprojected to the prediction's CRS and burnt in
+memory with GDAL's rasteriser (pixel-centre rule). Memory is bounded by the block and the
+polygons touching it, never by the layer or the raster.
+
+Nothing is dropped silently; per block it also tells, and :class:`PolygonStats` sums up:
+
+* pixels covered by two or more polygons of the **same** class (kept, counted);
+* pixels covered by polygons of **different** classes: a conflict the annotation must
+  resolve; not compared, counted;
+* pixels of polygons whose value the table does not map (counted per value, with the
+  number of polygons), and of polygons the table excludes on purpose (code left empty
+  or 0): not compared.
+
+Uses GDAL/OGR's Python bindings (``osgeo``), imported when a vector reference is used:
+rasterio has no vector reader, and they ship with QGIS and every GDAL install.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+from rasterio.crs import CRS
+from rasterio.warp import transform_bounds
+
+from ...nomenclature import CLASSES, Scheme
+from ..errors import InputError
+from ..geo import Grid, PixelWindow
+
+PathLike = Union[str, os.PathLike]
+
+EXCLUDED = 0
+"""Code a mapping gives a value left out on purpose (an empty or 0 code in the table)."""
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".sqlite", ".gml", ".kml",
+                   ".tab", ".mif", ".gdb")
+
+# Burn ids of the values the table does not map: far above any class value (0..255).
+_UNMAPPED_BASE = 1000
+_EXCLUDED_ID = 999
+
+
+def _ogr():
+    try:
+        from osgeo import gdal, ogr, osr
+    except ImportError:
+        raise InputError("reading polygon annotations needs GDAL's Python bindings "
+                         "(osgeo): run it from QGIS, or install them (apt install "
+                         "python3-gdal, or pip install gdal)") from None
+    gdal.UseExceptions()
+    ogr.UseExceptions()
+    osr.UseExceptions()
+    return gdal, ogr, osr
+
+
+def is_vector_path(path: PathLike) -> bool:
+    """True for a file that is read as polygons (by its extension, or a ``path|layer``)."""
+    text = os.fspath(path)
+    return "|layername=" in text or text.lower().endswith(VECTOR_SUFFIXES)
+
+
+def split_layer(path: PathLike) -> Tuple[str, Optional[str]]:
+    """``'x.gpkg|layername=parcels'`` (QGIS's source string) -> ``('x.gpkg', 'parcels')``."""
+    text = os.fspath(path)
+    base, _, rest = text.partition("|")
+    layer = None
+    for part in rest.split("|") if rest else ():
+        key, _, value = part.partition("=")
+        if key == "layername":
+            layer = value
+    return base, layer
+
+
+# --------------------------------------------------------------------------- mapping
+
+def _code_of(text: str) -> Optional[int]:
+    """A FLAIR code from a table cell: the code (1..19), a class name, or EXCLUDED."""
+    text = text.strip()
+    if text in ("", "0", "-"):
+        return EXCLUDED
+    try:
+        number = float(text)
+    except ValueError:
+        names = {c.name.lower(): c.code for c in CLASSES}
+        return names.get(text.lower())
+    if number == int(number) and any(c.code == int(number) for c in CLASSES):
+        return int(number)
+    return None
+
+
+def _key(value: object) -> Optional[str]:
+    """The comparable text of a class value: ``3``, ``3.0`` and ``'3'`` are one value."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value == int(value):
+        value = int(value)
+    text = str(value).strip()
+    try:
+        number = float(text)
+        if number == int(number):
+            return str(int(number))
+    except ValueError:
+        pass
+    return text
+
+
+@dataclass(frozen=True)
+class ClassMapping:
+    """Class values of an annotation (any nomenclature) -> FLAIR codes (0: left out)."""
+
+    codes: Mapping[str, int]
+    source: str = "table"
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[object]], source: str = "table"
+                  ) -> "ClassMapping":
+        """(value, FLAIR code or English class name) rows; a header row is skipped.
+
+        Raises:
+            InputError: a code that is neither a FLAIR code nor a class name, a value
+                given twice with different codes, or no row at all.
+        """
+        codes: Dict[str, int] = {}
+        for number, row in enumerate(rows, start=1):
+            if len(row) < 2 or all(c in (None, "") for c in row[:2]):
+                continue
+            value, target = _key(row[0]), "" if row[1] is None else str(row[1])
+            code = _code_of(target)
+            if code is None:
+                if number == 1:  # a header such as "value,flair_code"
+                    continue
+                raise InputError(
+                    f"{source}, row {number}: {target!r} is neither a FLAIR code (1..19) nor "
+                    f"a FLAIR class name; write the code, or leave it empty to leave value "
+                    f"{row[0]!r} out of the evaluation")
+            if value in codes and codes[value] != code:
+                raise InputError(f"{source}: value {row[0]!r} is mapped twice, to "
+                                 f"{codes[value]} and {code}; keep one row per value")
+            codes[value] = code
+        if not codes:
+            raise InputError(f"{source} holds no (value, FLAIR code) row: write one row per "
+                             f"class of your nomenclature, e.g. 'CS1.1.1.1,1'")
+        return cls(dict(codes), source)
+
+    @classmethod
+    def from_csv(cls, path: PathLike) -> "ClassMapping":
+        """A CSV of (value, FLAIR code) rows; comma, semicolon or tab separated.
+
+        Raises:
+            InputError: a missing or unreadable file, or a bad row (see :meth:`from_rows`).
+        """
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise InputError(f"class mapping table {path} does not exist")
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        return cls.from_rows(csv.reader(text.splitlines(), dialect),
+                             source=f"mapping table {os.path.basename(path)}")
+
+    def code(self, value: object) -> Optional[int]:
+        """The FLAIR code of ``value``; EXCLUDED when left out; None when not mapped."""
+        return self.codes.get(_key(value))
+
+
+# --------------------------------------------------------------------------- statistics
+
+@dataclass
+class PolygonStats:
+    """What the polygons held, in pixels of the prediction grid (and polygons)."""
+
+    polygons: int = 0  # polygons touching the evaluated area
+    pixels_annotated: int = 0  # covered by at least one polygon
+    pixels_overlap_same_class: int = 0  # kept: the classes agree
+    pixels_conflict: int = 0  # different classes overlap: not compared
+    pixels_excluded: int = 0  # values the table leaves out on purpose
+    unmapped_polygons: Dict[str, int] = field(default_factory=dict)  # value -> polygons
+    unmapped_pixels: Dict[str, int] = field(default_factory=dict)  # value -> pixels
+    excluded_polygons: int = 0
+
+    def to_dict(self, pixel_area_m2: float) -> Dict[str, object]:
+        ha = pixel_area_m2 / 10_000.0
+        return {
+            "polygons": self.polygons, "pixels_annotated": self.pixels_annotated,
+            "hectares_annotated": round(self.pixels_annotated * ha, 6),
+            "pixels_overlap_same_class": self.pixels_overlap_same_class,
+            "pixels_conflict": self.pixels_conflict,
+            "hectares_conflict": round(self.pixels_conflict * ha, 6),
+            "pixels_excluded": self.pixels_excluded,
+            "polygons_excluded": self.excluded_polygons,
+            "unmapped": {v: {"polygons": self.unmapped_polygons.get(v, 0),
+                             "pixels": self.unmapped_pixels.get(v, 0)}
+                         for v in sorted(set(self.unmapped_polygons) | set(self.unmapped_pixels))},
+        }
+
+    def notes(self, pixel_area_m2: float) -> List[str]:
+        """One line per thing the user should know, in hectares."""
+        ha = pixel_area_m2 / 10_000.0
+        out = []
+        if self.pixels_conflict:
+            out.append(f"annotation: {self.pixels_conflict:,} px ({self.pixels_conflict * ha:.4f}"
+                       f" ha) lie under overlapping polygons of different classes; not "
+                       f"compared: fix the overlaps in the annotation")
+        if self.pixels_overlap_same_class:
+            out.append(f"annotation: {self.pixels_overlap_same_class:,} px lie under "
+                       f"overlapping polygons of the same class (compared once)")
+        if self.unmapped_polygons:
+            listed = ", ".join(f"{v!s}: {n} polygon(s), {self.unmapped_pixels.get(v, 0):,} px"
+                               for v, n in sorted(self.unmapped_polygons.items())[:12])
+            out.append(f"annotation: class values not in the mapping table (not compared): "
+                       f"{listed}; add them to the table")
+        if self.excluded_polygons:
+            out.append(f"annotation: {self.excluded_polygons} polygon(s) left out by the "
+                       f"mapping table ({self.pixels_excluded:,} px)")
+        return out
+
+
+# --------------------------------------------------------------------------- rasteriser
+
+class PolygonRasteriser:
+    """Polygons of one layer burnt as class values on windows of a prediction grid.
+
+    Args:
+        path: a vector file (GeoPackage, Shapefile...), optionally ``path|layername=x``.
+        class_field: the attribute holding each polygon's class.
+        grid: the prediction grid (CRS, transform, size) the values are burnt on.
+        scheme: what the burnt values mean: with a ``mapping`` FLAIR codes (the
+            ``flair19`` scheme), else values of this scheme read from the field.
+        mapping: values of the field -> FLAIR codes; None when the field holds values of
+            ``scheme`` already.
+        layer: a layer name of a multi-layer file (default: the one in ``path`` or the
+            first).
+        region: the pixel window that will be read (bounds the pre-scan of the layer).
+
+    Raises:
+        InputError: a missing file, layer or field, a layer without polygons or CRS (when
+            the grid has one), a layer that does not overlap the grid, or no polygon
+            holding a usable value.
+    """
+
+    def __init__(self, path: PathLike, class_field: str, grid: Grid, scheme: Scheme, *,
+                 mapping: Optional[ClassMapping] = None, layer: Optional[str] = None,
+                 region: Optional[PixelWindow] = None) -> None:
+        self.gdal, self.ogr, self.osr = _ogr()
+        self.path, layer_in_path = split_layer(path)
+        self.layer_name = layer or layer_in_path
+        self.class_field, self.grid, self.scheme, self.mapping = (class_field, grid, scheme,
+                                                                  mapping)
+        self.stats = PolygonStats()
+        self._unmapped_ids: Dict[str, int] = {}
+        if not os.path.exists(self.path):
+            raise InputError(f"annotation {self.path} does not exist")
+        try:
+            self.ds = self.ogr.Open(self.path)
+        except RuntimeError as exc:
+            raise InputError(f"cannot read annotation {self.path} as polygons: {exc}") from None
+        if self.ds is None:
+            raise InputError(f"cannot read annotation {self.path} as polygons")
+        self.layer = self._layer()
+        self._check_field()
+        self._setup_transform()
+        self.region = region or PixelWindow(0, 0, grid.width, grid.height)
+        self._prescan()
+
+    # ------------------------------------------------------------------ checks
+
+    def _layer(self):
+        if self.layer_name:
+            layer = self.ds.GetLayerByName(self.layer_name)
+            if layer is None:
+                names = [self.ds.GetLayer(i).GetName() for i in range(self.ds.GetLayerCount())]
+                raise InputError(f"annotation {self.path} has no layer {self.layer_name!r}; "
+                                 f"its layers: {', '.join(names)}")
+            return layer
+        if self.ds.GetLayerCount() == 0:
+            raise InputError(f"annotation {self.path} holds no layer")
+        return self.ds.GetLayer(0)
+
+    def _check_field(self) -> None:
+        defn = self.layer.GetLayerDefn()
+        names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+        if self.class_field not in names:
+            raise InputError(f"annotation {self.path} has no field {self.class_field!r}; "
+                             f"its fields: {', '.join(names) or 'none'}: choose the field "
+                             f"holding the class")
+        self._field_index = names.index(self.class_field)
+        flat = self.ogr.GT_Flatten(self.layer.GetGeomType())
+        if flat not in (self.ogr.wkbPolygon, self.ogr.wkbMultiPolygon, self.ogr.wkbUnknown,
+                        self.ogr.wkbCurvePolygon, self.ogr.wkbMultiSurface):
+            raise InputError(f"annotation {self.path} holds "
+                             f"{self.ogr.GeometryTypeToName(flat).lower()} geometries; an "
+                             f"annotation is made of polygons")
+
+    def _setup_transform(self) -> None:
+        srs = self.layer.GetSpatialRef()
+        self.transform = None
+        self.layer_crs = None
+        if (srs is None) != (self.grid.crs is None):
+            lacks = "the annotation" if srs is None else "the prediction"
+            raise InputError(f"{lacks} has no CRS, so the polygons cannot be placed on the "
+                             f"prediction: assign the right CRS to it (e.g. EPSG:2154)")
+        if srs is None:
+            return
+        srs.SetAxisMappingStrategy(self.osr.OAMS_TRADITIONAL_GIS_ORDER)
+        target = self.osr.SpatialReference()
+        target.ImportFromWkt(self.grid.crs.to_wkt())
+        target.SetAxisMappingStrategy(self.osr.OAMS_TRADITIONAL_GIS_ORDER)
+        self.layer_crs = CRS.from_wkt(srs.ExportToWkt())
+        self.target_wkt = target.ExportToWkt()
+        if not srs.IsSame(target):
+            self.transform = self.osr.CoordinateTransformation(srs, target)
+
+    @property
+    def reprojected(self) -> bool:
+        return self.transform is not None
+
+    def _filter(self, window: PixelWindow) -> None:
+        west, south, east, north = _window_bounds(self.grid, window)
+        if self.transform is not None:
+            west, south, east, north = transform_bounds(self.grid.crs, self.layer_crs, west,
+                                                        south, east, north, densify_pts=21)
+        self.layer.SetSpatialFilterRect(west, south, east, north)
+
+    def _prescan(self) -> None:
+        """Count the polygons and their unmapped values once, attributes only, before any
+        block is read: a table that maps nothing fails here, not after a whole run."""
+        self._filter(self.region)
+        self.layer.ResetReading()
+        usable = 0
+        for feature in self.layer:
+            self.stats.polygons += 1
+            code = self._value_of(feature.GetField(self._field_index))
+            if code is None:
+                key = _key(feature.GetField(self._field_index)) or "NULL"
+                self.stats.unmapped_polygons[key] = self.stats.unmapped_polygons.get(key, 0) + 1
+            elif code == _EXCLUDED_ID:
+                self.stats.excluded_polygons += 1
+            else:
+                usable += 1
+        self.layer.SetSpatialFilter(None)
+        if self.stats.polygons == 0:
+            raise InputError(f"annotation {self.path} has no polygon over the prediction: "
+                             f"check the layer, its CRS and the extent")
+        if usable == 0:
+            found = ", ".join(sorted(self.stats.unmapped_polygons)[:12])
+            how = ("add them to the mapping table" if self.mapping is not None else
+                   f"the field {self.class_field!r} must hold values of scheme "
+                   f"{self.scheme.key!r}, or give a mapping table")
+            raise InputError(f"no polygon of {os.path.basename(self.path)} has a class value "
+                             f"that can be compared (found: {found}); {how}")
+
+    def _value_of(self, raw: object) -> Optional[int]:
+        """The burn value of a field value: a scheme value, _EXCLUDED_ID, or None."""
+        if raw is None:
+            return None
+        if self.mapping is not None:
+            code = self.mapping.code(raw)
+            if code is None:
+                return None
+            return _EXCLUDED_ID if code == EXCLUDED else self.scheme.value_of_code(code)
+        key = _key(raw)
+        try:
+            value = int(key)
+        except (TypeError, ValueError):
+            return None
+        return value if value in self.scheme.values else None
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+        """(values int32, compared bool) of ``window``: the class value of each pixel in
+        the scheme, and whether it is compared (covered, mapped, no conflict).
+
+        Raises:
+            InputError: a polygon that cannot be reprojected to the prediction's CRS.
+        """
+        gdal, ogr = self.gdal, self.ogr
+        mem = ogr.GetDriverByName("Memory").CreateDataSource("")
+        srs = None
+        if self.grid.crs is not None:
+            srs = self.osr.SpatialReference()
+            srs.ImportFromWkt(self.target_wkt)
+        burn = mem.CreateLayer("b", srs, ogr.wkbMultiPolygon)
+        burn.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
+        burn.CreateField(ogr.FieldDefn("v2", ogr.OFTReal))
+        self._filter(window)
+        self.layer.ResetReading()
+        n = 0
+        for feature in self.layer:
+            geometry = feature.GetGeometryRef()
+            if geometry is None:
+                continue
+            raw = feature.GetField(self._field_index)
+            value = self._value_of(raw)
+            if value is None:
+                key = _key(raw) or "NULL"
+                value = self._unmapped_ids.setdefault(key, _UNMAPPED_BASE +
+                                                      len(self._unmapped_ids))
+            geometry = geometry.Clone()
+            if self.transform is not None:
+                try:
+                    geometry.Transform(self.transform)
+                except RuntimeError as exc:
+                    raise InputError(f"a polygon of {self.path} (fid {feature.GetFID()}) "
+                                     f"cannot be reprojected to the prediction's CRS: "
+                                     f"{exc}") from None
+            out = ogr.Feature(burn.GetLayerDefn())
+            out.SetField("v", int(value))
+            out.SetField("v2", float(value) * float(value))
+            out.SetGeometryDirectly(geometry)
+            burn.CreateFeature(out)
+            n += 1
+        self.layer.SetSpatialFilter(None)
+        shape = (window.height, window.width)
+        if n == 0:
+            return np.zeros(shape, np.int32), np.zeros(shape, bool)
+        raster = gdal.GetDriverByName("MEM").Create("", window.width, window.height, 4,
+                                                    gdal.GDT_Float64)
+        t = self.grid.window_transform(window)
+        raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
+        if srs is not None:
+            raster.SetProjection(self.target_wkt)
+        gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=v"])
+        gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
+        gdal.RasterizeLayer(raster, [3], burn, options=["ATTRIBUTE=v", "MERGE_ALG=ADD"])
+        gdal.RasterizeLayer(raster, [4], burn, options=["ATTRIBUTE=v2", "MERGE_ALG=ADD"])
+        data = raster.ReadAsArray()
+        values, count, total, squares = data[0], data[1], data[2], data[3]
+        covered = count > 0
+        several = count > 1
+        # all the polygons over a pixel hold one value iff their variance is 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            variance = np.where(several, squares / np.maximum(count, 1)
+                                - (total / np.maximum(count, 1)) ** 2, 0.0)
+        conflict = several & (variance > 1e-6)
+        values = values.astype(np.int32)
+        unmapped = covered & ~conflict & (values >= _UNMAPPED_BASE)
+        excluded = covered & ~conflict & (values == _EXCLUDED_ID)
+        compared = covered & ~conflict & ~unmapped & ~excluded
+        s = self.stats
+        s.pixels_annotated += int(covered.sum())
+        s.pixels_conflict += int(conflict.sum())
+        s.pixels_overlap_same_class += int((several & ~conflict).sum())
+        s.pixels_excluded += int(excluded.sum())
+        if unmapped.any():
+            ids, counts = np.unique(values[unmapped], return_counts=True)
+            names = {i: k for k, i in self._unmapped_ids.items()}
+            for i, c in zip(ids.tolist(), counts.tolist()):
+                key = names[int(i)]
+                s.unmapped_pixels[key] = s.unmapped_pixels.get(key, 0) + int(c)
+        values[~compared] = 0
+        return values, compared
+
+    def close(self) -> None:
+        self.layer = None
+        self.ds = None
+
+
+def _window_bounds(grid: Grid, window: PixelWindow) -> Tuple[float, float, float, float]:
+    t = grid.window_transform(window)
+    xs = (t.c, t.c + t.a * window.width)
+    ys = (t.f, t.f + t.e * window.height)
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def pixel_area_m2(grid: Grid) -> float:
+    """Area of one pixel of ``grid`` in its CRS's squared units (m² in a projected CRS)."""
+    return abs(grid.transform.a * grid.transform.e - grid.transform.b * grid.transform.d)

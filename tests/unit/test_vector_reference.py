@@ -1,0 +1,181 @@
+"""Polygon annotations in their own nomenclature, scored against a prediction raster.
+
+Each expected figure is computed here from numpy arrays built from the same rectangles
+(pixel-aligned edges, so the pixel-centre rule has no ambiguity).
+"""
+
+import json
+
+import numpy as np
+import pytest
+import rasterio
+from helpers_rasters import ORIGIN, write_raster
+from helpers_vectors import pixel_rectangle, write_polygons
+from osgeo import ogr
+
+from flair_landcover.flair_plugin.engine.errors import InputError
+from flair_landcover.flair_plugin.engine.evaluation.rasters import (
+    confusion_legend,
+    evaluate_rasters,
+)
+from flair_landcover.flair_plugin.engine.evaluation.vectors import ClassMapping
+
+PIXEL = 0.5  # m: 1 pixel = 0.25 m²
+H, W = 80, 100
+
+# (col0, row0, col1, row1, class value in the user's nomenclature)
+RECTS = [
+    (0, 0, 60, 40, "CS1.1.1.1"),    # building
+    (60, 0, 100, 40, "CS1.1.1.2"),  # impervious surface
+    (0, 50, 50, 80, "CS2.2.1"),     # herbaceous vegetation
+    (50, 50, 100, 80, "XX9"),       # not in the table
+    (40, 30, 60, 50, "CS1.1.1.2"),  # overlaps the building: a conflict on rows 30..39
+    (70, 10, 80, 20, "CS1.1.1.2"),  # overlaps the impervious one: same class
+]
+TABLE = "value;flair_code\nCS1.1.1.1;1\nCS1.1.1.2;impervious surface\nCS2.2.1;10\nCS3;\n"
+CODE = {"CS1.1.1.1": 1, "CS1.1.1.2": 3, "CS2.2.1": 10}
+
+
+def prediction_array() -> np.ndarray:
+    pred = np.full((H, W), 3, np.uint8)  # impervious everywhere...
+    pred[:, :30] = 1  # ...building on the left
+    pred[60:, :] = 10  # herbaceous at the bottom
+    pred[0:5, 90:] = 5  # a little water
+    return pred
+
+
+def expected_reference():
+    """(reference codes, compared mask, conflict pixels, unmapped pixels)."""
+    count = np.zeros((H, W), np.int32)
+    for c0, r0, c1, r1, _ in RECTS:
+        count[r0:r1, c0:c1] += 1
+    ref = np.zeros((H, W), np.int32)
+    seen = [[set() for _ in range(W)] for _ in range(H)]
+    for c0, r0, c1, r1, v in RECTS:
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                seen[r][c].add(v)
+    conflict = np.array([[len(s) > 1 for s in row] for row in seen])
+    unmapped = np.array([[len(s) == 1 and "XX9" in s for s in row] for row in seen])
+    for r in range(H):
+        for c in range(W):
+            s = seen[r][c]
+            if len(s) == 1 and next(iter(s)) in CODE:
+                ref[r, c] = CODE[next(iter(s))]
+    return ref, ref > 0, int(conflict.sum()), int(unmapped.sum()), int((count > 1).sum())
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    pred = write_raster(tmp_path / "pred.tif", prediction_array(), pixel=PIXEL)
+    features = [(pixel_rectangle(ORIGIN, PIXEL, c0, r0, c1, r1), {"cs": v})
+                for c0, r0, c1, r1, v in RECTS]
+    gpkg = write_polygons(tmp_path / "annotation.gpkg", features, [("cs", ogr.OFTString)])
+    table = tmp_path / "table.csv"
+    table.write_text(TABLE)
+    return pred, gpkg, table, features
+
+
+def independent_confusion(pred, ref, compared):
+    cm = np.zeros((19, 19), np.int64)
+    for r, p in zip(ref[compared], pred[compared]):
+        cm[r - 1, p - 1] += 1
+    return cm
+
+
+@pytest.mark.parametrize("block", [1024, 16])
+def test_exact_confusion_overlaps_and_unmapped(inputs, block, tmp_path):
+    pred_path, gpkg, table, _ = inputs
+    ref, compared, conflict, unmapped, overlap = expected_reference()
+    result = evaluate_rasters(pred_path, gpkg, reference_field="cs",
+                              reference_mapping=ClassMapping.from_csv(table), block=block,
+                              errors_path=tmp_path / f"errors{block}.tif",
+                              confusion_path=tmp_path / f"confusion{block}.tif")
+    pred = prediction_array()
+    assert np.array_equal(result.confusion.matrix, independent_confusion(pred, ref, compared))
+    stats = result.polygons
+    assert stats.polygons == len(RECTS)
+    assert stats.pixels_conflict == conflict == 200
+    assert stats.unmapped_polygons == {"XX9": 1}
+    assert stats.unmapped_pixels == {"XX9": unmapped}
+    assert stats.pixels_overlap_same_class == overlap - conflict
+    assert any("XX9" in n and "add them to the table" in n for n in result.notes)
+    assert any("different classes" in n for n in result.notes)
+    # hectares: 0.25 m² a pixel
+    areas = result.areas()
+    assert areas["compared_ha"] == pytest.approx(compared.sum() * 0.25 / 10_000)
+    assert areas["classes"]["building"]["annotated_ha"] == pytest.approx(
+        (ref == 1).sum() * 0.25 / 10_000)
+    json.dumps(result.to_dict(), allow_nan=False)
+    # the error layers: correct and uncompared pixels 0 (transparent over the imagery)
+    wrong = compared & (ref != pred)
+    with rasterio.open(tmp_path / f"errors{block}.tif") as src:
+        errors = src.read(1)
+    assert np.array_equal(errors, np.where(wrong, pred, 0))
+    with rasterio.open(tmp_path / f"confusion{block}.tif") as src:
+        confusion = src.read(1)
+        assert src.dtypes[0] == "uint16"
+    assert np.array_equal(confusion, np.where(wrong, pred.astype(int) * 100 + ref, 0))
+    # one legend row per pair present, the largest first
+    legend = confusion_legend(result.confusion, result.pixel_area_m2)
+    pairs, counts = np.unique(confusion[confusion > 0], return_counts=True)
+    assert sorted(v for v, _, _ in legend) == sorted(pairs.tolist())
+    by_value = dict(zip(pairs.tolist(), counts.tolist()))
+    shown = [by_value[v] for v, _, _ in legend]
+    assert shown == sorted(shown, reverse=True)
+    value, label, colour = legend[0]
+    p, r = divmod(value, 100)
+    assert label.startswith(f"predicted {_name(p)} / annotated {_name(r)}")
+
+
+def _name(code):
+    from flair_landcover.flair_plugin.nomenclature import flair_class
+    return flair_class(code).name
+
+
+def test_reference_in_another_crs(inputs, tmp_path):
+    pred_path, _, table, features = inputs
+    wgs84 = write_polygons(tmp_path / "wgs84.gpkg", features, [("cs", ogr.OFTString)],
+                           epsg=4326)
+    ref, compared, *_ = expected_reference()
+    result = evaluate_rasters(pred_path, wgs84, reference_field="cs",
+                              reference_mapping=ClassMapping.from_csv(table), block=32)
+    assert np.array_equal(result.confusion.matrix,
+                          independent_confusion(prediction_array(), ref, compared))
+    assert any("reprojected from EPSG:4326" in n for n in result.notes)
+
+
+def test_codes_in_the_field_need_no_table(tmp_path):
+    pred = write_raster(tmp_path / "pred.tif", prediction_array(), pixel=PIXEL)
+    feats = [(pixel_rectangle(ORIGIN, PIXEL, 0, 0, 100, 80), {"code": 3})]
+    gpkg = write_polygons(tmp_path / "codes.gpkg", feats, [("code", ogr.OFTInteger)])
+    result = evaluate_rasters(pred, gpkg, reference_field="code")
+    assert result.confusion.matrix[2].sum() == H * W
+    assert result.confusion.matrix[2, 2] == (prediction_array() == 3).sum()
+
+
+def test_nothing_mapped_fails_before_any_work(inputs, tmp_path):
+    pred_path, gpkg, _, _ = inputs
+    only_other = ClassMapping.from_rows([("nothing", 1)])
+    with pytest.raises(InputError, match="add them to the mapping table"):
+        evaluate_rasters(pred_path, gpkg, reference_field="cs", reference_mapping=only_other,
+                         errors_path=tmp_path / "e.tif")
+    assert not (tmp_path / "e.tif").exists()
+    with pytest.raises(InputError, match="no field 'klass'"):
+        evaluate_rasters(pred_path, gpkg, reference_field="klass")
+
+
+def test_mapping_table_errors():
+    with pytest.raises(InputError, match="neither a FLAIR code"):
+        ClassMapping.from_rows([("value", "code"), ("a", "1"), ("b", "forest")])
+    with pytest.raises(InputError, match="mapped twice"):
+        ClassMapping.from_rows([("a", "1"), ("a", "2")])
+    m = ClassMapping.from_rows([("11", "3"), ("x", "")])
+    assert m.code(11) == 3 and m.code(11.0) == 3 and m.code("11") == 3
+    assert m.code("x") == 0 and m.code("y") is None
+
+
+def test_same_file_is_warned(tmp_path):
+    path = write_raster(tmp_path / "a.tif", prediction_array(), pixel=PIXEL)
+    result = evaluate_rasters(path, path)
+    assert result.same_input and "same file" in result.notes[0]
