@@ -9,12 +9,16 @@ import os
 from pathlib import Path
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorLayer,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
@@ -43,6 +47,9 @@ class EvaluateAlgorithm(FlairAlgorithm):
     AGREEMENT_MODE = "AGREEMENT_MODE"
     OUTPUT_REPORT, OUTPUT_METRICS = "OUTPUT_REPORT", "OUTPUT_METRICS"
     OUTPUT_AGREEMENT = "OUTPUT_AGREEMENT"
+    REFERENCE_POLYGONS, REFERENCE_FIELD = "REFERENCE_POLYGONS", "REFERENCE_FIELD"
+    MAPPING = "MAPPING"
+    OUTPUT_ERRORS, OUTPUT_CONFUSION = "OUTPUT_ERRORS", "OUTPUT_CONFUSION"
     MIOU, MIOU_PRESENT = "MIOU", "MIOU_PRESENT"
 
     NAME = "evaluate"
@@ -55,27 +62,56 @@ class EvaluateAlgorithm(FlairAlgorithm):
     REQUIREMENTS = dependencies.EVALUATION
     HELP = QT_TRANSLATE_NOOP(
         "EvaluateAlgorithm",
-        "Compares a land-cover raster (a prediction) with a reference (FLAIR MSK_*.tif "
-        "annotations or your own photo-interpretation) pixel by pixel, over rasters of any "
-        "size.\n\n"
-        "<b>Scheme</b>: the classes the scores are given in. flair19 scores FLAIR codes with "
-        "FLAIR-1's convention (clear cut, mixed, ligneous and other leave the scores); "
-        "baseline13 groups codes 13..19 into 'other' and leaves it out, as FLAIR-1/2 "
-        "baselines do. The advanced options say what each raster's values are, when they "
-        "are not FLAIR codes (e.g. a 0-based FLAIR-HUB prediction).\n"
+        "Compares a land-cover raster (a prediction) with a reference pixel by pixel, over "
+        "rasters of any size. The reference is a raster (FLAIR MSK_*.tif annotations) or "
+        "<b>polygons</b> (your photo-interpretation): choose the field holding the class and, "
+        "when it is not a FLAIR code, a mapping table (CSV or table layer: first column your "
+        "value, second column the FLAIR code 1..19 or class name; an empty code leaves the "
+        "value out). Polygons in any CRS are burnt on the prediction's grid block by block; "
+        "overlapping polygons of different classes and unmapped values are reported, not "
+        "compared.\n\n"
+        "<b>What the prediction's values mean</b>: FLAIR codes 1..19 for this plugin's "
+        "predictions; flair19-index for 0-based FLAIR-1 zone detection, flairhub for "
+        "FLAIR-HUB. A wrong choice is detected and the scheme that fits is named.\n"
+        "<b>Report the scores in</b>: the classes the scores are given in. flair19 scores "
+        "FLAIR codes with FLAIR-1's convention (clear cut, mixed, ligneous and other leave "
+        "the scores); baseline13 groups codes 13..19 into 'other' and leaves it out, as "
+        "FLAIR-1/2 baselines do.\n"
+        "For one area the headline mIoU is over the classes present; FLAIR's convention "
+        "(absent classes count 0, for whole test sets) is shown beside it. Areas are in "
+        "hectares.\n"
         "The reference is read on the prediction's grid (nearest neighbour) when grids or "
         "CRS differ. No data in either raster, and 0 in a prediction, are not scored. A "
         "class present in neither raster has no IoU: the report says so.\n\n"
-        "<b>Outputs</b>: an HTML report (confusion matrix, IoU per class, totals, settings), "
-        "the metrics as JSON (and CSV beside it), and an agreement raster: binary (correct / "
-        "wrong) or reference (correct, or the reference class where wrong).")
+        "<b>Outputs</b>: an HTML report (confusion matrix, IoU per class, areas, settings), "
+        "the metrics as JSON (and CSV beside it); layers to lay over the imagery: "
+        "<b>errors</b> (correct pixels transparent, wrong ones in the colour of the "
+        "predicted class) and <b>confusion</b> (one legend entry per 'predicted X / "
+        "annotated Y' pair present, the largest first: untick all but one to see it); and "
+        "an agreement raster: binary (correct / wrong) or reference (correct, or the "
+        "reference class where wrong).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.PREDICTION, self.tr("Land cover to check (prediction)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
-            self.REFERENCE, self.tr("Reference (annotation)")))
-        self.addParameter(scheme_parameter(self.SCHEME))
+            self.REFERENCE, self.tr("Reference raster (annotation)"), optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.REFERENCE_POLYGONS, self.tr("Or reference polygons (annotation)"),
+            types=[QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.REFERENCE_FIELD, self.tr("Class field of the polygons"),
+            parentLayerParameterName=self.REFERENCE_POLYGONS, optional=True))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.MAPPING, self.tr("Mapping table: polygon class value -> FLAIR code (CSV or "
+                                  "table)"),
+            types=[QgsProcessing.TypeVector], optional=True))
+        prediction_values = scheme_parameter(self.PREDICTION_SCHEME)
+        prediction_values.setDescription(self.tr("What the prediction's values mean"))
+        self.addParameter(prediction_values)
+        report_scheme = scheme_parameter(self.SCHEME)
+        report_scheme.setDescription(self.tr("Report the scores in these classes"))
+        self.addParameter(report_scheme)
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
         self.addParameter(option_parameter(self.AGREEMENT_MODE,
@@ -85,34 +121,47 @@ class EvaluateAlgorithm(FlairAlgorithm):
                                                   self.tr("Prediction band"))))
         self.addParameter(advanced(band_parameter(self.REFERENCE_BAND, self.REFERENCE,
                                                   self.tr("Reference band"))))
-        for name, description in (
-                (self.PREDICTION_SCHEME, self.tr("Values of the prediction raster")),
-                (self.REFERENCE_SCHEME, self.tr("Values of the reference raster"))):
-            param = advanced(scheme_parameter(name))
-            param.setDescription(description)
-            self.addParameter(param)
+        param = advanced(scheme_parameter(self.REFERENCE_SCHEME))
+        param.setDescription(self.tr("What the reference's values mean (without a mapping "
+                                     "table)"))
+        self.addParameter(param)
         add_report_outputs(self)
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_AGREEMENT, self.tr("Agreement"), optional=True))
+            self.OUTPUT_ERRORS, self.tr("Errors (over the imagery: wrong pixels in the "
+                                        "predicted class's colour)"),
+            optional=True, createByDefault=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_CONFUSION, self.tr("Confusion (predicted / annotated pairs)"),
+            optional=True, createByDefault=False))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_AGREEMENT, self.tr("Agreement"), optional=True,
+            createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
-        from ..engine.evaluation.rasters import agreement_legend, evaluate_rasters
+        from ..engine.evaluation.rasters import (
+            agreement_legend,
+            confusion_legend,
+            errors_legend,
+            evaluate_rasters,
+        )
         from ..engine.io.outputs import check_output_paths
 
         prediction = self._file(parameters, self.PREDICTION, context)
-        reference = self._file(parameters, self.REFERENCE, context)
         prediction_crs = self.parameterAsRasterLayer(parameters, self.PREDICTION, context).crs()
+        polygons = self._polygons(parameters, context, feedback)
+        reference = polygons[0] if polygons else self._file(parameters, self.REFERENCE, context)
         scheme = self.parameterAsEnumString(parameters, self.SCHEME, context)
         mode = self.parameterAsEnumString(parameters, self.AGREEMENT_MODE, context)
         outputs = self._outputs(parameters, context)
         bridge = FeedbackCallbacks(feedback)
+        layers = [outputs.get(k) for k in (self.OUTPUT_AGREEMENT, self.OUTPUT_ERRORS,
+                                           self.OUTPUT_CONFUSION)]
         with engine_errors():
+            mapping = self._mapping(parameters, context) if polygons else None
             # QGIS's save dialog asked before replacing a file; an input is never replaced
             check_output_paths(report_files(outputs[self.OUTPUT_REPORT],
-                                            outputs.get(self.OUTPUT_METRICS))
-                               + [outputs.get(self.OUTPUT_AGREEMENT)],
-                               [prediction, reference], overwrite=True,
-                               geotiffs=[outputs.get(self.OUTPUT_AGREEMENT)])
+                                            outputs.get(self.OUTPUT_METRICS)) + layers,
+                               [prediction, reference], overwrite=True, geotiffs=layers)
             result = evaluate_rasters(
                 prediction, reference, scheme=scheme,
                 prediction_scheme=self.parameterAsEnumString(
@@ -123,16 +172,69 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 reference_band=band_value(self, parameters, self.REFERENCE_BAND, context),
                 extent=extent_value(self, parameters, self.EXTENT, context, prediction_crs),
                 agreement_path=outputs.get(self.OUTPUT_AGREEMENT), agreement_mode=mode,
+                errors_path=outputs.get(self.OUTPUT_ERRORS),
+                confusion_path=outputs.get(self.OUTPUT_CONFUSION),
+                reference_field=polygons[1] if polygons else None,
+                reference_mapping=mapping,
+                reference_layer=polygons[2] if polygons else None,
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
             write_reports(result, outputs[self.OUTPUT_REPORT],
                           outputs.get(self.OUTPUT_METRICS), feedback)
-        if self.OUTPUT_AGREEMENT in outputs:
-            self._style_agreement(outputs[self.OUTPUT_AGREEMENT],
-                                  agreement_legend(mode, scheme), mode, context, feedback)
+        styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")
+                                          .format(mode=mode), agreement_legend(mode, scheme)),
+                  self.OUTPUT_ERRORS: ("errors", self.tr("Errors (predicted class)"),
+                                       errors_legend(scheme)),
+                  self.OUTPUT_CONFUSION: ("confusion", self.tr("Confusion"),
+                                          confusion_legend(result.confusion,
+                                                           result.pixel_area_m2))}
+        for key, (style_key, title, rows) in styles.items():
+            if key in outputs:
+                self._style(outputs[key], style_key, title, rows, context, feedback)
         return {self.OUTPUT_REPORT: outputs[self.OUTPUT_REPORT],
                 self.OUTPUT_METRICS: outputs.get(self.OUTPUT_METRICS),
                 self.OUTPUT_AGREEMENT: outputs.get(self.OUTPUT_AGREEMENT),
+                self.OUTPUT_ERRORS: outputs.get(self.OUTPUT_ERRORS),
+                self.OUTPUT_CONFUSION: outputs.get(self.OUTPUT_CONFUSION),
                 **miou_outputs(result)}
+
+    def _polygons(self, parameters, context, feedback):
+        """(file, class field, layer name) of the polygon reference, None when a raster
+        reference is given. A layer without a file (a memory layer, a filtered one) is
+        saved to a temporary GeoPackage first: the engine reads files."""
+        raster = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)
+        layer = self.parameterAsVectorLayer(parameters, self.REFERENCE_POLYGONS, context)
+        if (raster is None) == (layer is None):
+            raise QgsProcessingException(self.tr(
+                "Give one reference: a raster, or polygons with their class field."))
+        if layer is None:
+            return None
+        field = self.parameterAsString(parameters, self.REFERENCE_FIELD, context)
+        if not field:
+            raise QgsProcessingException(self.tr(
+                "Reference polygons: choose the field that holds each polygon's class."))
+        path, name = self.parameterAsCompatibleSourceLayerPathAndLayerName(
+            parameters, self.REFERENCE_POLYGONS, context, ["gpkg", "shp", "geojson", "fgb"],
+            "gpkg", feedback)
+        return path, field, name or None
+
+    def _mapping(self, parameters, context):
+        """The mapping table, from a CSV file as the user wrote it, or from a table layer's
+        first two columns; None when the polygons hold FLAIR codes (or scheme values)."""
+        from ..engine.evaluation.vectors import ClassMapping
+
+        given = parameters.get(self.MAPPING)
+        if given in (None, ""):
+            return None
+        if isinstance(given, str) and given.lower().endswith((".csv", ".txt")) and \
+                os.path.isfile(given):
+            return ClassMapping.from_csv(given)
+        source = self.parameterAsSource(parameters, self.MAPPING, context)
+        if source is None:
+            raise QgsProcessingException(self.tr("The mapping table could not be read."))
+        names = source.fields().names()
+        rows = [names[:2]] + [feature.attributes()[:2] for feature in source.getFeatures()]
+        return ClassMapping.from_rows(rows, source=self.tr("mapping table {name}").format(
+            name=source.sourceName()))
 
     def _file(self, parameters, name, context) -> str:
         layer = self.parameterAsRasterLayer(parameters, name, context)
@@ -149,18 +251,18 @@ class EvaluateAlgorithm(FlairAlgorithm):
         metrics = self.parameterAsFileOutput(parameters, self.OUTPUT_METRICS, context)
         if metrics:
             outputs[self.OUTPUT_METRICS] = metrics
-        agreement = self.parameterAsOutputLayer(parameters, self.OUTPUT_AGREEMENT, context)
-        if agreement:
-            if os.path.splitext(agreement)[1].lower() not in (".tif", ".tiff"):
-                raise QgsProcessingException(self.tr(
-                    "{path}: the agreement raster is a GeoTIFF; give a .tif name."
-                ).format(path=agreement))
-            outputs[self.OUTPUT_AGREEMENT] = agreement
+        for key in (self.OUTPUT_AGREEMENT, self.OUTPUT_ERRORS, self.OUTPUT_CONFUSION):
+            path = self.parameterAsOutputLayer(parameters, key, context)
+            if path:
+                if os.path.splitext(path)[1].lower() not in (".tif", ".tiff"):
+                    raise QgsProcessingException(self.tr(
+                        "{path}: this layer is a GeoTIFF; give a .tif name."
+                    ).format(path=path))
+                outputs[key] = path
         return outputs
 
-    def _style_agreement(self, path, rows, mode, context, feedback) -> None:
-        legend = qml.legend_scheme(f"agreement-{mode}",
-                                   self.tr("Agreement ({mode})").format(mode=mode), rows)
+    def _style(self, path, key, title, rows, context, feedback) -> None:
+        legend = qml.legend_scheme(key, title, rows)
         try:
             sidecar = qml.write_sidecar(path, legend)
         except qml.StyleExistsError as error:

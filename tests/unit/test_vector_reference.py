@@ -179,3 +179,34 @@ def test_same_file_is_warned(tmp_path):
     path = write_raster(tmp_path / "a.tif", prediction_array(), pixel=PIXEL)
     result = evaluate_rasters(path, path)
     assert result.same_input and "same file" in result.notes[0]
+
+
+def test_zero_based_prediction_with_the_wrong_scheme_names_the_right_one(tmp_path):
+    codes = prediction_array()
+    zero_based = write_raster(tmp_path / "zone_detect.tif", codes - 1, pixel=PIXEL)
+    annotation = write_raster(tmp_path / "MSK.tif", codes, pixel=PIXEL)
+    with pytest.raises(InputError, match="set what the prediction's values mean to "
+                                         "'flair19-index'"):
+        evaluate_rasters(zero_based, annotation, scheme="flair19-index",
+                         errors_path=tmp_path / "e.tif")
+    assert not (tmp_path / "e.tif").exists()
+    result = evaluate_rasters(zero_based, annotation, prediction_scheme="flair19-index")
+    assert result.metrics.overall_accuracy_all == 1.0
+
+
+def test_headline_is_over_the_classes_present_for_one_area(tmp_path):
+    from flair_landcover.flair_plugin.engine.evaluation import report
+
+    ref = prediction_array()
+    pred = ref.copy()
+    pred[:10, :10] = 5
+    result = evaluate_rasters(write_raster(tmp_path / "p.tif", pred, pixel=PIXEL),
+                              write_raster(tmp_path / "r.tif", ref, pixel=PIXEL))
+    m = result.metrics
+    assert result.headline_miou == m.miou_present and m.miou < m.miou_present
+    html = report.render_html(result)
+    assert html.index("mIoU over the classes present") < html.index("mIoU, FLAIR convention")
+    assert "ha" in report.summary_lines(result)[1]
+    rows = report.csv_rows(result)
+    building = next(r for r in rows if r[2] == "building")
+    assert float(building[-2]) == pytest.approx((ref == 1).sum() * 0.25 / 10_000, abs=1e-4)

@@ -50,7 +50,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
-from ...nomenclature import NODATA, Scheme, hex_to_rgb, schemes_covering
+from ...nomenclature import NODATA, SCHEMES, Scheme, hex_to_rgb, schemes_covering
 from ...nomenclature import scheme as scheme_by_key
 from ..errors import EvaluationCancelled, InputError
 from ..geo import Grid, PixelWindow, same_grid, window_from_extent
@@ -543,8 +543,11 @@ class _PolygonReader:
     def stats(self) -> PolygonStats:
         return self.rasteriser.stats
 
-    def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
-        values, compared = self.rasteriser.read(window)
+    def read(self, window: PixelWindow, tally: bool = True
+             ) -> Tuple[np.ndarray, np.ndarray]:
+        """(slots, values) of ``window``; ``tally`` False for a sample read (a check before
+        the run) that must not enter the annotation's statistics."""
+        values, compared = self.rasteriser.read(window, tally)
         slots = self.table[np.clip(values, 0, 255)]
         slots[~compared] = _NODATA_SLOT
         return slots, values
@@ -675,6 +678,80 @@ class _One:
     sinks: List[object] = field(default_factory=list)
 
 
+SAMPLE_WINDOWS = 4  # per side: 16 windows spread over the evaluated area
+SAMPLE_SIZE = 128
+BETTER_FIT = 0.25  # agreement gained by another scheme that is no accident
+
+
+def _slot_table(source: Scheme, target: Scheme) -> Optional[np.ndarray]:
+    """Value -> slot of ``target`` for a raster of scheme ``source``; None when its values
+    cannot be mapped into ``target`` (a grouped class)."""
+    try:
+        mapping = scheme_mapping(source, target)
+    except InputError:
+        return None
+    table = np.where(mapping >= 0, mapping + _FIRST_CLASS_SLOT, _STRAY_SLOT).astype(np.uint8)
+    if NODATA not in source.values:
+        table[NODATA] = _NODATA_SLOT
+    return table
+
+
+def check_scheme_fit(pred: "_ClassReader", ref, region: PixelWindow, target: Scheme) -> None:
+    """Check the prediction's declared scheme against the reference *before* scoring.
+
+    A few windows spread over the area are read; the prediction's values are compared with
+    the reference under the declared scheme and under every other scheme. A 0-based
+    FLAIR-1 zone-detection raster read as FLAIR codes agrees with nothing (each class is
+    shifted by one): when another scheme agrees clearly better, the run stops and names it.
+
+    Raises:
+        InputError: naming the scheme that fits.
+    """
+    agree: Dict[str, List[int]] = {}
+    tables = {key: _slot_table(s, target) for key, s in SCHEMES.items()}
+    step_r = max(1, (region.height - SAMPLE_SIZE) // max(1, SAMPLE_WINDOWS - 1))
+    step_c = max(1, (region.width - SAMPLE_SIZE) // max(1, SAMPLE_WINDOWS - 1))
+    seen = set()
+    for i in range(SAMPLE_WINDOWS):
+        for j in range(SAMPLE_WINDOWS):
+            r0 = region.row_off + min(i * step_r, max(0, region.height - SAMPLE_SIZE))
+            c0 = region.col_off + min(j * step_c, max(0, region.width - SAMPLE_SIZE))
+            window = PixelWindow(c0, r0, min(SAMPLE_SIZE, region.width),
+                                 min(SAMPLE_SIZE, region.height))
+            if window in seen:
+                continue
+            seen.add(window)
+            p_slots, p_values = pred.read(window)
+            r_slots, _ = (ref.read(window, tally=False) if isinstance(ref, _PolygonReader)
+                          else ref.read(window))
+            data = (p_slots != _NODATA_SLOT) & (r_slots >= _FIRST_CLASS_SLOT)
+            if pred.nodata is not None:
+                data &= p_values != pred.nodata
+            values = np.clip(p_values[data], 0, 255).astype(np.intp)
+            truth = r_slots[data]
+            for key, table in tables.items():
+                if table is None:
+                    continue
+                slots = table[values]
+                hits = agree.setdefault(key, [0, 0])
+                hits[0] += int((slots == truth).sum())
+                hits[1] += int((slots >= _FIRST_CLASS_SLOT).sum())
+    declared = pred.scheme.key
+    if declared not in agree or not agree[declared][1] and not any(n for _, n in
+                                                                   agree.values()):
+        return
+    total = max(n for _, n in agree.values()) or 1
+    score = {k: hits / total for k, (hits, _) in agree.items()}
+    best = max(score, key=score.get)
+    if best != declared and score[best] >= score.get(declared, 0.0) + BETTER_FIT:
+        raise InputError(
+            f"the prediction's values do not look like scheme {declared!r}: on a sample, "
+            f"{100 * score.get(declared, 0.0):.1f} % of its pixels agree with the reference "
+            f"read that way, {100 * score[best]:.1f} % read as {best!r} "
+            f"({SCHEMES[best].title}); set what the prediction's values mean to {best!r} "
+            f"(the report's classes are a separate choice)")
+
+
 def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                   extent: Optional[Sequence[float]], layers: Optional[LayerRequest],
                   progress: Optional[Progress], cancel: Optional[Cancel],
@@ -716,6 +793,7 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                 if path:
                     writers.append(_LayerWriter(path, grid, opts.block, layers.overwrite,
                                                 kind, opts.scheme))
+        check_scheme_fit(pred, ref, region, opts.scheme)
         for sink in sinks:
             sink.start(grid, opts.scheme)
         cm, counts = _stream(pred, ref, region, opts, writers + list(sinks), progress, cancel)

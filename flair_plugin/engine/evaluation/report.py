@@ -28,7 +28,8 @@ PathLike = Union[str, os.PathLike]
 
 CSV_COLUMNS: Tuple[str, ...] = (
     "value", "codes", "name", "iou", "precision", "recall", "f1", "reference_pixels",
-    "predicted_pixels", "true_positives", "ignored_by_flair_convention", "absent_from_both")
+    "predicted_pixels", "true_positives", "ignored_by_flair_convention", "absent_from_both",
+    "reference_ha", "predicted_ha")
 
 
 # --------------------------------------------------------------------------- file writing
@@ -73,8 +74,22 @@ def csv_rows(result: EvaluationResult) -> List[List[str]]:
         rows.append([str(c.value), " ".join(map(str, c.codes)), c.name, _number(c.iou),
                      _number(c.precision), _number(c.recall), _number(c.f1),
                      str(c.reference_pixels), str(c.predicted_pixels), str(c.true_positives),
-                     str(c.ignored).lower(), str(c.absent).lower()])
+                     str(c.ignored).lower(), str(c.absent).lower(),
+                     _hectares(result, c.reference_pixels),
+                     _hectares(result, c.predicted_pixels)])
     return rows
+
+
+def _hectares(result: EvaluationResult, pixels: int) -> str:
+    return f"{result.hectares(pixels):.4f}" if result.pixel_area_m2 else ""
+
+
+def ha(result: EvaluationResult, pixels: int) -> str:
+    """``pixels`` as hectares for people (pixels when the pixel area is unknown)."""
+    if not result.pixel_area_m2:
+        return f"{pixels:,} px"
+    value = result.hectares(pixels)
+    return f"{value:,.2f} ha" if value >= 10 else f"{value:.4g} ha"
 
 
 def write_csv(result: EvaluationResult, path: PathLike, *, overwrite: bool = False) -> str:
@@ -98,12 +113,18 @@ def percent(x: Optional[float], digits: int = 2) -> str:
 def summary_lines(result: EvaluationResult) -> List[str]:
     """A few lines for a log or QGIS's feedback: the totals and the worst classes."""
     m = result.metrics
+    if result.headline_kind == "present":
+        miou = (f"mIoU {percent(m.miou_present)} over the classes present (FLAIR's "
+                f"convention, absent classes counting 0: {percent(m.miou)})")
+    else:
+        miou = (f"mIoU {percent(m.miou)} (FLAIR convention, {m.convention.key}; over the "
+                f"classes present: {percent(m.miou_present)})")
     lines = [
-        f"mIoU {percent(m.miou)} (FLAIR convention, {m.convention.key}, scheme "
-        f"{m.scheme_key}), overall accuracy {percent(m.overall_accuracy)}, kappa "
-        f"{'—' if m.kappa is None else f'{m.kappa:.4f}'}",
-        f"{result.counts.compared:,} pixels compared of {result.counts.evaluated:,} "
-        f"({result.counts.not_compared:,} not compared)",
+        f"{miou}, scheme {m.scheme_key}, overall accuracy {percent(m.overall_accuracy)}, "
+        f"kappa {'—' if m.kappa is None else f'{m.kappa:.4f}'}",
+        f"{ha(result, result.counts.compared)} compared of "
+        f"{ha(result, result.counts.evaluated)} ({ha(result, result.counts.not_compared)} "
+        f"not compared)",
     ]
     if m.absent_classes:
         lines.append("absent from both rasters (no IoU"
@@ -147,14 +168,16 @@ def _card(value: str, label: str, title: str = "") -> str:
 
 def _cards(m: Metrics, result: EvaluationResult) -> str:
     kappa = "—" if m.kappa is None else f"{m.kappa:.4f}"
-    cards = [
-        _card(percent(m.miou), f"mIoU, FLAIR convention ({len(m.scored_classes)} classes)",
-              m.convention.description),
+    flair = _card(percent(m.miou), f"mIoU, FLAIR convention ({len(m.scored_classes)} "
+                  f"classes, absent ones count 0)", m.convention.description)
+    present = _card(percent(m.miou_present), "mIoU over the classes present",
+                    "mean IoU of the scored classes present in either raster: for one area, "
+                    "a class absent from it says nothing about the model")
+    cards = [present, flair] if result.headline_kind == "present" else [flair, present]
+    cards += [
         _card(percent(m.overall_accuracy), "overall accuracy (scored classes)"),
         _card(kappa, "Cohen's kappa"),
-        _card(percent(m.miou_present), "mIoU over classes present",
-              "mean IoU of the scored classes present in either raster"),
-        _card(_int(result.counts.compared), "pixels compared"),
+        _card(ha(result, result.counts.compared), "area compared"),
     ]
     return '<div class="cards">' + "".join(cards) + "</div>"
 
@@ -261,9 +284,9 @@ def confusion_svg(result: EvaluationResult) -> Tuple[str, List[str]]:
     return "".join(parts), left_out
 
 
-def _class_table(m: Metrics) -> str:
+def _class_table(m: Metrics, result: EvaluationResult) -> str:
     head = ("<tr><th>value</th><th class='l'>class</th><th>IoU</th><th>precision</th>"
-            "<th>recall</th><th>F1</th><th>reference px</th><th>predicted px</th>"
+            "<th>recall</th><th>F1</th><th>annotated</th><th>predicted</th>"
             "<th class='l'>note</th></tr>")
     rows = []
     for c in m.classes:
@@ -280,7 +303,7 @@ def _class_table(m: Metrics) -> str:
             f"<td class='l'><span class='sw' style='background:{_e(c.colour)}'></span>"
             f"{_e(c.name)}</td><td>{percent(c.iou)}</td><td>{percent(c.precision)}</td>"
             f"<td>{percent(c.recall)}</td><td>{percent(c.f1)}</td>"
-            f"<td>{_int(c.reference_pixels)}</td><td>{_int(c.predicted_pixels)}</td>"
+            f"<td>{ha(result, c.reference_pixels)}</td><td>{ha(result, c.predicted_pixels)}</td>"
             f"<td class='l'>{_e('; '.join(notes))}</td></tr>")
     return "<table>" + head + "".join(rows) + "</table>"
 
@@ -297,14 +320,31 @@ def _strays(d) -> str:
 
 def _pixel_rows(result: EvaluationResult) -> List[Tuple[str, object]]:
     c, m = result.counts, result.metrics
-    return [("evaluated", _int(c.evaluated)), ("compared (in the matrix)", _int(c.compared)),
-            ("scored by FLAIR's convention", _int(m.pixels_scored)),
-            ("no data in the prediction", _int(c.nodata_prediction)),
-            ("no data in / outside the reference", _int(c.nodata_reference)),
+
+    def both(n: int) -> str:
+        return f"{ha(result, n)} ({_int(n)} px)" if result.pixel_area_m2 else _int(n)
+
+    rows = [("evaluated", both(c.evaluated)), ("compared (in the matrix)", both(c.compared)),
+            ("scored by FLAIR's convention", both(m.pixels_scored)),
+            ("no data in the prediction", both(c.nodata_prediction)),
+            ("no data in / outside the reference", both(c.nodata_reference)),
             ("stray values in the prediction", _strays(c.stray_prediction)),
             ("stray values in the reference", _strays(c.stray_reference)),
             ("overall accuracy, all compared pixels", percent(m.overall_accuracy_all)),
             ("mean F1 over scored classes present", percent(m.mean_f1))]
+    if result.pixel_area_m2:
+        rows.insert(0, ("pixel area", f"{result.pixel_area_m2:g} m²"))
+    p = result.polygons
+    if p is not None:
+        rows += [("annotation polygons", _int(p.polygons)),
+                 ("under overlapping polygons of different classes (not compared)",
+                  both(p.pixels_conflict)),
+                 ("under overlapping polygons of one class", both(p.pixels_overlap_same_class)),
+                 ("left out by the mapping table", both(p.pixels_excluded)),
+                 ("values not in the mapping table",
+                  ", ".join(f"{v}: {n} polygon(s), {both(p.unmapped_pixels.get(v, 0))}"
+                            for v, n in sorted(p.unmapped_polygons.items())) or "none")]
+    return rows
 
 
 def _settings_rows(result: EvaluationResult) -> List[Tuple[str, object]]:
@@ -338,17 +378,22 @@ def render_html(result: EvaluationResult) -> str:
     left = (f"<p class='note muted'>Not shown (absent from both rasters): "
             f"{_e(', '.join(left_out))}.</p>" if left_out else "")
     notes = "".join(f"<li>{_e(n)}</li>" for n in result.notes)
+    warning = ""
+    if result.same_input:
+        warning = ("<p style='border:2px solid #d7191c;padding:8px;font-weight:600'>"
+                   "The prediction and the reference are the same file: these scores "
+                   "compare a layer with itself.</p>")
     return "".join([
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>FLAIR land-cover evaluation: {what}</title><style>{_CSS}</style></head><body>",
         "<h1>Land-cover evaluation</h1>",
         f"<p class='sub'>{what}, scores in scheme {_e(result.scheme.title)}</p>",
-        _cards(m, result),
+        warning, _cards(m, result),
         f"<p class='note'>{convention}</p>", absent,
         "<h2>IoU per class</h2>", iou_bars_svg(m),
         "<h2>Confusion matrix</h2>", heatmap, left,
-        "<h2>Scores per class</h2>", _class_table(m),
-        "<h2>Pixels</h2>", _kv_table(_pixel_rows(result)),
+        "<h2>Scores per class</h2>", _class_table(m, result),
+        "<h2>Areas</h2>", _kv_table(_pixel_rows(result)),
         "<h2>Inputs and settings</h2>", _kv_table(_settings_rows(result)),
         (f"<h2>Notes</h2><ul class='note'>{notes}</ul>" if notes else ""),
         "</body></html>\n",

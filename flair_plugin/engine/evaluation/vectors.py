@@ -382,9 +382,11 @@ class PolygonRasteriser:
 
     # ------------------------------------------------------------------ reading
 
-    def read(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+    def read(self, window: PixelWindow, tally: bool = True
+             ) -> Tuple[np.ndarray, np.ndarray]:
         """(values int32, compared bool) of ``window``: the class value of each pixel in
-        the scheme, and whether it is compared (covered, mapped, no conflict).
+        the scheme, and whether it is compared (covered, mapped, no conflict). ``tally``:
+        add the window to :attr:`stats` (False for a sample read).
 
         Raises:
             InputError: a polygon that cannot be reprojected to the prediction's CRS.
@@ -452,6 +454,12 @@ class PolygonRasteriser:
         unmapped = covered & ~conflict & (values >= _UNMAPPED_BASE)
         excluded = covered & ~conflict & (values == _EXCLUDED_ID)
         compared = covered & ~conflict & ~unmapped & ~excluded
+        if tally:
+            self._count(values, covered, several, conflict, unmapped, excluded)
+        values[~compared] = 0
+        return values, compared
+
+    def _count(self, values, covered, several, conflict, unmapped, excluded) -> None:
         s = self.stats
         s.pixels_annotated += int(covered.sum())
         s.pixels_conflict += int(conflict.sum())
@@ -463,8 +471,6 @@ class PolygonRasteriser:
             for i, c in zip(ids.tolist(), counts.tolist()):
                 key = names[int(i)]
                 s.unmapped_pixels[key] = s.unmapped_pixels.get(key, 0) + int(c)
-        values[~compared] = 0
-        return values, compared
 
     def close(self) -> None:
         self.layer = None
