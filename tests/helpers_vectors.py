@@ -3,6 +3,7 @@
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Tuple
 
+import numpy as np
 from osgeo import ogr, osr
 
 ogr.UseExceptions()
@@ -57,3 +58,60 @@ def write_polygons(path: Path, features: Iterable[Tuple[ogr.Geometry, dict]],
         lyr.CreateFeature(feature)
     ds = None
     return path
+
+
+# ------------------------------------------------------------------ a known confusion
+# A prediction and polygons whose confusion the tests compute with numpy alone.
+
+PIXEL = 0.5  # m: 1 pixel = 0.25 m²
+H, W = 80, 100
+
+# (col0, row0, col1, row1, class value in the user's nomenclature)
+RECTS = [
+    (0, 0, 60, 40, "CS1.1.1.1"),    # building
+    (60, 0, 100, 40, "CS1.1.1.2"),  # impervious surface
+    (0, 50, 50, 80, "CS2.2.1"),     # herbaceous vegetation
+    (50, 50, 100, 80, "XX9"),       # not in the table
+    (40, 30, 60, 50, "CS1.1.1.2"),  # overlaps the building: a conflict on rows 30..39
+    (70, 10, 80, 20, "CS1.1.1.2"),  # overlaps the impervious one: same class
+]
+TABLE = "value;flair_code\nCS1.1.1.1;1\nCS1.1.1.2;impervious surface\nCS2.2.1;10\nCS3;\n"
+CODE = {"CS1.1.1.1": 1, "CS1.1.1.2": 3, "CS2.2.1": 10}
+
+
+def prediction_array() -> np.ndarray:
+    pred = np.full((H, W), 3, np.uint8)  # impervious everywhere...
+    pred[:, :30] = 1  # ...building on the left
+    pred[60:, :] = 10  # herbaceous at the bottom
+    pred[0:5, 90:] = 5  # a little water
+    return pred
+
+
+def expected_reference():
+    """(reference codes, compared mask, conflict pixels, unmapped pixels)."""
+    count = np.zeros((H, W), np.int32)
+    for c0, r0, c1, r1, _ in RECTS:
+        count[r0:r1, c0:c1] += 1
+    ref = np.zeros((H, W), np.int32)
+    seen = [[set() for _ in range(W)] for _ in range(H)]
+    for c0, r0, c1, r1, v in RECTS:
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                seen[r][c].add(v)
+    conflict = np.array([[len(s) > 1 for s in row] for row in seen])
+    unmapped = np.array([[len(s) == 1 and "XX9" in s for s in row] for row in seen])
+    for r in range(H):
+        for c in range(W):
+            s = seen[r][c]
+            if len(s) == 1 and next(iter(s)) in CODE:
+                ref[r, c] = CODE[next(iter(s))]
+    return ref, ref > 0, int(conflict.sum()), int(unmapped.sum()), int((count > 1).sum())
+
+
+def independent_confusion(pred, ref, compared):
+    cm = np.zeros((19, 19), np.int64)
+    for r, p in zip(ref[compared], pred[compared]):
+        cm[r - 1, p - 1] += 1
+    return cm
+
+

@@ -1,0 +1,140 @@
+"""``flair:evaluate`` with polygon annotations in a real QGIS: mapping tables, error layers.
+
+The polygons and the expected figures come from the unit test's rectangles, so the
+expected confusion is computed independently of the plugin.
+"""
+
+import json
+
+import numpy as np
+import processing
+import pytest
+import rasterio
+from helpers_rasters import ORIGIN, write_raster
+from helpers_vectors import (
+    PIXEL,
+    RECTS,
+    TABLE,
+    expected_reference,
+    independent_confusion,
+    pixel_rectangle,
+    prediction_array,
+    write_polygons,
+)
+from osgeo import ogr
+from qgis.core import (
+    QgsFeature,
+    QgsField,
+    QgsPalettedRasterRenderer,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsProject,
+    QgsRasterLayer,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtCore import QVariant
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    pred = write_raster(tmp_path / "pred.tif", prediction_array(), pixel=PIXEL)
+    features = [(pixel_rectangle(ORIGIN, PIXEL, c0, r0, c1, r1), {"cs": v})
+                for c0, r0, c1, r1, v in RECTS]
+    gpkg = write_polygons(tmp_path / "annotation.gpkg", features, [("cs", ogr.OFTString)],
+                          epsg=4326)  # another CRS than the prediction's
+    table = tmp_path / "table.csv"
+    table.write_text(TABLE)
+    return pred, gpkg, table
+
+
+def run(params):
+    return processing.run("flair:evaluate", params, feedback=QgsProcessingFeedback())
+
+
+def ious(cm):
+    tp = np.diag(cm)
+    union = cm.sum(0) + cm.sum(1) - tp
+    present = union > 0
+    return tp[present] / union[present]
+
+
+def test_polygons_with_a_csv_table(flair_plugin, inputs, tmp_path):
+    import flair_landcover
+
+    assert "/work/wt14" in str(__import__("pathlib").Path(flair_landcover.__file__).resolve())
+    pred, gpkg, table = inputs
+    out = run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": str(gpkg),
+               "REFERENCE_FIELD": "cs", "MAPPING": str(table),
+               "OUTPUT_REPORT": str(tmp_path / "r.html"),
+               "OUTPUT_METRICS": str(tmp_path / "m.json"),
+               "OUTPUT_ERRORS": str(tmp_path / "errors.tif"),
+               "OUTPUT_CONFUSION": str(tmp_path / "confusion.tif")})
+    ref, compared, *_ = expected_reference()
+    cm = independent_confusion(prediction_array(), ref, compared)
+    assert out["MIOU_PRESENT"] == pytest.approx(ious(cm).mean(), abs=1e-9)
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["polygons"]["unmapped"] == {"XX9": {"polygons": 1, "pixels": 50 * 30}}
+    assert metrics["polygons"]["pixels_conflict"] == 200
+    html = (tmp_path / "r.html").read_text()
+    assert "XX9" in html and " ha" in html
+    errors = QgsRasterLayer(str(tmp_path / "errors.tif"), "errors")
+    assert isinstance(errors.renderer(), QgsPalettedRasterRenderer)
+    assert "wrong, predicted building" in {c.label for c in errors.renderer().classes()}
+    confusion = QgsRasterLayer(str(tmp_path / "confusion.tif"), "confusion")
+    classes = confusion.renderer().classes()
+    with rasterio.open(tmp_path / "confusion.tif") as src:
+        values, counts = np.unique(src.read(1), return_counts=True)
+    present = dict(zip(values.tolist(), counts.tolist()))
+    present.pop(0, None)
+    assert [c.value for c in classes] == sorted(present, key=lambda v: -present[v])
+    assert classes[0].label.startswith("predicted ")
+
+
+def test_memory_layer_and_table_layer(flair_plugin, inputs, tmp_path):
+    """Layers without a file: the polygons are saved to a temporary GeoPackage first."""
+    pred, gpkg, _ = inputs
+    source = QgsVectorLayer(str(gpkg), "annotation", "ogr")
+    memory = source.materialize(__import__("qgis.core", fromlist=["QgsFeatureRequest"])
+                                .QgsFeatureRequest())
+    table = QgsVectorLayer("None", "table", "memory")
+    table.dataProvider().addAttributes([QgsField("value", QVariant.String),
+                                        QgsField("flair", QVariant.String)])
+    table.updateFields()
+    for value, code in (("CS1.1.1.1", "1"), ("CS1.1.1.2", "3"), ("CS2.2.1", "10"),
+                        ("XX9", "")):
+        f = QgsFeature(table.fields())
+        f.setAttributes([value, code])
+        table.dataProvider().addFeature(f)
+    QgsProject.instance().addMapLayers([memory, table])
+    try:
+        out = run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": memory.id(),
+                   "REFERENCE_FIELD": "cs", "MAPPING": table.id(),
+                   "OUTPUT_REPORT": str(tmp_path / "r.html"),
+                   "OUTPUT_METRICS": str(tmp_path / "m.json")})
+    finally:
+        QgsProject.instance().removeMapLayers([memory.id(), table.id()])
+    ref, compared, *_ = expected_reference()
+    cm = independent_confusion(prediction_array(), ref, compared)
+    assert out["MIOU_PRESENT"] == pytest.approx(ious(cm).mean(), abs=1e-9)
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["polygons"]["polygons_excluded"] == 1  # XX9 left out on purpose
+    assert metrics["polygons"]["unmapped"] == {}
+
+
+def test_one_reference_is_required(flair_plugin, inputs, tmp_path):
+    pred, gpkg, _ = inputs
+    with pytest.raises(QgsProcessingException, match="one reference"):
+        run({"PREDICTION": str(pred), "OUTPUT_REPORT": str(tmp_path / "r.html")})
+    with pytest.raises(QgsProcessingException, match="class"):
+        run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": str(gpkg),
+             "OUTPUT_REPORT": str(tmp_path / "r.html")})
+
+
+def test_wrong_scheme_names_the_right_one(flair_plugin, tmp_path):
+    codes = prediction_array()
+    zero_based = write_raster(tmp_path / "zd.tif", codes - 1, pixel=PIXEL)
+    annotation = write_raster(tmp_path / "MSK.tif", codes, pixel=PIXEL)
+    with pytest.raises(QgsProcessingException, match="'flair19-index'"):
+        run({"PREDICTION": str(zero_based), "REFERENCE": str(annotation),
+             "SCHEME": "flair19-index", "OUTPUT_REPORT": str(tmp_path / "r.html")})
+    assert not (tmp_path / "r.html").exists()
