@@ -183,7 +183,8 @@ class EvaluateAlgorithm(FlairAlgorithm):
         styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")
                                           .format(mode=mode), agreement_legend(mode, scheme)),
                   self.OUTPUT_ERRORS: ("errors", self.tr("Errors (predicted class)"),
-                                       errors_legend(scheme)),
+                                       errors_legend(result.confusion,
+                                                     result.pixel_area_m2)),
                   self.OUTPUT_CONFUSION: ("confusion", self.tr("Confusion"),
                                           confusion_legend(result.confusion,
                                                            result.pixel_area_m2))}

@@ -73,13 +73,19 @@ def test_polygons_with_a_csv_table(flair_plugin, inputs, tmp_path):
     cm = independent_confusion(prediction_array(), ref, compared)
     assert out["MIOU_PRESENT"] == pytest.approx(ious(cm).mean(), abs=1e-9)
     metrics = json.loads((tmp_path / "m.json").read_text())
+    assert metrics["areas"]["compared_ha"] == pytest.approx(compared.sum() * PIXEL ** 2 / 1e4)
     assert metrics["polygons"]["unmapped"] == {"XX9": {"polygons": 1, "pixels": 50 * 30}}
     assert metrics["polygons"]["pixels_conflict"] == 200
     html = (tmp_path / "r.html").read_text()
     assert "XX9" in html and " ha" in html
     errors = QgsRasterLayer(str(tmp_path / "errors.tif"), "errors")
     assert isinstance(errors.renderer(), QgsPalettedRasterRenderer)
-    assert "wrong, predicted building" in {c.label for c in errors.renderer().classes()}
+    labels = [c.label for c in errors.renderer().classes()]
+    wrong_area = {code: ((prediction_array() == code) & compared & (ref != prediction_array()))
+                  .sum() for code in range(1, 20)}
+    expected = sorted((c for c in wrong_area if wrong_area[c]), key=lambda c: -wrong_area[c])
+    assert [c.value for c in errors.renderer().classes()] == expected
+    assert labels[0].startswith("wrong, predicted ") and labels[0].endswith(" ha)")
     confusion = QgsRasterLayer(str(tmp_path / "confusion.tif"), "confusion")
     classes = confusion.renderer().classes()
     with rasterio.open(tmp_path / "confusion.tif") as src:

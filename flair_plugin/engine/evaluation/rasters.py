@@ -330,10 +330,23 @@ def confusion_value(predicted: int, reference: int) -> int:
     return (predicted + 1) * CONFUSION_BASE + reference + 1
 
 
-def errors_legend(scheme: Union[str, Scheme] = "flair19") -> List[Tuple[int, str, str]]:
-    """(value, label, colour) of the errors layer: one row per predicted class."""
-    return [(error_value(i), f"wrong, predicted {e.name}", e.colour)
-            for i, e in enumerate(_scheme(scheme, "errors legend").entries)]
+def errors_legend(confusion: ConfusionMatrix, pixel_area: float = 0.0
+                  ) -> List[Tuple[int, str, str]]:
+    """(value, label, colour) of the errors layer: one row per class predicted wrongly
+    somewhere, the largest wrong area first; with hectares when ``pixel_area`` (m²) is
+    given."""
+    m = confusion.matrix
+    wrong = m.sum(0) - np.diag(m)  # per predicted class
+    rows = []
+    for i in np.argsort(-wrong, kind="stable"):
+        if not wrong[i]:
+            continue
+        e = confusion.scheme.entries[i]
+        label = f"wrong, predicted {e.name}"
+        if pixel_area:
+            label += f" ({wrong[i] * pixel_area / 10_000:.4g} ha)"
+        rows.append((error_value(int(i)), label, e.colour))
+    return rows
 
 
 def confusion_legend(confusion: ConfusionMatrix, pixel_area: float = 0.0
