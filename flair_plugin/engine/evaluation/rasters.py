@@ -773,8 +773,9 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
     """The matrix, counts and notes of one prediction/reference pair, and the note saying
     how the reference was warped or reprojected (None when it was read directly).
 
-    ``sinks``: extra block consumers (``write(window, ref_slots, pred_slots)`` on the
-    evaluated window, ``start(grid)`` before the first block).
+    ``sinks``: extra block consumers: ``start(grid, scheme)`` before the first block,
+    then ``add(window, ref_index, pred_index)`` per block, on the evaluated window, with
+    entry indices of the report scheme (-1 where not compared).
     """
     pred = _ClassReader("prediction", prediction_path, opts.band, opts.prediction_scheme,
                         opts.scheme)
@@ -809,7 +810,7 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
         check_scheme_fit(pred, ref, region, opts.scheme)
         for sink in sinks:
             sink.start(grid, opts.scheme)
-        cm, counts = _stream(pred, ref, region, opts, writers + list(sinks), progress, cancel)
+        cm, counts = _stream(pred, ref, region, opts, writers, sinks, progress, cancel)
         if writers:
             if counts.compared == 0:
                 # an error map with nothing compared is only misleading
@@ -832,7 +833,7 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
 
 
 def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
-            writers: Sequence[object], progress, cancel
+            writers: Sequence[object], sinks: Sequence[object], progress, cancel
             ) -> Tuple[ConfusionMatrix, PixelCounts]:
     counts = PixelCounts()
     guard = _SchemeGuard()
@@ -857,6 +858,12 @@ def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
             _count_strays(r_slots, r_values, counts.stray_reference)
         for writer in writers:
             writer.write(window.relative_to(region), r_slots, p_slots)
+        if sinks:
+            # sinks see entry indices of the report scheme, -1 where not compared
+            r_index = r_slots.astype(np.int16) - _FIRST_CLASS_SLOT
+            p_index = p_slots.astype(np.int16) - _FIRST_CLASS_SLOT
+            for sink in sinks:
+                sink.add(window.relative_to(region), r_index, p_index)
         if progress is not None:
             progress(done / n_blocks, f"block {done}/{n_blocks}")
     if cancel is not None and cancel():  # asked during the last block: nothing committed yet

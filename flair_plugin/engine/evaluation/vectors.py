@@ -52,7 +52,12 @@ _UNMAPPED_BASE = 1000
 _EXCLUDED_ID = 999
 
 
-def _ogr():
+def ogr_modules():
+    """GDAL's ``gdal``, ``ogr`` and ``osr`` modules, raising exceptions.
+
+    Raises:
+        InputError: the bindings are not installed, with how to install them.
+    """
     try:
         from osgeo import gdal, ogr, osr
     except ImportError:
@@ -256,7 +261,7 @@ class PolygonRasteriser:
     def __init__(self, path: PathLike, class_field: str, grid: Grid, scheme: Scheme, *,
                  mapping: Optional[ClassMapping] = None, layer: Optional[str] = None,
                  region: Optional[PixelWindow] = None) -> None:
-        self.gdal, self.ogr, self.osr = _ogr()
+        self.gdal, self.ogr, self.osr = ogr_modules()
         self.path, layer_in_path = split_layer(path)
         self.layer_name = layer or layer_in_path
         self.class_field, self.grid, self.scheme, self.mapping = (class_field, grid, scheme,
