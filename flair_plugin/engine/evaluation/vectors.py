@@ -251,6 +251,8 @@ class PolygonRasteriser:
         layer: a layer name of a multi-layer file (default: the one in ``path`` or the
             first).
         region: the pixel window that will be read (bounds the pre-scan of the layer).
+        count_only: the polygons' classes are not needed (statistics of a layer without
+            a class field): no polygon needs a usable value.
 
     Raises:
         InputError: a missing file, layer or field, a layer without polygons or CRS (when
@@ -260,13 +262,14 @@ class PolygonRasteriser:
 
     def __init__(self, path: PathLike, class_field: str, grid: Grid, scheme: Scheme, *,
                  mapping: Optional[ClassMapping] = None, layer: Optional[str] = None,
-                 region: Optional[PixelWindow] = None) -> None:
+                 region: Optional[PixelWindow] = None, count_only: bool = False) -> None:
         self.gdal, self.ogr, self.osr = ogr_modules()
         self.path, layer_in_path = split_layer(path)
         self.layer_name = layer or layer_in_path
         self.class_field, self.grid, self.scheme, self.mapping = (class_field, grid, scheme,
                                                                   mapping)
         self.stats = PolygonStats()
+        self.count_only = count_only
         self._unmapped_ids: Dict[str, int] = {}
         if not os.path.exists(self.path):
             raise InputError(f"annotation {self.path} does not exist")
@@ -299,11 +302,18 @@ class PolygonRasteriser:
     def _check_field(self) -> None:
         defn = self.layer.GetLayerDefn()
         names = [defn.GetFieldDefn(i).GetName() for i in range(defn.GetFieldCount())]
+        self.field_index = -1
+        if self.count_only and not self.class_field:
+            self._field_index = -1
+            return self._check_geometry()
         if self.class_field not in names:
             raise InputError(f"annotation {self.path} has no field {self.class_field!r}; "
                              f"its fields: {', '.join(names) or 'none'}: choose the field "
                              f"holding the class")
-        self._field_index = names.index(self.class_field)
+        self._field_index = self.field_index = names.index(self.class_field)
+        self._check_geometry()
+
+    def _check_geometry(self) -> None:
         flat = self.ogr.GT_Flatten(self.layer.GetGeomType())
         if flat not in (self.ogr.wkbPolygon, self.ogr.wkbMultiPolygon, self.ogr.wkbUnknown,
                         self.ogr.wkbCurvePolygon, self.ogr.wkbMultiSurface):
@@ -349,6 +359,8 @@ class PolygonRasteriser:
         usable = 0
         for feature in self.layer:
             self.stats.polygons += 1
+            if self._field_index < 0:
+                continue
             code = self._value_of(feature.GetField(self._field_index))
             if code is None:
                 key = _key(feature.GetField(self._field_index)) or "NULL"
@@ -361,7 +373,7 @@ class PolygonRasteriser:
         if self.stats.polygons == 0:
             raise InputError(f"annotation {self.path} has no polygon over the prediction: "
                              f"check the layer, its CRS and the extent")
-        if usable == 0:
+        if usable == 0 and not self.count_only:
             found = ", ".join(sorted(self.stats.unmapped_polygons)[:12])
             how = ("add them to the mapping table" if self.mapping is not None else
                    f"the field {self.class_field!r} must hold values of scheme "
@@ -476,6 +488,66 @@ class PolygonRasteriser:
             for i, c in zip(ids.tolist(), counts.tolist()):
                 key = names[int(i)]
                 s.unmapped_pixels[key] = s.unmapped_pixels.get(key, 0) + int(c)
+
+    def polygon_index(self) -> Tuple[np.ndarray, np.ndarray]:
+        """(feature ids, FLAIR code or 0) of the polygons over the grid, in a fixed order:
+        position ``i`` is what :meth:`burn_index` burns as ``i``."""
+        self._filter(self.region)
+        self.layer.ResetReading()
+        fids, codes = [], []
+        for feature in self.layer:
+            fids.append(feature.GetFID())
+            code = 0
+            if self._field_index >= 0:
+                value = self._value_of(feature.GetField(self._field_index))
+                if value is not None and value != _EXCLUDED_ID:
+                    code = self.scheme.entry(value).codes[0]
+            codes.append(code)
+        self.layer.SetSpatialFilter(None)
+        self._position = {fid: i for i, fid in enumerate(fids)}
+        return np.asarray(fids, np.int64), np.asarray(codes, np.int64)
+
+    def burn_index(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+        """(polygon position, -1 outside every polygon; True where several overlap) of
+        ``window``; positions as in :meth:`polygon_index`, which must be called first."""
+        gdal, ogr = self.gdal, self.ogr
+        mem = ogr.GetDriverByName("Memory").CreateDataSource("")
+        srs = None
+        if self.grid.crs is not None:
+            srs = self.osr.SpatialReference()
+            srs.ImportFromWkt(self.target_wkt)
+        burn = mem.CreateLayer("b", srs, ogr.wkbMultiPolygon)
+        burn.CreateField(ogr.FieldDefn("i", ogr.OFTReal))
+        self._filter(window)
+        self.layer.ResetReading()
+        n = 0
+        for feature in self.layer:
+            geometry = feature.GetGeometryRef()
+            position = self._position.get(feature.GetFID())
+            if geometry is None or position is None:
+                continue
+            geometry = geometry.Clone()
+            if self.transform is not None:
+                geometry.Transform(self.transform)
+            out = ogr.Feature(burn.GetLayerDefn())
+            out.SetField("i", float(position + 1))
+            out.SetGeometryDirectly(geometry)
+            burn.CreateFeature(out)
+            n += 1
+        self.layer.SetSpatialFilter(None)
+        shape = (window.height, window.width)
+        if n == 0:
+            return np.full(shape, -1, np.int64), np.zeros(shape, bool)
+        raster = gdal.GetDriverByName("MEM").Create("", window.width, window.height, 2,
+                                                    gdal.GDT_Float64)
+        t = self.grid.window_transform(window)
+        raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
+        if srs is not None:
+            raster.SetProjection(self.target_wkt)
+        gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=i"])
+        gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
+        data = raster.ReadAsArray()
+        return data[0].astype(np.int64) - 1, data[1] > 1
 
     def close(self) -> None:
         self.layer = None
