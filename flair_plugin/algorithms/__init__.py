@@ -5,12 +5,12 @@ from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
 from .install_packages import InstallPackagesAlgorithm
+from .polygon_statistics import PolygonStatisticsAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
 from .segment_catalogue import SegmentCatalogueAlgorithm
 from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
-              SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm,
-              EvaluateModelAlgorithm, DownloadModelAlgorithm,
-              InstallPackagesAlgorithm)
+              SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
+              DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm)

@@ -12,12 +12,14 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterDistance,
     QgsProcessingParameterExtent,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorDestination,
     QgsProcessingParameterVectorLayer,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
@@ -25,6 +27,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from .. import dependencies
 from ..engine import options
 from ..styling import qml
+from ..styling.graduated import ERROR_RATE_CLASSES, style_graduated
 from ..styling.layers import StylePostProcessor, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
@@ -33,7 +36,9 @@ from .parameters import (
     band_parameter,
     band_value,
     extent_value,
+    mapping_value,
     option_parameter,
+    polygon_layer_path,
     scheme_parameter,
 )
 
@@ -50,6 +55,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
     REFERENCE_POLYGONS, REFERENCE_FIELD = "REFERENCE_POLYGONS", "REFERENCE_FIELD"
     MAPPING = "MAPPING"
     OUTPUT_ERRORS, OUTPUT_CONFUSION = "OUTPUT_ERRORS", "OUTPUT_CONFUSION"
+    CELL_SIZE, OUTPUT_HOTSPOTS = "CELL_SIZE", "OUTPUT_HOTSPOTS"
     MIOU, MIOU_PRESENT = "MIOU", "MIOU_PRESENT"
 
     NAME = "evaluate"
@@ -136,6 +142,12 @@ class EvaluateAlgorithm(FlairAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_AGREEMENT, self.tr("Agreement"), optional=True,
             createByDefault=False))
+        self.addParameter(QgsProcessingParameterDistance(
+            self.CELL_SIZE, self.tr("Hot-spot cell size"), defaultValue=options.HOTSPOT_CELL,
+            parentParameterName=self.PREDICTION, minValue=0.0))
+        self.addParameter(QgsProcessingParameterVectorDestination(
+            self.OUTPUT_HOTSPOTS, self.tr("Error hot spots (grid, worst cells first)"),
+            type=QgsProcessing.TypeVectorPolygon, optional=True, createByDefault=False))
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
         from ..engine.evaluation.rasters import (
@@ -156,11 +168,18 @@ class EvaluateAlgorithm(FlairAlgorithm):
         bridge = FeedbackCallbacks(feedback)
         layers = [outputs.get(k) for k in (self.OUTPUT_AGREEMENT, self.OUTPUT_ERRORS,
                                            self.OUTPUT_CONFUSION)]
+        hotspots_path = self._hotspots_path(parameters, context)
         with engine_errors():
-            mapping = self._mapping(parameters, context) if polygons else None
+            from ..engine.evaluation.hotspots import HotspotGrid, hotspot_summary
+
+            grid = (HotspotGrid(self.parameterAsDouble(parameters, self.CELL_SIZE, context))
+                    if hotspots_path else None)
+            mapping = (mapping_value(self, parameters, self.MAPPING, context) if polygons
+                       else None)
             # QGIS's save dialog asked before replacing a file; an input is never replaced
             check_output_paths(report_files(outputs[self.OUTPUT_REPORT],
-                                            outputs.get(self.OUTPUT_METRICS)) + layers,
+                                            outputs.get(self.OUTPUT_METRICS))
+                               + layers + [hotspots_path],
                                [prediction, reference], overwrite=True, geotiffs=layers)
             result = evaluate_rasters(
                 prediction, reference, scheme=scheme,
@@ -177,7 +196,13 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 reference_field=polygons[1] if polygons else None,
                 reference_mapping=mapping,
                 reference_layer=polygons[2] if polygons else None,
+                sinks=[grid] if grid else [],
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
+            if grid is not None:
+                grid.write(hotspots_path, overwrite=True)
+                line = hotspot_summary(grid.cells)
+                if line:
+                    result.notes.append(line)
             write_reports(result, outputs[self.OUTPUT_REPORT],
                           outputs.get(self.OUTPUT_METRICS), feedback)
         styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")
@@ -191,12 +216,25 @@ class EvaluateAlgorithm(FlairAlgorithm):
         for key, (style_key, title, rows) in styles.items():
             if key in outputs:
                 self._style(outputs[key], style_key, title, rows, context, feedback)
+        if hotspots_path:
+            style_graduated(hotspots_path, "error_rate", ERROR_RATE_CLASSES)
         return {self.OUTPUT_REPORT: outputs[self.OUTPUT_REPORT],
                 self.OUTPUT_METRICS: outputs.get(self.OUTPUT_METRICS),
                 self.OUTPUT_AGREEMENT: outputs.get(self.OUTPUT_AGREEMENT),
                 self.OUTPUT_ERRORS: outputs.get(self.OUTPUT_ERRORS),
                 self.OUTPUT_CONFUSION: outputs.get(self.OUTPUT_CONFUSION),
+                self.OUTPUT_HOTSPOTS: hotspots_path,
                 **miou_outputs(result)}
+
+    def _hotspots_path(self, parameters, context):
+        path = self.parameterAsOutputLayer(parameters, self.OUTPUT_HOTSPOTS, context)
+        if not path:
+            return None
+        if not path.lower().endswith(".gpkg"):
+            raise QgsProcessingException(self.tr(
+                "{path}: the hot spots are written as a GeoPackage; give a .gpkg name."
+            ).format(path=path))
+        return path
 
     def _polygons(self, parameters, context, feedback):
         """(file, class field, layer name) of the polygon reference, None when a raster
@@ -213,29 +251,9 @@ class EvaluateAlgorithm(FlairAlgorithm):
         if not field:
             raise QgsProcessingException(self.tr(
                 "Reference polygons: choose the field that holds each polygon's class."))
-        path, name = self.parameterAsCompatibleSourceLayerPathAndLayerName(
-            parameters, self.REFERENCE_POLYGONS, context, ["gpkg", "shp", "geojson", "fgb"],
-            "gpkg", feedback)
-        return path, field, name or None
-
-    def _mapping(self, parameters, context):
-        """The mapping table, from a CSV file as the user wrote it, or from a table layer's
-        first two columns; None when the polygons hold FLAIR codes (or scheme values)."""
-        from ..engine.evaluation.vectors import ClassMapping
-
-        given = parameters.get(self.MAPPING)
-        if given in (None, ""):
-            return None
-        if isinstance(given, str) and given.lower().endswith((".csv", ".txt")) and \
-                os.path.isfile(given):
-            return ClassMapping.from_csv(given)
-        source = self.parameterAsSource(parameters, self.MAPPING, context)
-        if source is None:
-            raise QgsProcessingException(self.tr("The mapping table could not be read."))
-        names = source.fields().names()
-        rows = [names[:2]] + [feature.attributes()[:2] for feature in source.getFeatures()]
-        return ClassMapping.from_rows(rows, source=self.tr("mapping table {name}").format(
-            name=source.sourceName()))
+        path, name = polygon_layer_path(self, parameters, self.REFERENCE_POLYGONS, context,
+                                        feedback)
+        return path, field, name
 
     def _file(self, parameters, name, context) -> str:
         layer = self.parameterAsRasterLayer(parameters, name, context)

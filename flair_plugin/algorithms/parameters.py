@@ -97,3 +97,44 @@ def extent_value(algorithm, parameters, name: str, context, crs):
     if rect.isNull() or rect.isEmpty():
         return None
     return rect.xMinimum(), rect.yMinimum(), rect.xMaximum(), rect.yMaximum()
+
+
+def mapping_value(algorithm, parameters, name: str, context):
+    """The class mapping table ``name``: a CSV read as the user wrote it, or a table
+    layer's first two columns (value, FLAIR code or class name); None when not given.
+
+    Raises:
+        InputError: a bad row (see ``ClassMapping.from_rows``).
+        QgsProcessingException: a table that cannot be read.
+    """
+    import os
+
+    from qgis.core import QgsProcessingException
+
+    from ..engine.evaluation.vectors import ClassMapping
+
+    given = parameters.get(name)
+    if given in (None, ""):
+        return None
+    if isinstance(given, str) and given.lower().endswith((".csv", ".txt")) and \
+            os.path.isfile(given):
+        return ClassMapping.from_csv(given)
+    source = algorithm.parameterAsSource(parameters, name, context)
+    if source is None:
+        raise QgsProcessingException(QCoreApplication.translate(
+            "FlairAlgorithm", "The mapping table could not be read."))
+    names = source.fields().names()
+    rows = [names[:2]] + [feature.attributes()[:2] for feature in source.getFeatures()]
+    return ClassMapping.from_rows(rows, source=QCoreApplication.translate(
+        "FlairAlgorithm", "mapping table {name}").format(name=source.sourceName()))
+
+
+def polygon_layer_path(algorithm, parameters, name: str, context, feedback):
+    """(file, layer name or None) of the polygon layer ``name``, None when not given. A
+    layer without a file (memory, filtered, selected features) is saved to a temporary
+    GeoPackage first: the engine reads files."""
+    if algorithm.parameterAsVectorLayer(parameters, name, context) is None:
+        return None
+    path, layer = algorithm.parameterAsCompatibleSourceLayerPathAndLayerName(
+        parameters, name, context, ["gpkg", "shp", "geojson", "fgb"], "gpkg", feedback)
+    return path, layer or None

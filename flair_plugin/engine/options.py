@@ -168,6 +168,12 @@ AGREEMENT = Choice(("binary", "reference"), "binary", QT_TRANSLATE_NOOP(
                       "where wrong"))
 AGREEMENT_MODES = AGREEMENT.choices
 
+HOTSPOT_CELL = 50.0
+"""Side of an error hot-spot cell in map units (50 m: 250 × 250 px at 0.2 m, a block of
+houses or a field)."""
+LOW_CONFIDENCE_MIN_AREA = 100.0
+"""Smallest low-confidence region kept as a polygon, in m² (a 10 m × 10 m patch)."""
+
 SPLIT_BATCH_SIZE = 4
 """Whole 512 px FLAIR patches per forward pass when a model is scored on a split."""
 

@@ -144,3 +144,34 @@ def test_wrong_scheme_names_the_right_one(flair_plugin, tmp_path):
         run({"PREDICTION": str(zero_based), "REFERENCE": str(annotation),
              "SCHEME": "flair19-index", "OUTPUT_REPORT": str(tmp_path / "r.html")})
     assert not (tmp_path / "r.html").exists()
+
+
+def test_hotspots_output_styled_worst_first(flair_plugin, inputs, tmp_path):
+    from qgis.core import QgsGraduatedSymbolRenderer
+
+    pred, gpkg, table = inputs
+    out = run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": str(gpkg),
+               "REFERENCE_FIELD": "cs", "MAPPING": str(table), "CELL_SIZE": 8.0,
+               "OUTPUT_REPORT": str(tmp_path / "r.html"),
+               "OUTPUT_HOTSPOTS": str(tmp_path / "hot.gpkg")})
+    layer = QgsVectorLayer(out["OUTPUT_HOTSPOTS"], "hot", "ogr")
+    assert layer.isValid() and layer.featureCount() > 0
+    assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)  # default style
+    rates = [f["error_rate"] for f in layer.getFeatures()]
+    assert rates == sorted(rates, reverse=True) and rates[0] > 0
+    assert "hot spots:" in (tmp_path / "r.html").read_text()
+
+
+def test_polygon_statistics_algorithm(flair_plugin, inputs, tmp_path):
+    from qgis.core import NULL, QgsGraduatedSymbolRenderer
+
+    pred, gpkg, table = inputs
+    out = processing.run("flair:polygonstatistics", {
+        "PREDICTION": str(pred), "POLYGONS": str(gpkg), "CLASS_FIELD": "cs",
+        "MAPPING": str(table), "OUTPUT": str(tmp_path / "stats.gpkg")},
+        feedback=QgsProcessingFeedback())
+    layer = QgsVectorLayer(out["OUTPUT"], "stats", "ogr")
+    assert layer.featureCount() == len(RECTS)
+    assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)
+    agreement = [f["agreement"] for f in layer.getFeatures() if f["agreement"] != NULL]
+    assert agreement == sorted(agreement) and len(agreement) == 5

@@ -1,0 +1,58 @@
+"""Graduated styles for the vector outputs of the evaluation (hot spots, polygon stats).
+
+Built with QGIS's renderer API and stored twice: in the GeoPackage's own style table as
+its default (QGIS applies it whenever the layer is loaded, in any project) and as a
+``.qml`` sidecar. Neither needs the project, so this runs in ``processAlgorithm``'s worker
+thread, and under ``qgis_process`` where layer post-processors never run.
+"""
+
+from typing import Sequence, Tuple
+
+from qgis.core import (
+    QgsFillSymbol,
+    QgsGraduatedSymbolRenderer,
+    QgsRendererRange,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtGui import QColor
+
+# (lower, upper, colour, label): error rates in %, white-yellow-red, half transparent so
+# the imagery stays readable under the cells
+ERROR_RATE_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
+    (0.0, 5.0, "#ffffb2", "0 – 5 % wrong"),
+    (5.0, 10.0, "#fecc5c", "5 – 10 % wrong"),
+    (10.0, 20.0, "#fd8d3c", "10 – 20 % wrong"),
+    (20.0, 40.0, "#f03b20", "20 – 40 % wrong"),
+    (40.0, 100.0, "#bd0026", "40 – 100 % wrong"),
+)
+AGREEMENT_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
+    (0.0, 50.0, "#d7191c", "0 – 50 % agree"),
+    (50.0, 75.0, "#fdae61", "50 – 75 % agree"),
+    (75.0, 90.0, "#ffffbf", "75 – 90 % agree"),
+    (90.0, 100.0, "#1a9641", "90 – 100 % agree"),
+)
+
+
+def style_graduated(path: str, field: str,
+                    classes: Sequence[Tuple[float, float, str, str]],
+                    opacity: int = 140) -> bool:
+    """Give the GeoPackage at ``path`` a graduated default style on ``field``.
+
+    Returns False (and styles nothing) when the file cannot be opened as a layer.
+    """
+    layer = QgsVectorLayer(path, "styled", "ogr")
+    if not layer.isValid():
+        return False
+    ranges = []
+    for low, high, colour, label in classes:
+        fill = QColor(colour)
+        fill.setAlpha(opacity)
+        symbol = QgsFillSymbol.createSimple({"color": fill.name(QColor.HexArgb),
+                                             "outline_color": "#606060",
+                                             "outline_width": "0.2"})
+        symbol.setColor(fill)
+        ranges.append(QgsRendererRange(low, high, symbol, label))
+    layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+    layer.saveStyleToDatabase("flair", "FLAIR land cover", True, "")
+    layer.saveNamedStyle(path.rsplit(".", 1)[0] + ".qml")
+    return True
