@@ -5,6 +5,7 @@ from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
 from .install_packages import InstallPackagesAlgorithm
+from .low_confidence import LowConfidenceAlgorithm
 from .polygon_statistics import PolygonStatisticsAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
 from .segment_catalogue import SegmentCatalogueAlgorithm
@@ -13,4 +14,5 @@ from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
               SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
-              DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm)
+              DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm,
+              LowConfidenceAlgorithm)

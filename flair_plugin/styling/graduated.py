@@ -32,6 +32,12 @@ AGREEMENT_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
     (90.0, 100.0, "#1a9641", "90 – 100 % agree"),
 )
 
+CONFIDENCE_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
+    (0.0, 30.0, "#54278f", "mean confidence 0 – 30 %"),
+    (30.0, 45.0, "#8c6bb1", "30 – 45 %"),
+    (45.0, 100.0, "#bfd3e6", "45 % and more"),
+)
+
 
 def style_graduated(path: str, field: str,
                     classes: Sequence[Tuple[float, float, str, str]],

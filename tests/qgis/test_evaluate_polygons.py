@@ -175,3 +175,19 @@ def test_polygon_statistics_algorithm(flair_plugin, inputs, tmp_path):
     assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)
     agreement = [f["agreement"] for f in layer.getFeatures() if f["agreement"] != NULL]
     assert agreement == sorted(agreement) and len(agreement) == 5
+
+
+def test_low_confidence_algorithm(flair_plugin, tmp_path):
+    from qgis.core import QgsGraduatedSymbolRenderer
+
+    conf = np.full((60, 80), 230, np.uint8)
+    conf[5:25, 5:25] = 50
+    conf[50:53, 10:13] = 60
+    path = write_raster(tmp_path / "conf.tif", conf, pixel=PIXEL, nodata=0)
+    out = processing.run("flair:lowconfidence", {
+        "CONFIDENCE": str(path), "THRESHOLD": 0.5, "MIN_AREA": 10.0,
+        "OUTPUT": str(tmp_path / "low.gpkg")}, feedback=QgsProcessingFeedback())
+    layer = QgsVectorLayer(out["OUTPUT"], "low", "ogr")
+    assert layer.featureCount() == 1
+    assert next(layer.getFeatures())["area_ha"] == pytest.approx(0.01)
+    assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)
