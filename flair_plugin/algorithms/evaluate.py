@@ -56,6 +56,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
     MAPPING = "MAPPING"
     OUTPUT_ERRORS, OUTPUT_CONFUSION = "OUTPUT_ERRORS", "OUTPUT_CONFUSION"
     CELL_SIZE, OUTPUT_HOTSPOTS = "CELL_SIZE", "OUTPUT_HOTSPOTS"
+    AREA = "AREA"
     MIOU, MIOU_PRESENT = "MIOU", "MIOU_PRESENT"
 
     NAME = "evaluate"
@@ -69,7 +70,8 @@ class EvaluateAlgorithm(FlairAlgorithm):
     HELP = QT_TRANSLATE_NOOP(
         "EvaluateAlgorithm",
         "Compares a land-cover raster (a prediction) with a reference pixel by pixel, over "
-        "rasters of any size. The reference is a raster (FLAIR MSK_*.tif annotations) or "
+        "rasters of any size, over an extent or an <b>area of interest</b> (polygons: a "
+        "commune, a mask layer). The reference is a raster (FLAIR MSK_*.tif annotations) or "
         "<b>polygons</b> (your photo-interpretation): choose the field holding the class and, "
         "when it is not a FLAIR code, a mapping table (CSV or table layer: first column your "
         "value, second column the FLAIR code 1..19 or class name; an empty code leaves the "
@@ -120,6 +122,9 @@ class EvaluateAlgorithm(FlairAlgorithm):
         self.addParameter(report_scheme)
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.AREA, self.tr("Area of interest (polygons: a commune, a mask)"),
+            types=[QgsProcessing.TypeVectorPolygon], optional=True))
         self.addParameter(option_parameter(self.AGREEMENT_MODE,
                                            self.tr("Agreement raster values"),
                                            options.AGREEMENT))
@@ -169,6 +174,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
         layers = [outputs.get(k) for k in (self.OUTPUT_AGREEMENT, self.OUTPUT_ERRORS,
                                            self.OUTPUT_CONFUSION)]
         hotspots_path = self._hotspots_path(parameters, context)
+        area = polygon_layer_path(self, parameters, self.AREA, context, feedback)
         with engine_errors():
             from ..engine.evaluation.hotspots import HotspotGrid, hotspot_summary
 
@@ -196,6 +202,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 reference_field=polygons[1] if polygons else None,
                 reference_mapping=mapping,
                 reference_layer=polygons[2] if polygons else None,
+                area_path=area[0] if area else None, area_layer=area[1] if area else None,
                 sinks=[grid] if grid else [],
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
             if grid is not None:

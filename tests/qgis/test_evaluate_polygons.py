@@ -191,3 +191,28 @@ def test_low_confidence_algorithm(flair_plugin, tmp_path):
     assert layer.featureCount() == 1
     assert next(layer.getFeatures())["area_ha"] == pytest.approx(0.01)
     assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)
+
+
+def test_area_of_interest_from_a_memory_layer(flair_plugin, inputs, tmp_path):
+    from qgis.core import QgsGeometry
+
+    pred, gpkg, table = inputs
+    commune = QgsVectorLayer("Polygon?crs=EPSG:2154", "commune", "memory")
+    f = QgsFeature()
+    x, y = ORIGIN
+    f.setGeometry(QgsGeometry.fromWkt(  # pixels [0, 50) x [0, 40): the building's left part
+        f"POLYGON(({x} {y - 40 * PIXEL},{x + 50 * PIXEL} {y - 40 * PIXEL},"
+        f"{x + 50 * PIXEL} {y},{x} {y},{x} {y - 40 * PIXEL}))"))
+    commune.dataProvider().addFeature(f)
+    QgsProject.instance().addMapLayer(commune)
+    try:
+        run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": str(gpkg),
+             "REFERENCE_FIELD": "cs", "MAPPING": str(table), "AREA": commune.id(),
+             "OUTPUT_REPORT": str(tmp_path / "r.html"),
+             "OUTPUT_METRICS": str(tmp_path / "m.json")})
+    finally:
+        QgsProject.instance().removeMapLayer(commune.id())
+    metrics = json.loads((tmp_path / "m.json").read_text())
+    # rows 30..39 of columns 40..49 are a conflict (not compared); the rest is compared
+    assert metrics["pixels"]["evaluated"] == 50 * 40
+    assert metrics["pixels"]["compared"] == 50 * 40 - 10 * 10

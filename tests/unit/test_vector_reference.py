@@ -170,3 +170,33 @@ def test_headline_is_over_the_classes_present_for_one_area(tmp_path):
     rows = report.csv_rows(result)
     building = next(r for r in rows if r[2] == "building")
     assert float(building[-2]) == pytest.approx((ref == 1).sum() * 0.25 / 10_000, abs=1e-4)
+
+
+def test_polygon_area_of_interest(tmp_path):
+    """An L-shaped 'commune' in another CRS: only its pixels are evaluated and written."""
+    from helpers_vectors import write_polygons as write
+
+    pred = prediction_array()
+    ref = pred.copy()
+    ref[:, 50:] = 10  # the right half disagrees
+    area = [(pixel_rectangle(ORIGIN, PIXEL, 10, 10, 60, 30), {"n": "a"}),
+            (pixel_rectangle(ORIGIN, PIXEL, 40, 30, 60, 70), {"n": "b"})]
+    gpkg = write(tmp_path / "commune.gpkg", area, [("n", ogr.OFTString)], epsg=3857)
+    inside = np.zeros((H, W), bool)
+    inside[10:30, 10:60] = True
+    inside[30:70, 40:60] = True
+    result = evaluate_rasters(write_raster(tmp_path / "p.tif", pred, pixel=PIXEL),
+                              write_raster(tmp_path / "r.tif", ref, pixel=PIXEL),
+                              area_path=gpkg, block=16, errors_path=tmp_path / "e.tif")
+    expected = np.zeros((19, 19), np.int64)
+    np.add.at(expected, (ref[inside] - 1, pred[inside] - 1), 1)
+    assert np.array_equal(result.confusion.matrix, expected)
+    assert result.counts.evaluated == inside.sum() == result.counts.compared
+    with rasterio.open(tmp_path / "e.tif") as src:
+        errors = src.read(1)
+        # the layer covers the area's bounding box (snapped outward), 0 outside the polygons
+        c0 = round((src.transform.c - ORIGIN[0]) / PIXEL)
+        r0 = round((ORIGIN[1] - src.transform.f) / PIXEL)
+        assert c0 <= 10 and r0 <= 10 and c0 + src.width >= 60 and r0 + src.height >= 70
+        box = (slice(r0, r0 + src.height), slice(c0, c0 + src.width))
+    assert np.array_equal(errors, np.where(inside[box] & (pred[box] != ref[box]), pred[box], 0))

@@ -587,6 +587,29 @@ class VectorReference:
         return scheme_by_key("flair19" if self.mapping is not None else self.scheme_key)
 
 
+class _AreaMask:
+    """Polygons of an area of interest (a commune, a mask layer) burnt on the prediction
+    grid block by block: only the pixels inside are evaluated."""
+
+    def __init__(self, path: str, layer: Optional[str], grid: Grid) -> None:
+        # no class is read from an area: any scheme does
+        self.rasteriser = PolygonRasteriser(path, "", grid, scheme_by_key("flair19"),
+                                            layer=layer, count_only=True)
+        self.rasteriser.polygon_index()
+        self.path = path
+
+    def bounds(self) -> Tuple[float, float, float, float]:
+        """The polygons' extent in the prediction's CRS."""
+        return self.rasteriser.extent()
+
+    def inside(self, window: PixelWindow) -> np.ndarray:
+        index, _ = self.rasteriser.burn_index(window)
+        return index >= 0
+
+    def close(self) -> None:
+        self.rasteriser.close()
+
+
 def _open(path: str, label: str) -> rasterio.io.DatasetReader:
     if not os.path.exists(path):
         raise InputError(f"{label} raster {path} does not exist")
@@ -769,7 +792,8 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                   extent: Optional[Sequence[float]], layers: Optional[LayerRequest],
                   progress: Optional[Progress], cancel: Optional[Cancel],
                   vector: Optional[VectorReference] = None,
-                  sinks: Sequence[object] = ()) -> _One:
+                  sinks: Sequence[object] = (),
+                  area: Optional[Tuple[str, Optional[str]]] = None) -> _One:
     """The matrix, counts and notes of one prediction/reference pair, and the note saying
     how the reference was warped or reprojected (None when it was read directly).
 
@@ -779,14 +803,22 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
     """
     pred = _ClassReader("prediction", prediction_path, opts.band, opts.prediction_scheme,
                         opts.scheme)
-    ref = None
+    ref = mask = None
     writers: List[object] = []
     try:
         region = PixelWindow(0, 0, pred.ds.width, pred.ds.height)
+        crs = pred.ds.crs.to_string() if pred.ds.crs else "the prediction's CRS"
         if extent is not None:
-            crs = pred.ds.crs.to_string() if pred.ds.crs else "the prediction's CRS"
             region = window_from_extent(pred.ds.transform, pred.ds.width, pred.ds.height,
                                         extent, crs)
+        if area is not None:
+            mask = _AreaMask(area[0], area[1], Grid.of(pred.ds))
+            inner = window_from_extent(pred.ds.transform, pred.ds.width, pred.ds.height,
+                                       mask.bounds(), crs).intersection(region)
+            if inner is None:
+                raise InputError(f"the area of interest {area[0]} does not overlap the "
+                                 f"prediction (or the extent): check its CRS and extent")
+            region = inner
         if vector is not None:
             ref = _PolygonReader("reference", reference_path, vector, opts.scheme,
                                  grid_of=pred.ds, region=region)
@@ -810,7 +842,8 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
         check_scheme_fit(pred, ref, region, opts.scheme)
         for sink in sinks:
             sink.start(grid, opts.scheme)
-        cm, counts = _stream(pred, ref, region, opts, writers, sinks, progress, cancel)
+        cm, counts = _stream(pred, ref, region, opts, writers, sinks, progress, cancel,
+                             mask)
         if writers:
             if counts.compared == 0:
                 # an error map with nothing compared is only misleading
@@ -829,13 +862,16 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
             writer.abort()
         if ref is not None:
             ref.close()
+        if mask is not None:
+            mask.close()
         pred.close()
 
 
 def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
-            writers: Sequence[object], sinks: Sequence[object], progress, cancel
-            ) -> Tuple[ConfusionMatrix, PixelCounts]:
+            writers: Sequence[object], sinks: Sequence[object], progress, cancel,
+            mask: Optional[_AreaMask] = None) -> Tuple[ConfusionMatrix, PixelCounts]:
     counts = PixelCounts()
+    outside = 0
     guard = _SchemeGuard()
     slots = _FIRST_CLASS_SLOT + len(opts.scheme.entries)
     pairs = np.zeros((slots, slots), dtype=np.int64)  # rows: reference slot
@@ -845,6 +881,12 @@ def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
             raise EvaluationCancelled("evaluation cancelled")
         p_slots, p_values = pred.read(window)
         r_slots, r_values = ref.read(window)
+        if mask is not None:
+            # outside the area of interest: neither evaluated nor written
+            out = ~mask.inside(window)
+            p_slots[out] = _NODATA_SLOT
+            r_slots[out] = _NODATA_SLOT
+            outside += int(out.sum())
         guard.check(pred, p_slots, p_values)
         if isinstance(ref, _ClassReader):
             guard.check(ref, r_slots, r_values)
@@ -869,10 +911,10 @@ def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
     if cancel is not None and cancel():  # asked during the last block: nothing committed yet
         raise EvaluationCancelled("evaluation cancelled")
     cm = ConfusionMatrix(opts.scheme, pairs[_FIRST_CLASS_SLOT:, _FIRST_CLASS_SLOT:])
-    counts.evaluated = region.area
+    counts.evaluated = region.area - outside
     counts.compared = cm.total
-    counts.nodata_prediction = int(pairs[:, _NODATA_SLOT].sum())
-    counts.nodata_reference = int(pairs[_NODATA_SLOT].sum())
+    counts.nodata_prediction = int(pairs[:, _NODATA_SLOT].sum()) - outside
+    counts.nodata_reference = int(pairs[_NODATA_SLOT].sum()) - outside
     return cm, counts
 
 
@@ -916,6 +958,8 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
                      reference_field: Optional[str] = None,
                      reference_mapping: Optional[ClassMapping] = None,
                      reference_layer: Optional[str] = None,
+                     area_path: Optional[PathLike] = None,
+                     area_layer: Optional[str] = None,
                      block: int = DEFAULT_BLOCK,
                      sinks: Sequence[object] = (),
                      progress: Optional[Progress] = None,
@@ -946,6 +990,8 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
         reference_field: the class field of a polygon reference.
         reference_mapping: values of that field -> FLAIR codes (any nomenclature).
         reference_layer: the layer of a multi-layer vector file.
+        area_path: polygons of an area of interest (a commune, a mask; any CRS): only
+            the pixels inside them are evaluated and written; ``area_layer`` its layer.
         block: pixels per side of the blocks read at once (memory ≈ 20 bytes × block²;
             a multiple of 256 keeps the layers' writes aligned on their tiles).
         sinks: extra block consumers (hot-spot grid, per-polygon statistics).
@@ -978,7 +1024,8 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
         overwrite=overwrite)
     same = same_file(prediction_path, reference_path)
     one = _evaluate_one(prediction_path, reference_path, opts, extent=extent, layers=layers,
-                        progress=progress, cancel=cancel, vector=vector, sinks=sinks)
+                        progress=progress, cancel=cancel, vector=vector, sinks=sinks,
+                        area=(os.fspath(area_path), area_layer) if area_path else None)
     notes = list(one.notes)
     if same:
         notes.insert(0, SAME_INPUT_WARNING)
@@ -990,6 +1037,7 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
         "reference_field": reference_field,
         "reference_mapping": reference_mapping.source if reference_mapping else None,
         "extent": list(map(float, extent)) if extent is not None else None,
+        "area_of_interest": os.fspath(area_path) if area_path else None,
         "reference_resampled": one.warp_note is not None,
         "agreement_path": layers.agreement,
         "agreement_mode": agreement_mode if layers.agreement else None,

@@ -489,6 +489,16 @@ class PolygonRasteriser:
                 key = names[int(i)]
                 s.unmapped_pixels[key] = s.unmapped_pixels.get(key, 0) + int(c)
 
+    def extent(self) -> Tuple[float, float, float, float]:
+        """(xmin, ymin, xmax, ymax) of the polygons over the grid, in the grid's CRS."""
+        self._filter(self.region)
+        west, east, south, north = self.layer.GetExtent(force=1)
+        self.layer.SetSpatialFilter(None)
+        if self.transform is not None:
+            west, south, east, north = transform_bounds(self.layer_crs, self.grid.crs, west,
+                                                        south, east, north, densify_pts=21)
+        return west, south, east, north
+
     def polygon_index(self) -> Tuple[np.ndarray, np.ndarray]:
         """(feature ids, FLAIR code or 0) of the polygons over the grid, in a fixed order:
         position ``i`` is what :meth:`burn_index` burns as ``i``."""
