@@ -1,6 +1,7 @@
 """The Processing algorithms, one a module. The provider lists ``ALGORITHMS``."""
 
 from .apply_style import ApplyStyleAlgorithm
+from .compare import CompareAlgorithm
 from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
@@ -15,4 +16,4 @@ from .train import TrainAlgorithm
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
               SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
               DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm,
-              LowConfidenceAlgorithm)
+              LowConfidenceAlgorithm, CompareAlgorithm)
