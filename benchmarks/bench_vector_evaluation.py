@@ -139,10 +139,14 @@ def child(kind: str, pred: str, gpkg: str, table: str, out: str) -> None:
                       **extra}))
 
 
-def measure(kind: str, inputs: tuple, out: Path) -> dict:
+def measure(kind: str, inputs: tuple, out: Path, cache_mb: int = 0) -> dict:
     out.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    if cache_mb:
+        env["GDAL_CACHEMAX"] = str(cache_mb)  # both GDALs (rasterio's, osgeo's) read it
     done = subprocess.run([sys.executable, __file__, "--child", kind,
-                           *map(str, inputs), str(out)], capture_output=True, text=True)
+                           *map(str, inputs), str(out)], capture_output=True, text=True,
+                          env=env)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -152,6 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workdir")
+    parser.add_argument("--cache-mb", type=int, default=0,
+                        help="GDAL block cache of each GDAL in the runs, in MB (default: "
+                             "GDAL's, 5 %% of the RAM, which holds written blocks until it "
+                             "is full and so grows with the output up to that size)")
     parser.add_argument("--child", nargs=5, metavar=("KIND", "PRED", "GPKG", "TABLE", "OUT"))
     args = parser.parse_args()
     if args.child:
@@ -161,12 +169,13 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     small, large = (1024, 4096) if args.quick else (2048, 8192)
     print(f"workdir {workdir}; sizes {small}² and {large}² px at {PIXEL} m, one polygon per "
-          f"{POLYGON_PX}² px, stored in EPSG:4326")
+          f"{POLYGON_PX}² px, stored in EPSG:4326; GDAL cache "
+          f"{f'{args.cache_mb} MB' if args.cache_mb else 'default'}")
     for kind in ("evaluate", "statistics"):
         runs = []
         for side in (small, large):
             inputs = make_inputs(workdir, side)
-            r = measure(kind, inputs, workdir / f"out_{kind}_{side}")
+            r = measure(kind, inputs, workdir / f"out_{kind}_{side}", args.cache_mb)
             mpx = side * side / 1e6
             runs.append(r)
             print(f"{kind:10s} {side:6d}² px ({mpx:6.1f} Mpx, {r['polygons']:6d} polygons): "

@@ -200,3 +200,21 @@ def test_polygon_area_of_interest(tmp_path):
         assert c0 <= 10 and r0 <= 10 and c0 + src.width >= 60 and r0 + src.height >= 70
         box = (slice(r0, r0 + src.height), slice(c0, c0 + src.width))
     assert np.array_equal(errors, np.where(inside[box] & (pred[box] != ref[box]), pred[box], 0))
+
+
+def test_headless_command_with_polygons(inputs, tmp_path, capsys):
+    from flair_landcover.flair_plugin.engine.cli.main import main
+    from flair_landcover.flair_plugin.styling import qml
+
+    pred_path, gpkg, table, _ = inputs
+    args = ["evaluate", "--prediction", str(pred_path), "--reference", str(gpkg),
+            "--reference-field", "cs", "--mapping", str(table), "--quiet",
+            "--metrics", str(tmp_path / "m.json"), "--errors", str(tmp_path / "e.tif"),
+            "--confusion", str(tmp_path / "c.tif"), "--hotspots", str(tmp_path / "h.gpkg"),
+            "--cell-size", "8"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "over the classes present" in out and "XX9" in out
+    assert qml.is_our_style(tmp_path / "e.qml") and qml.is_our_style(tmp_path / "c.qml")
+    ds = ogr.Open(str(tmp_path / "h.gpkg"))
+    assert ds.GetLayer(0).GetFeatureCount() > 0

@@ -47,6 +47,23 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--agreement", type=Path, help="agreement raster (GeoTIFF) to write")
     parser.add_argument("--agreement-mode", default=options.AGREEMENT.default,
                         choices=options.AGREEMENT_MODES, help=options.AGREEMENT.help)
+    parser.add_argument("--reference-field",
+                        help="the reference is polygons (GeoPackage, Shapefile...): the field "
+                             "holding each polygon's class")
+    parser.add_argument("--mapping", type=Path,
+                        help="CSV: polygon class value, FLAIR code (or class name); an empty "
+                             "code leaves the value out")
+    parser.add_argument("--area", type=Path,
+                        help="polygons of the area of interest (a commune, a mask)")
+    parser.add_argument("--errors", type=Path,
+                        help="errors GeoTIFF: wrong pixels in the predicted class's colour, "
+                             "correct ones transparent")
+    parser.add_argument("--confusion", type=Path,
+                        help="confusion GeoTIFF: (predicted, annotated) pairs where wrong")
+    parser.add_argument("--hotspots", type=Path, help="error hot-spot grid (GeoPackage)")
+    parser.add_argument("--cell-size", type=float, default=options.HOTSPOT_CELL,
+                        help=f"hot-spot cell side in map units (default "
+                             f"{options.HOTSPOT_CELL:g})")
     _add_outputs(parser)
 
 
@@ -75,26 +92,40 @@ def add_download_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from ..evaluation.hotspots import HotspotGrid
     from ..evaluation.rasters import evaluate_rasters
+    from ..evaluation.vectors import ClassMapping
     from ..io.outputs import check_output_paths
 
-    check_output_paths(_report_outputs(args) + [args.agreement],
-                       [args.prediction, args.reference], args.overwrite,
-                       geotiffs=[args.agreement])
+    layers = [args.agreement, args.errors, args.confusion]
+    check_output_paths(_report_outputs(args) + layers + [args.hotspots],
+                       [args.prediction, args.reference], args.overwrite, geotiffs=layers)
+    mapping = ClassMapping.from_csv(args.mapping) if args.mapping else None
+    grid = HotspotGrid(args.cell_size) if args.hotspots else None
     cancelled = threading.Event()
     with ProgressBar(args.quiet) as bar, ctrl_c_cancels(cancelled, bar.write, "block"):
         result = evaluate_rasters(
             args.prediction, args.reference, scheme=args.scheme,
             prediction_scheme=args.prediction_scheme, reference_scheme=args.reference_scheme,
             agreement_path=args.agreement, agreement_mode=args.agreement_mode,
+            errors_path=args.errors, confusion_path=args.confusion,
+            reference_field=args.reference_field, reference_mapping=mapping,
+            area_path=args.area, sinks=[grid] if grid else [],
             overwrite=args.overwrite, progress=bar.progress, cancel=cancelled.is_set)
-    if args.agreement:
-        from ...styling.qml import legend_scheme, write_sidecar
-        from ..evaluation.rasters import agreement_legend
+    if grid is not None:
+        grid.write(args.hotspots, overwrite=args.overwrite)
+    from ...styling.qml import legend_scheme, write_sidecar
+    from ..evaluation.rasters import agreement_legend, confusion_legend, errors_legend
 
-        write_sidecar(args.agreement, legend_scheme(
-            f"agreement-{args.agreement_mode}", "Agreement",
-            agreement_legend(args.agreement_mode, args.scheme)))
+    # sidecars: QGIS styles these layers when it opens them
+    for path, key, rows in (
+            (args.agreement, f"agreement-{args.agreement_mode}",
+             agreement_legend(args.agreement_mode, args.scheme)),
+            (args.errors, "errors", errors_legend(result.confusion, result.pixel_area_m2)),
+            (args.confusion, "confusion",
+             confusion_legend(result.confusion, result.pixel_area_m2))):
+        if path:
+            write_sidecar(path, legend_scheme(key, key.capitalize(), rows))
     return _report(result, args)
 
 
