@@ -10,6 +10,7 @@ import os
 from typing import Dict, List, Optional, Tuple
 
 from qgis.core import (
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterExtent,
@@ -17,6 +18,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
     QgsRasterLayer,
 )
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
@@ -36,6 +38,7 @@ from .parameters import (
     device_parameter,
     extent_value,
     option_parameter,
+    polygon_layer_path,
     translated,
 )
 
@@ -48,6 +51,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     NIR_BAND, ELEVATION_BAND = "NIR_BAND", "ELEVATION_BAND"
     MODEL, PUBLISHED_MODEL = "MODEL", "PUBLISHED_MODEL"
     EXTENT = "EXTENT"
+    AREA = "AREA"
     BLOCK, HALO, BLEND, BATCH, READERS = "BLOCK", "HALO", "BLEND", "BATCH", "READERS"
     DEVICE, PRECISION, RUNTIME = "DEVICE", "PRECISION", "RUNTIME"
     OUTPUT = "OUTPUT"
@@ -105,6 +109,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL)
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
+        self.addParameter(QgsProcessingParameterVectorLayer(
+            self.AREA, self.tr("Area of interest (polygons: a commune, a mask); outside it "
+                               "the output is no data"),
+            types=[QgsProcessing.TypeVectorPolygon], optional=True))
         self._add_running_parameters()
         self._add_metadata_parameters()
         self._add_outputs()
@@ -208,6 +216,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         layer = self._raster(parameters, self.INPUT, context)
         outputs = self._outputs(parameters, context)
         extra = self._extra_inputs(parameters, context)
+        area = polygon_layer_path(self, parameters, self.AREA, context, feedback)
         bridge = FeedbackCallbacks(feedback)
         with engine_errors():
             model_path = model_path_of(self, parameters, context, bridge)
@@ -216,13 +225,19 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             feedback.pushInfo(self._describe(loaded.meta, sources))
             result = predict(
                 sources, loaded, outputs[self.OUTPUT], **extra,
-                extent=self._extent(parameters, context, layer),
+                extent=self._extent(parameters, context, layer, area),
                 **self._running_options(parameters, context), model_file=model_path,
                 probabilities=outputs.get(self.OUTPUT_PROBABILITIES),
                 confidence=outputs.get(self.OUTPUT_CONFIDENCE),
                 progress=bridge.progress, cancel=bridge.cancel, warn=bridge.warn,
                 info=bridge.log,
                 overwrite=True)  # the destination was chosen (and confirmed) in QGIS
+            if area is not None:
+                from ..engine.evaluation.vectors import mask_outside_area
+
+                written = [p for p in (result.output, result.probabilities,
+                                       result.confidence) if p]
+                mask_outside_area(written, area[0], layer=area[1])
         feedback.pushInfo(self.tr(
             "Device {device} ({runtime} {precision}), batch {batch}, block {block} halo "
             "{halo}; {done} tiles computed, {skipped} skipped (no data); {width}x{height} px "
@@ -289,8 +304,23 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             return default
         return self.parameterAsInt(parameters, name, context)
 
-    def _extent(self, parameters, context, layer):
-        return extent_value(self, parameters, self.EXTENT, context, layer.crs())
+    def _extent(self, parameters, context, layer, area=None):
+        """The extent to predict: the EXTENT parameter, cut to the area of interest's
+        polygons when one is given (tiles outside their bounding box are not computed)."""
+        extent = extent_value(self, parameters, self.EXTENT, context, layer.crs())
+        if area is None:
+            return extent
+        from ..engine.evaluation.vectors import area_extent_of_raster
+
+        west, south, east, north = area_extent_of_raster(area[0], raster_file_path(layer),
+                                                         area[1])
+        if extent is not None:
+            west, south = max(west, extent[0]), max(south, extent[1])
+            east, north = min(east, extent[2]), min(north, extent[3])
+            if west >= east or south >= north:
+                raise QgsProcessingException(self.tr(
+                    "The area of interest does not overlap the extent."))
+        return west, south, east, north
 
     def _outputs(self, parameters, context) -> Dict[str, str]:
         outputs = {}

@@ -574,3 +574,95 @@ def _window_bounds(grid: Grid, window: PixelWindow) -> Tuple[float, float, float
 def pixel_area_m2(grid: Grid) -> float:
     """Area of one pixel of ``grid`` in its CRS's squared units (m² in a projected CRS)."""
     return abs(grid.transform.a * grid.transform.e - grid.transform.b * grid.transform.d)
+
+
+# --------------------------------------------------------------------------- areas
+
+def area_extent(path: PathLike, grid: Grid, layer: Optional[str] = None
+                ) -> Tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of the polygons of an area of interest in ``grid``'s CRS.
+
+    Raises:
+        InputError: no polygon over the grid, or an unreadable layer.
+    """
+    from ...nomenclature import scheme as scheme_by_key
+
+    reader = PolygonRasteriser(path, "", grid, scheme_by_key("flair19"), layer=layer,
+                               count_only=True)
+    try:
+        return reader.extent()
+    finally:
+        reader.close()
+
+
+def area_extent_of_raster(area_path: PathLike, raster_path: PathLike,
+                          layer: Optional[str] = None) -> Tuple[float, float, float, float]:
+    """:func:`area_extent` on the grid of the raster at ``raster_path``.
+
+    Raises:
+        InputError: as :func:`area_extent`.
+    """
+    import rasterio
+
+    with rasterio.open(raster_path) as src:
+        grid = Grid.of(src)
+    return area_extent(area_path, grid, layer)
+
+
+def mask_outside_area(raster_paths: Sequence[PathLike], area_path: PathLike, *,
+                      layer: Optional[str] = None, block: int = 1024) -> int:
+    """Set every pixel outside the polygons of an area of interest to 0 (no data), in
+    place, for rasters on one grid (a segmentation's outputs over the area's extent).
+
+    Each raster is rewritten block by block under a temporary name and renamed over
+    itself at the end (:class:`..io.outputs.OutputSet`): a failure leaves it as it was.
+    Returns the pixels set to no data (the same in each raster of the grid).
+
+    Raises:
+        InputError: the polygons cannot be read or do not overlap the rasters.
+    """
+    import rasterio
+    from rasterio.windows import Window
+
+    from ...nomenclature import scheme as scheme_by_key
+    from ..io.outputs import OutputSet, OutputTarget
+
+    outside_total = 0
+    for path in raster_paths:
+        path = os.fspath(path)
+        outputs = None
+        try:
+            with rasterio.open(path) as src:
+                grid = Grid.of(src)
+                reader = PolygonRasteriser(area_path, "", grid, scheme_by_key("flair19"),
+                                           layer=layer, count_only=True)
+                try:
+                    reader.polygon_index()
+                    target = OutputTarget(path, src.count,
+                                          tuple(d or "" for d in src.descriptions),
+                                          nodata=src.nodata, dtype=src.dtypes[0])
+                    outputs = OutputSet(grid, [target], block, overwrite=True)
+                    try:
+                        colormap = src.colormap(1)
+                    except ValueError:
+                        colormap = None  # no colour table: nothing to carry over
+                    if colormap:
+                        outputs.datasets[0].write_colormap(1, colormap)
+                    outside_total = 0
+                    for r in range(0, grid.height, block):
+                        for c in range(0, grid.width, block):
+                            w = PixelWindow(c, r, min(block, grid.width - c),
+                                            min(block, grid.height - r))
+                            data = src.read(window=Window(c, r, w.width, w.height))
+                            outside = reader.burn_index(w)[0] < 0
+                            data[:, outside] = 0
+                            outside_total += int(outside.sum())
+                            outputs.write(0, w, data)
+                finally:
+                    reader.close()
+            outputs.commit()  # after the source is closed: renamed over it
+            outputs = None
+        finally:
+            if outputs is not None:
+                outputs.abort()
+    return outside_total
