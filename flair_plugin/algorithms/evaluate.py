@@ -210,6 +210,10 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 line = hotspot_summary(grid.cells)
                 if line:
                     result.notes.append(line)
+            if result.same_input:
+                feedback.pushWarning(self.tr(
+                    "The prediction and the reference are the same file: the scores compare "
+                    "a layer with itself. Choose the annotation as reference."))
             write_reports(result, outputs[self.OUTPUT_REPORT],
                           outputs.get(self.OUTPUT_METRICS), feedback)
         styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")

@@ -54,7 +54,9 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
             behavior=QgsProcessingParameterFile.Folder))
         self.addParameter(QgsProcessingParameterString(
             self.DOMAINS, self.tr("Domains"), defaultValue=",".join(DEPARTMENTS_TEST_FLAIR1)))
-        self.addParameter(scheme_parameter(self.SCHEME))
+        report_scheme = scheme_parameter(self.SCHEME)
+        report_scheme.setDescription(self.tr("Report the scores in these classes"))
+        self.addParameter(report_scheme)
         self.addParameter(device_parameter(self.DEVICE))
         self.addParameter(advanced(QgsProcessingParameterNumber(
             self.BATCH, self.tr("Patches per batch"), defaultValue=options.SPLIT_BATCH_SIZE,

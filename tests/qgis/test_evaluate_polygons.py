@@ -216,3 +216,19 @@ def test_area_of_interest_from_a_memory_layer(flair_plugin, inputs, tmp_path):
     # rows 30..39 of columns 40..49 are a conflict (not compared); the rest is compared
     assert metrics["pixels"]["evaluated"] == 50 * 40
     assert metrics["pixels"]["compared"] == 50 * 40 - 10 * 10
+
+
+def test_same_layer_twice_is_warned(flair_plugin, tmp_path):
+    pred = write_raster(tmp_path / "p.tif", prediction_array(), pixel=PIXEL)
+    warnings = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushWarning(self, text):  # noqa: N802
+            warnings.append(text)
+
+    out = processing.run("flair:evaluate", {
+        "PREDICTION": str(pred), "REFERENCE": str(pred),
+        "OUTPUT_REPORT": str(tmp_path / "r.html")}, feedback=Feedback())
+    assert out["MIOU_PRESENT"] == 1.0
+    assert any("same file" in w for w in warnings)
+    assert "same file" in (tmp_path / "r.html").read_text()
