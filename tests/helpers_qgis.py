@@ -45,3 +45,16 @@ def linked_plugin_env(folder: Path) -> dict:
     env = qgis_process_env(plugins, folder / "profile")
     run_qgis_process(["plugins", "enable", "flair_landcover"], env)
     return env
+
+
+def desktop_profile(root: Path) -> None:
+    """A QGIS desktop profile with this repository installed (linked) and enabled."""
+    profile = root / "profiles" / "default"
+    plugins = profile / "python" / "plugins"
+    plugins.mkdir(parents=True)
+    (plugins / "flair_landcover").symlink_to(Path(__file__).resolve().parents[1],
+                                             target_is_directory=True)
+    (profile / "QGIS").mkdir()
+    (profile / "QGIS" / "QGIS3.ini").write_text(
+        "[PythonPlugins]\nflair_landcover=true\n\n[qgis]\ncheckVersion=false\n"
+        "showTips=false\n")

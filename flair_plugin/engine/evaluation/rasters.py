@@ -391,10 +391,9 @@ class _LayerWriter:
                  scheme: Scheme) -> None:
         self.kind = kind
         self.block_fn = _errors_block if kind == "errors" else _confusion_block
-        description = (f"errors: predicted {scheme.key} entry + 1 where wrong, 0 elsewhere"
-                       if kind == "errors" else
-                       f"confusion: (predicted entry + 1) * {CONFUSION_BASE} + annotated "
-                       f"entry + 1 where wrong ({scheme.key}), 0 elsewhere")
+        # the band description is what QGIS's legend shows above the classes: short
+        description = ("wrong pixels, by predicted class" if kind == "errors" else
+                       "wrong pixels, by (predicted, annotated) pair")
         target = OutputTarget(path, 1, (description,), nodata=0,
                               dtype="uint8" if kind == "errors" else "uint16")
         self.outputs = OutputSet(grid, [target], max(16, (block // 16) * 16), overwrite)
