@@ -218,3 +218,24 @@ def test_headless_command_with_polygons(inputs, tmp_path, capsys):
     assert qml.is_our_style(tmp_path / "e.qml") and qml.is_our_style(tmp_path / "c.qml")
     ds = ogr.Open(str(tmp_path / "h.gpkg"))
     assert ds.GetLayer(0).GetFeatureCount() > 0
+
+
+def test_curved_polygons_are_burnt(tmp_path):
+    """A circle stored as a curve (GeoPackage allows them): linearised, about π r² px."""
+    pred = write_raster(tmp_path / "p.tif", np.full((H, W), 3, np.uint8), pixel=PIXEL)
+    cx, cy, r = ORIGIN[0] + 25.0, ORIGIN[1] - 20.0, 10.0
+    circle = ogr.CreateGeometryFromWkt(
+        f"CURVEPOLYGON(CIRCULARSTRING({cx - r} {cy},{cx + r} {cy},{cx - r} {cy}))")
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(str(tmp_path / "c.gpkg"))
+    from helpers_vectors import srs_of
+
+    layer = ds.CreateLayer("c", srs_of(2154), ogr.wkbCurvePolygon)
+    layer.CreateField(ogr.FieldDefn("code", ogr.OFTInteger))
+    f = ogr.Feature(layer.GetLayerDefn())
+    f.SetField("code", 3)
+    f.SetGeometry(circle)
+    layer.CreateFeature(f)
+    ds = None
+    result = evaluate_rasters(pred, tmp_path / "c.gpkg", reference_field="code")
+    expected = np.pi * r * r / PIXEL ** 2
+    assert abs(result.counts.compared - expected) / expected < 0.02

@@ -430,7 +430,8 @@ class PolygonRasteriser:
                 key = _key(raw) or "NULL"
                 value = self._unmapped_ids.setdefault(key, _UNMAPPED_BASE +
                                                       len(self._unmapped_ids))
-            geometry = geometry.Clone()
+            # curves linearised, polygons as multipolygons: what the burn layer holds
+            geometry = ogr.ForceToMultiPolygon(geometry.Clone())
             if self.transform is not None:
                 try:
                     geometry.Transform(self.transform)
@@ -536,7 +537,8 @@ class PolygonRasteriser:
             position = self._position.get(feature.GetFID())
             if geometry is None or position is None:
                 continue
-            geometry = geometry.Clone()
+            # curves linearised, polygons as multipolygons: what the burn layer holds
+            geometry = ogr.ForceToMultiPolygon(geometry.Clone())
             if self.transform is not None:
                 geometry.Transform(self.transform)
             out = ogr.Feature(burn.GetLayerDefn())
