@@ -239,3 +239,38 @@ def test_curved_polygons_are_burnt(tmp_path):
     result = evaluate_rasters(pred, tmp_path / "c.gpkg", reference_field="code")
     expected = np.pi * r * r / PIXEL ** 2
     assert abs(result.counts.compared - expected) / expected < 0.02
+
+
+def test_a_large_shapefile_is_read_through_an_indexed_copy(tmp_path):
+    """1,600 squares in a Shapefile (no spatial index): the same figures as the raster."""
+    from flair_landcover.flair_plugin.engine.evaluation import vectors
+
+    side = 40  # squares of 2 x 2 px on an 80 x 80 px grid
+    ref = np.zeros((80, 80), np.uint8)
+    feats = []
+    rng = np.random.default_rng(3)
+    for i in range(side):
+        for j in range(side):
+            code = int(rng.choice([1, 3, 10]))
+            ref[2 * i:2 * i + 2, 2 * j:2 * j + 2] = code
+            feats.append((pixel_rectangle(ORIGIN, PIXEL, 2 * j, 2 * i, 2 * j + 2, 2 * i + 2),
+                          {"code": code}))
+    assert len(feats) > vectors.INDEXED_COPY_MIN_POLYGONS
+    ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(str(tmp_path / "sq.shp"))
+    from helpers_vectors import srs_of
+
+    layer = ds.CreateLayer("sq", srs_of(2154), ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("code", ogr.OFTInteger))
+    for geometry, attrs in feats:
+        f = ogr.Feature(layer.GetLayerDefn())
+        f.SetField("code", attrs["code"])
+        f.SetGeometry(geometry)
+        layer.CreateFeature(f)
+    ds = None
+    pred = prediction_array()[:80, :80]
+    result = evaluate_rasters(write_raster(tmp_path / "p.tif", pred, pixel=PIXEL),
+                              tmp_path / "sq.shp", reference_field="code", block=32)
+    expected = np.zeros((19, 19), np.int64)
+    np.add.at(expected, (ref.ravel() - 1, pred.ravel() - 1), 1)
+    assert np.array_equal(result.confusion.matrix, expected)
+    assert not list(tmp_path.glob("*.qix"))  # the user's folder is left as it was

@@ -47,6 +47,11 @@ EXCLUDED = 0
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".sqlite", ".gml", ".kml",
                    ".tab", ".mif", ".gdb")
 
+INDEXED_COPY_MIN_POLYGONS = 1000
+"""A layer without a fast spatial filter (a Shapefile without its .qix...) holding more
+polygons than this is copied once to a temporary, spatially indexed GeoPackage: else
+every block would scan the whole layer."""
+
 # Burn ids of the values the table does not map: far above any class value (0..255).
 _UNMAPPED_BASE = 1000
 _EXCLUDED_ID = 999
@@ -280,10 +285,40 @@ class PolygonRasteriser:
         if self.ds is None:
             raise InputError(f"cannot read annotation {self.path} as polygons")
         self.layer = self._layer()
-        self._check_field()
-        self._setup_transform()
-        self.region = region or PixelWindow(0, 0, grid.width, grid.height)
-        self._prescan()
+        self._scratch: Optional[str] = None
+        if (not self.layer.TestCapability(self.ogr.OLCFastSpatialFilter)
+                and self.layer.GetFeatureCount() > INDEXED_COPY_MIN_POLYGONS):
+            self._indexed_copy()
+        try:
+            self._check_field()
+            self._setup_transform()
+            self.region = region or PixelWindow(0, 0, grid.width, grid.height)
+            self._prescan()
+        except BaseException:
+            self.close()  # the indexed copy, if any, goes with it
+            raise
+
+    def _indexed_copy(self) -> None:
+        """Read the layer from a spatially indexed GeoPackage copy (see
+        :data:`INDEXED_COPY_MIN_POLYGONS`); the copy goes at :meth:`close`."""
+        import shutil
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="flair-polygons-")
+        copy = os.path.join(folder, "polygons.gpkg")
+        name = self.layer.GetName()
+        try:
+            self.gdal.VectorTranslate(copy, self.path, format="GPKG", layers=[name],
+                                      layerName=name)
+            ds = self.ogr.Open(copy)
+        except RuntimeError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise InputError(f"cannot index the polygons of {self.path} for reading: "
+                             f"{exc}") from None
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self.ds, self.layer, self._scratch = ds, ds.GetLayerByName(name), folder
 
     # ------------------------------------------------------------------ checks
 
@@ -564,6 +599,11 @@ class PolygonRasteriser:
     def close(self) -> None:
         self.layer = None
         self.ds = None
+        if getattr(self, "_scratch", None):
+            import shutil
+
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
 
 
 def _window_bounds(grid: Grid, window: PixelWindow) -> Tuple[float, float, float, float]:
