@@ -111,7 +111,7 @@ def mapping_value(algorithm, parameters, name: str, context):
 
     from qgis.core import QgsProcessingException
 
-    from ..engine.evaluation.vectors import ClassMapping
+    from ..engine.evaluation.mapping import ClassMapping
 
     given = parameters.get(name)
     if given in (None, ""):

@@ -93,8 +93,8 @@ def add_download_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.hotspots import HotspotGrid
+    from ..evaluation.mapping import ClassMapping
     from ..evaluation.rasters import evaluate_rasters
-    from ..evaluation.vectors import ClassMapping
     from ..io.outputs import check_output_paths
 
     layers = [args.agreement, args.errors, args.confusion]

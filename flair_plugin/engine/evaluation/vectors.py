@@ -26,23 +26,22 @@ rasterio has no vector reader, and they ship with QGIS and every GDAL install.
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from rasterio.crs import CRS
 from rasterio.warp import transform_bounds
 
-from ...nomenclature import CLASSES, Scheme
+from ...nomenclature import Scheme
+from ...nomenclature import scheme as scheme_by_key
 from ..errors import InputError
 from ..geo import Grid, PixelWindow
+from .mapping import EXCLUDED, ClassMapping, value_key
 
 PathLike = Union[str, os.PathLike]
 
-EXCLUDED = 0
-"""Code a mapping gives a value left out on purpose (an empty or 0 code in the table)."""
 
 VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".sqlite", ".gml", ".kml",
                    ".tab", ".mif", ".gdb")
@@ -91,101 +90,6 @@ def split_layer(path: PathLike) -> Tuple[str, Optional[str]]:
         if key == "layername":
             layer = value
     return base, layer
-
-
-# --------------------------------------------------------------------------- mapping
-
-def _code_of(text: str) -> Optional[int]:
-    """A FLAIR code from a table cell: the code (1..19), a class name, or EXCLUDED."""
-    text = text.strip()
-    if text in ("", "0", "-"):
-        return EXCLUDED
-    try:
-        number = float(text)
-    except ValueError:
-        names = {c.name.lower(): c.code for c in CLASSES}
-        return names.get(text.lower())
-    if number == int(number) and any(c.code == int(number) for c in CLASSES):
-        return int(number)
-    return None
-
-
-def _key(value: object) -> Optional[str]:
-    """The comparable text of a class value: ``3``, ``3.0`` and ``'3'`` are one value."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value == int(value):
-        value = int(value)
-    text = str(value).strip()
-    try:
-        number = float(text)
-        if number == int(number):
-            return str(int(number))
-    except ValueError:
-        pass
-    return text
-
-
-@dataclass(frozen=True)
-class ClassMapping:
-    """Class values of an annotation (any nomenclature) -> FLAIR codes (0: left out)."""
-
-    codes: Mapping[str, int]
-    source: str = "table"
-
-    @classmethod
-    def from_rows(cls, rows: Iterable[Sequence[object]], source: str = "table"
-                  ) -> "ClassMapping":
-        """(value, FLAIR code or English class name) rows; a header row is skipped.
-
-        Raises:
-            InputError: a code that is neither a FLAIR code nor a class name, a value
-                given twice with different codes, or no row at all.
-        """
-        codes: Dict[str, int] = {}
-        for number, row in enumerate(rows, start=1):
-            if len(row) < 2 or all(c in (None, "") for c in row[:2]):
-                continue
-            value, target = _key(row[0]), "" if row[1] is None else str(row[1])
-            code = _code_of(target)
-            if code is None:
-                if number == 1:  # a header such as "value,flair_code"
-                    continue
-                raise InputError(
-                    f"{source}, row {number}: {target!r} is neither a FLAIR code (1..19) nor "
-                    f"a FLAIR class name; write the code, or leave it empty to leave value "
-                    f"{row[0]!r} out of the evaluation")
-            if value in codes and codes[value] != code:
-                raise InputError(f"{source}: value {row[0]!r} is mapped twice, to "
-                                 f"{codes[value]} and {code}; keep one row per value")
-            codes[value] = code
-        if not codes:
-            raise InputError(f"{source} holds no (value, FLAIR code) row: write one row per "
-                             f"class of your nomenclature, e.g. 'CS1.1.1.1,1'")
-        return cls(dict(codes), source)
-
-    @classmethod
-    def from_csv(cls, path: PathLike) -> "ClassMapping":
-        """A CSV of (value, FLAIR code) rows; comma, semicolon or tab separated.
-
-        Raises:
-            InputError: a missing or unreadable file, or a bad row (see :meth:`from_rows`).
-        """
-        path = os.fspath(path)
-        if not os.path.isfile(path):
-            raise InputError(f"class mapping table {path} does not exist")
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        except csv.Error:
-            dialect = csv.excel
-        return cls.from_rows(csv.reader(text.splitlines(), dialect),
-                             source=f"mapping table {os.path.basename(path)}")
-
-    def code(self, value: object) -> Optional[int]:
-        """The FLAIR code of ``value``; EXCLUDED when left out; None when not mapped."""
-        return self.codes.get(_key(value))
 
 
 # --------------------------------------------------------------------------- statistics
@@ -398,7 +302,7 @@ class PolygonRasteriser:
                 continue
             code = self._value_of(feature.GetField(self._field_index))
             if code is None:
-                key = _key(feature.GetField(self._field_index)) or "NULL"
+                key = value_key(feature.GetField(self._field_index)) or "NULL"
                 self.stats.unmapped_polygons[key] = self.stats.unmapped_polygons.get(key, 0) + 1
             elif code == _EXCLUDED_ID:
                 self.stats.excluded_polygons += 1
@@ -425,7 +329,7 @@ class PolygonRasteriser:
             if code is None:
                 return None
             return _EXCLUDED_ID if code == EXCLUDED else self.scheme.value_of_code(code)
-        key = _key(raw)
+        key = value_key(raw)
         try:
             value = int(key)
         except (TypeError, ValueError):
@@ -462,7 +366,7 @@ class PolygonRasteriser:
             raw = feature.GetField(self._field_index)
             value = self._value_of(raw)
             if value is None:
-                key = _key(raw) or "NULL"
+                key = value_key(raw) or "NULL"
                 value = self._unmapped_ids.setdefault(key, _UNMAPPED_BASE +
                                                       len(self._unmapped_ids))
             # curves linearised, polygons as multipolygons: what the burn layer holds
@@ -627,7 +531,6 @@ def area_extent(path: PathLike, grid: Grid, layer: Optional[str] = None
     Raises:
         InputError: no polygon over the grid, or an unreadable layer.
     """
-    from ...nomenclature import scheme as scheme_by_key
 
     reader = PolygonRasteriser(path, "", grid, scheme_by_key("flair19"), layer=layer,
                                count_only=True)
@@ -666,7 +569,6 @@ def mask_outside_area(raster_paths: Sequence[PathLike], area_path: PathLike, *,
     import rasterio
     from rasterio.windows import Window
 
-    from ...nomenclature import scheme as scheme_by_key
     from ..io.outputs import OutputSet, OutputTarget
 
     outside_total = 0
