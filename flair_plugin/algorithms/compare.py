@@ -5,6 +5,8 @@ import os
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputString,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
     QgsProcessingParameterRasterLayer,
@@ -17,13 +19,14 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from qgis.PyQt.QtXml import QDomDocument
 
 from ..styling import qml
-from ..styling.themes import build_comparison
+from ..styling.themes import build_comparison, style_annotation
 from .base import FlairAlgorithm
 
 
 class CompareAlgorithm(FlairAlgorithm):
     IMAGERY, PREDICTION, ANNOTATION, ERRORS = "IMAGERY", "PREDICTION", "ANNOTATION", "ERRORS"
     GROUP_NAME, OUTPUT_PROJECT, THEMES = "GROUP_NAME", "OUTPUT_PROJECT", "THEMES"
+    ANNOTATION_FIELD, MAPPING = "ANNOTATION_FIELD", "MAPPING"
 
     NAME = "compare"
     DISPLAY_NAME = QT_TRANSLATE_NOOP("CompareAlgorithm",
@@ -37,7 +40,9 @@ class CompareAlgorithm(FlairAlgorithm):
         "errors layer of an evaluation as one layer group, with a map theme each: "
         "'Imagery', 'Prediction', 'Annotation', 'Errors' (each over the imagery). "
         "Switching between them is one click in the map themes button of the Layers panel. "
-        "Class rasters without a style get the FLAIR colours.\n"
+        "Class rasters without a style get the FLAIR colours; annotation polygons are "
+        "coloured by class when their class field is given (through the mapping table when "
+        "it is not a FLAIR code).\n"
         "Optionally writes the same as a project file (.qgz), e.g. from qgis_process.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
@@ -47,6 +52,13 @@ class CompareAlgorithm(FlairAlgorithm):
             self.PREDICTION, self.tr("Prediction")))
         self.addParameter(QgsProcessingParameterMapLayer(
             self.ANNOTATION, self.tr("Annotation (raster or polygons)"), optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.ANNOTATION_FIELD, self.tr("Class field of annotation polygons (to colour "
+                                           "them by class)"),
+            parentLayerParameterName=self.ANNOTATION, optional=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MAPPING, self.tr("Mapping table of that field (CSV: value, FLAIR code)"),
+            extension="csv", optional=True))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.ERRORS, self.tr("Errors (from the evaluation)"), optional=True))
         self.addParameter(QgsProcessingParameterString(
@@ -76,6 +88,9 @@ class CompareAlgorithm(FlairAlgorithm):
             provider = annotation.providerType()
             self.sources["Annotation"] = (annotation.source(), annotation.name(), kind,
                                           provider)
+        self.field = self.parameterAsString(parameters, self.ANNOTATION_FIELD, context)
+        self.codes_of = self._codes_of(self.parameterAsFile(parameters, self.MAPPING,
+                                                            context))
         self.group_name = self.parameterAsString(parameters, self.GROUP_NAME, context)
         self.project_path = self.parameterAsFileOutput(parameters, self.OUTPUT_PROJECT,
                                                        context)
@@ -112,12 +127,29 @@ class CompareAlgorithm(FlairAlgorithm):
                 layers[theme] = None
             elif src[2] == "vector":
                 layers[theme] = QgsVectorLayer(src[0], src[1], src[3])
+                if self.field:
+                    style_annotation(layers[theme], self.field, self.codes_of)
             else:
                 layer = QgsRasterLayer(src[0], src[1])
                 if theme in ("Prediction", "Annotation") and not _has_sidecar(src[0]):
                     _apply_flair_style(layer)
                 layers[theme] = layer
         return build_comparison(project, self.group_name, layers)
+
+
+    def _codes_of(self, table: str):
+        """value -> FLAIR code: through the mapping table, else the value itself when it
+        is a FLAIR code (1..19)."""
+        from ..engine.errors import UserError
+        from ..engine.evaluation.mapping import ClassMapping, code_of
+
+        if table:
+            try:
+                mapping = ClassMapping.from_csv(table)
+            except UserError as error:
+                raise QgsProcessingException(str(error)) from error
+            return mapping.code
+        return lambda value: code_of(str(value)) if str(value).strip().isdigit() else None
 
 
 def _has_sidecar(path: str) -> bool:

@@ -4,14 +4,21 @@ Project-side code: it touches a ``QgsProject``, so an algorithm calls it from
 ``postProcessAlgorithm`` (main thread), never from ``processAlgorithm``.
 """
 
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsFillSymbol,
     QgsLayerTreeGroup,
     QgsMapLayer,
     QgsMapThemeCollection,
     QgsProject,
+    QgsRendererCategory,
+    QgsVectorLayer,
 )
+from qgis.PyQt.QtGui import QColor
+
+from ..nomenclature import flair_class
 
 THEMES = ("Imagery", "Prediction", "Annotation", "Errors")
 """Theme name -> what it shows over the imagery (the imagery alone for "Imagery")."""
@@ -58,3 +65,29 @@ def _show(group: QgsLayerTreeGroup, top: Optional[QgsMapLayer],
     """Start on the most telling view: errors (or the prediction) over the imagery."""
     for node in group.findLayers():
         node.setItemVisibilityChecked(node.layer() in (top, imagery))
+
+
+def style_annotation(layer: QgsVectorLayer, field: str,
+                     codes_of: Callable[[object], Optional[int]]) -> int:
+    """Colour annotation polygons by their class: one category per value of ``field``,
+    in the FLAIR colour of the code ``codes_of(value)`` gives (grey when none), half
+    transparent with a dark outline so the imagery stays visible. Returns the categories.
+    """
+    index = layer.fields().indexOf(field)
+    if index < 0:
+        return 0
+    categories = []
+    for value in sorted(layer.uniqueValues(index), key=str):
+        code = codes_of(value)
+        if code:
+            cls = flair_class(code)
+            colour, label = QColor(cls.colour), f"{value} → {cls.name}"
+        else:
+            colour, label = QColor("#9e9e9e"), f"{value} (not mapped)"
+        colour.setAlpha(110)
+        symbol = QgsFillSymbol.createSimple({"outline_color": "#303030",
+                                             "outline_width": "0.3"})
+        symbol.setColor(colour)
+        categories.append(QgsRendererCategory(value, symbol, label))
+    layer.setRenderer(QgsCategorizedSymbolRenderer(field, categories))
+    return len(categories)

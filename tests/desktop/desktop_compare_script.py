@@ -40,7 +40,8 @@ def run():
         project.removeMapLayer(layer.id())
     out = processing.run("flair:compare", {
         "IMAGERY": ENV["imagery"], "PREDICTION": ENV["prediction"],
-        "ANNOTATION": ENV["annotation"], "ERRORS": ENV["errors"]})
+        "ANNOTATION": ENV["annotation"], "ANNOTATION_FIELD": "cs", "MAPPING": ENV["table"],
+        "ERRORS": ENV["errors"]})
     report["themes_output"] = out.get("THEMES")
     root = project.layerTreeRoot()
     group = root.findGroup("FLAIR comparison")
@@ -52,7 +53,7 @@ def run():
     imagery = next(iter(project.mapLayersByName("ortho")))
     canvas.setExtent(imagery.extent())
     report["visible"] = {}
-    for theme in ("Imagery", "Errors"):
+    for theme in ("Imagery", "Annotation", "Errors"):
         themes.applyTheme(theme, root, model)
         QgsApplication.processEvents()
         report["visible"][theme] = sorted(n.layer().name() for n in root.findLayers()

@@ -37,7 +37,8 @@ def test_compare_in_the_real_desktop(tmp_path):
     files.update(table=tmp_path / "table.csv", report=tmp_path / "r.html",
                  errors=tmp_path / "errors.tif", confusion=tmp_path / "confusion.tif",
                  hotspots=tmp_path / "hot.gpkg", result=tmp_path / "result.json",
-                 png_imagery=tmp_path / "imagery.png", png_errors=tmp_path / "errors.png")
+                 png_imagery=tmp_path / "imagery.png", png_errors=tmp_path / "errors.png",
+                 png_annotation=tmp_path / "annotation.png")
     if os.environ.get("FLAIR_DOCS_WINDOW_PNG"):
         files["window_png"] = Path(os.environ["FLAIR_DOCS_WINDOW_PNG"])
     desktop_profile(tmp_path / "qgis")
@@ -70,3 +71,4 @@ def test_compare_in_the_real_desktop(tmp_path):
     # the imagery shows through where the prediction is right: many shades remain
     assert len(seen) > 1000
     shutil.copy(files["png_errors"], tmp_path.parent / "desktop_errors.png")
+    shutil.copy(files["png_annotation"], tmp_path.parent / "desktop_annotation.png")

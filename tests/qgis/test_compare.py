@@ -3,7 +3,14 @@
 import numpy as np
 import processing
 from helpers_rasters import ORIGIN, write_raster
-from helpers_vectors import PIXEL, RECTS, pixel_rectangle, prediction_array, write_polygons
+from helpers_vectors import (
+    PIXEL,
+    RECTS,
+    TABLE,
+    pixel_rectangle,
+    prediction_array,
+    write_polygons,
+)
 from osgeo import ogr
 from qgis.core import (
     QgsPalettedRasterRenderer,
@@ -28,11 +35,14 @@ def _inputs(tmp_path):
 
 def test_group_and_map_themes(flair_plugin, tmp_path):
     imagery, pred, errors, annotation = _inputs(tmp_path)
+    table = tmp_path / "t.csv"
+    table.write_text(TABLE)
     project = QgsProject.instance()
     before = set(project.mapLayers())
     out = processing.run("flair:compare", {
         "IMAGERY": str(imagery), "PREDICTION": str(pred), "ANNOTATION": str(annotation),
-        "ERRORS": str(errors), "GROUP_NAME": "check 42",
+        "ERRORS": str(errors), "GROUP_NAME": "check 42", "ANNOTATION_FIELD": "cs",
+        "MAPPING": str(table),
         "OUTPUT_PROJECT": str(tmp_path / "compare.qgz")}, feedback=QgsProcessingFeedback())
     try:
         group = project.layerTreeRoot().findGroup("check 42")
@@ -48,6 +58,11 @@ def test_group_and_map_themes(flair_plugin, tmp_path):
             shown = {lyr.name() for lyr in themes.mapThemeVisibleLayers(theme)}
             assert shown == {layer, "ortho"}, theme
         assert isinstance(by_name["pred"].renderer(), QgsPalettedRasterRenderer)
+        categories = {c.value(): c for c in by_name["a"].renderer().categories()}
+        building = categories["CS1.1.1.1"]
+        assert building.label() == "CS1.1.1.1 → building"
+        assert building.symbol().color().name() == "#db0e9a"
+        assert categories["XX9"].label() == "XX9 (not mapped)"
         assert "Imagery" in out["THEMES"]
     finally:
         project.removeMapLayers([i for i in project.mapLayers() if i not in before])
