@@ -274,3 +274,21 @@ def test_a_large_shapefile_is_read_through_an_indexed_copy(tmp_path):
     np.add.at(expected, (ref.ravel() - 1, pred.ravel() - 1), 1)
     assert np.array_equal(result.confusion.matrix, expected)
     assert not list(tmp_path.glob("*.qix"))  # the user's folder is left as it was
+
+
+def test_wrong_scheme_is_caught_with_a_sparse_annotation(tmp_path):
+    """One small parcel, between the windows sampled up front: the blocks judge it."""
+    rng = np.random.default_rng(4)
+    codes = rng.integers(1, 13, (600, 600)).astype(np.uint8)
+    codes[130:155, 130:155] = 7  # deciduous, as annotated
+    zero_based = write_raster(tmp_path / "zd.tif", codes - 1, pixel=PIXEL)
+    parcel = pixel_rectangle(ORIGIN, PIXEL, 130, 130, 155, 155)
+    gpkg = write_polygons(tmp_path / "parcel.gpkg", [(parcel, {"code": 7})],
+                          [("code", ogr.OFTInteger)])
+    with pytest.raises(InputError, match="'flair19-index'"):
+        evaluate_rasters(zero_based, gpkg, reference_field="code",
+                         errors_path=tmp_path / "e.tif", block=128)
+    assert not (tmp_path / "e.tif").exists()
+    result = evaluate_rasters(zero_based, gpkg, reference_field="code",
+                              prediction_scheme="flair19-index", block=128)
+    assert result.counts.compared == 25 * 25 and result.metrics.overall_accuracy_all == 1.0

@@ -731,19 +731,79 @@ def _slot_table(source: Scheme, target: Scheme) -> Optional[np.ndarray]:
     return table
 
 
-def check_scheme_fit(pred: "_ClassReader", ref, region: PixelWindow, target: Scheme) -> None:
-    """Check the prediction's declared scheme against the reference *before* scoring.
+FIT_MIN_PIXELS = 10_000
+"""Pixels compared with the reference before the prediction's scheme is judged."""
 
-    A few windows spread over the area are read; the prediction's values are compared with
-    the reference under the declared scheme and under every other scheme. A 0-based
-    FLAIR-1 zone-detection raster read as FLAIR codes agrees with nothing (each class is
-    shifted by one): when another scheme agrees clearly better, the run stops and names it.
+
+class SchemeFit:
+    """Judges the prediction's declared scheme against the reference, before scoring.
+
+    The prediction's values are compared with the reference under the declared scheme and
+    under every other scheme. A 0-based FLAIR-1 zone-detection raster read as FLAIR codes
+    agrees with nothing (each class is shifted by one class): once
+    :data:`FIT_MIN_PIXELS` pixels are compared, when another scheme agrees clearly better
+    (by :data:`BETTER_FIT`), the run stops and names it.
+    """
+
+    def __init__(self, declared: Scheme, target: Scheme, nodata: Optional[int]) -> None:
+        self.declared, self.nodata = declared.key, nodata
+        self.tables = {key: t for key, s in SCHEMES.items()
+                       if (t := _slot_table(s, target)) is not None}
+        self.hits = dict.fromkeys(self.tables, 0)
+        self.pixels = 0
+        self.done = self.declared not in self.tables
+
+    def add(self, p_slots: np.ndarray, p_values: np.ndarray, r_slots: np.ndarray) -> None:
+        """Count one block (or sample); judge once enough pixels were seen.
+
+        Raises:
+            InputError: another scheme fits clearly better, naming it.
+        """
+        if self.done:
+            return
+        data = (p_slots != _NODATA_SLOT) & (r_slots >= _FIRST_CLASS_SLOT)
+        if self.nodata is not None:
+            data &= p_values != self.nodata
+        values = np.clip(p_values[data], 0, 255).astype(np.intp)
+        truth = r_slots[data]
+        for key, table in self.tables.items():
+            self.hits[key] += int((table[values] == truth).sum())
+        self.pixels += int(data.sum())
+        if self.pixels >= FIT_MIN_PIXELS:
+            self.judge()
+
+    def judge(self) -> None:
+        """Decide on what was seen (also called at the end of a small raster).
+
+        Raises:
+            InputError: another scheme fits clearly better, naming it.
+        """
+        if self.done:
+            return
+        self.done = True
+        if not self.pixels:
+            return
+        score = {k: hits / self.pixels for k, hits in self.hits.items()}
+        best = max(score, key=score.get)
+        if best != self.declared and score[best] >= score[self.declared] + BETTER_FIT:
+            raise InputError(
+                f"the prediction's values do not look like scheme {self.declared!r}: "
+                f"{100 * score[self.declared]:.1f} % of the {self.pixels:,} pixels checked "
+                f"agree with the reference read that way, {100 * score[best]:.1f} % read as "
+                f"{best!r} ({SCHEMES[best].title}); set what the prediction's values mean "
+                f"to {best!r} (the report's classes are a separate choice)")
+
+
+def check_scheme_fit(pred: "_ClassReader", ref, region: PixelWindow, target: Scheme
+                     ) -> SchemeFit:
+    """A first judgement on a few windows spread over the area, before any block is read
+    (a whole run saved); returns the judge, to go on over the blocks when the sample held
+    too few annotated pixels (sparse polygons).
 
     Raises:
-        InputError: naming the scheme that fits.
+        InputError: another scheme fits clearly better, naming it.
     """
-    agree: Dict[str, List[int]] = {}
-    tables = {key: _slot_table(s, target) for key, s in SCHEMES.items()}
+    fit = SchemeFit(pred.scheme, target, pred.nodata)
     step_r = max(1, (region.height - SAMPLE_SIZE) // max(1, SAMPLE_WINDOWS - 1))
     step_c = max(1, (region.width - SAMPLE_SIZE) // max(1, SAMPLE_WINDOWS - 1))
     seen = set()
@@ -753,38 +813,18 @@ def check_scheme_fit(pred: "_ClassReader", ref, region: PixelWindow, target: Sch
             c0 = region.col_off + min(j * step_c, max(0, region.width - SAMPLE_SIZE))
             window = PixelWindow(c0, r0, min(SAMPLE_SIZE, region.width),
                                  min(SAMPLE_SIZE, region.height))
-            if window in seen:
+            if window in seen or fit.done:
                 continue
             seen.add(window)
             p_slots, p_values = pred.read(window)
             r_slots, _ = (ref.read(window, tally=False) if isinstance(ref, _PolygonReader)
                           else ref.read(window))
-            data = (p_slots != _NODATA_SLOT) & (r_slots >= _FIRST_CLASS_SLOT)
-            if pred.nodata is not None:
-                data &= p_values != pred.nodata
-            values = np.clip(p_values[data], 0, 255).astype(np.intp)
-            truth = r_slots[data]
-            for key, table in tables.items():
-                if table is None:
-                    continue
-                slots = table[values]
-                hits = agree.setdefault(key, [0, 0])
-                hits[0] += int((slots == truth).sum())
-                hits[1] += int((slots >= _FIRST_CLASS_SLOT).sum())
-    declared = pred.scheme.key
-    if declared not in agree or not agree[declared][1] and not any(n for _, n in
-                                                                   agree.values()):
-        return
-    total = max(n for _, n in agree.values()) or 1
-    score = {k: hits / total for k, (hits, _) in agree.items()}
-    best = max(score, key=score.get)
-    if best != declared and score[best] >= score.get(declared, 0.0) + BETTER_FIT:
-        raise InputError(
-            f"the prediction's values do not look like scheme {declared!r}: on a sample, "
-            f"{100 * score.get(declared, 0.0):.1f} % of its pixels agree with the reference "
-            f"read that way, {100 * score[best]:.1f} % read as {best!r} "
-            f"({SCHEMES[best].title}); set what the prediction's values mean to {best!r} "
-            f"(the report's classes are a separate choice)")
+            fit.add(p_slots, p_values, r_slots)
+    if not fit.done and fit.pixels:
+        # the sample saw too few pixels for a verdict: the blocks go on counting, from zero
+        # (the sampled windows will be read again)
+        fit = SchemeFit(pred.scheme, target, pred.nodata)
+    return fit
 
 
 def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
@@ -838,11 +878,11 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                 if path:
                     writers.append(_LayerWriter(path, grid, opts.block, layers.overwrite,
                                                 kind, opts.scheme))
-        check_scheme_fit(pred, ref, region, opts.scheme)
+        fit = check_scheme_fit(pred, ref, region, opts.scheme)
         for sink in sinks:
             sink.start(grid, opts.scheme)
         cm, counts = _stream(pred, ref, region, opts, writers, sinks, progress, cancel,
-                             mask)
+                             mask, fit)
         if writers:
             if counts.compared == 0:
                 # an error map with nothing compared is only misleading
@@ -868,7 +908,8 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
 
 def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
             writers: Sequence[object], sinks: Sequence[object], progress, cancel,
-            mask: Optional[_AreaMask] = None) -> Tuple[ConfusionMatrix, PixelCounts]:
+            mask: Optional[_AreaMask] = None, fit: Optional[SchemeFit] = None
+            ) -> Tuple[ConfusionMatrix, PixelCounts]:
     counts = PixelCounts()
     outside = 0
     guard = _SchemeGuard()
@@ -889,6 +930,8 @@ def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
         guard.check(pred, p_slots, p_values)
         if isinstance(ref, _ClassReader):
             guard.check(ref, r_slots, r_values)
+        if fit is not None:
+            fit.add(p_slots, p_values, r_slots)  # raises before any file is committed
         flat = r_slots.astype(np.intp) * slots
         flat += p_slots
         block_pairs = np.bincount(flat.ravel(), minlength=slots * slots).reshape(slots, slots)
@@ -909,6 +952,8 @@ def _stream(pred: _ClassReader, ref, region: PixelWindow, opts: _Options,
             progress(done / n_blocks, f"block {done}/{n_blocks}")
     if cancel is not None and cancel():  # asked during the last block: nothing committed yet
         raise EvaluationCancelled("evaluation cancelled")
+    if fit is not None:
+        fit.judge()  # a small annotation: judged on all it holds
     cm = ConfusionMatrix(opts.scheme, pairs[_FIRST_CLASS_SLOT:, _FIRST_CLASS_SLOT:])
     counts.evaluated = region.area - outside
     counts.compared = cm.total
