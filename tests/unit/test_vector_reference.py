@@ -292,3 +292,22 @@ def test_wrong_scheme_is_caught_with_a_sparse_annotation(tmp_path):
     result = evaluate_rasters(zero_based, gpkg, reference_field="code",
                               prediction_scheme="flair19-index", block=128)
     assert result.counts.compared == 25 * 25 and result.metrics.overall_accuracy_all == 1.0
+
+
+def test_report_lists_the_largest_confusions_in_hectares(inputs):
+    from flair_landcover.flair_plugin.engine.evaluation import report
+
+    pred_path, gpkg, table, _ = inputs
+    result = evaluate_rasters(pred_path, gpkg, reference_field="cs",
+                              reference_mapping=ClassMapping.from_csv(table))
+    ref, compared, *_ = expected_reference()
+    pred = prediction_array()
+    wrong = compared & (ref != pred)
+    pairs, counts = np.unique(pred[wrong].astype(int) * 100 + ref[wrong], return_counts=True)
+    rows = report.largest_confusions(result)
+    assert [n for *_, n, _ in rows] == sorted(counts.tolist(), reverse=True)
+    assert sum(share for *_, share in rows) == pytest.approx(1.0)
+    html = report.render_html(result)
+    assert "Largest confusions" in html
+    top = int(pairs[np.argmax(counts)])
+    assert f"{counts.max() * PIXEL ** 2 / 1e4:.4g} ha" in html and rows[0][0] == _name(top // 100)

@@ -266,7 +266,8 @@ def confusion_svg(result: EvaluationResult) -> Tuple[str, List[str]]:
             share = count / total if total else 0.0
             x = label_w + col * cell
             tip = (f"reference {entries[i].name} → predicted {entries[j].name}: "
-                   f"{_int(count)} px"
+                   f"{_int(count)} px" + (f", {ha(result, count)}" if result.pixel_area_m2
+                                          else "")
                    + (f" ({100 * share:.1f} % of reference {entries[i].name})" if total
                       else " (class absent from the reference)"))
             stroke = ' stroke="#222" stroke-width="1.2"' if i == j else \
@@ -306,6 +307,33 @@ def _class_table(m: Metrics, result: EvaluationResult) -> str:
             f"<td>{ha(result, c.reference_pixels)}</td><td>{ha(result, c.predicted_pixels)}</td>"
             f"<td class='l'>{_e('; '.join(notes))}</td></tr>")
     return "<table>" + head + "".join(rows) + "</table>"
+
+
+TOP_CONFUSIONS = 10
+
+
+def largest_confusions(result: EvaluationResult, top: int = TOP_CONFUSIONS
+                       ) -> List[Tuple[str, str, int, float]]:
+    """(predicted, annotated, pixels, share of the wrong pixels) of the largest
+    confusions, the largest first."""
+    m = result.confusion.matrix
+    entries = result.scheme.entries
+    wrong = int(m.sum() - np.trace(m))
+    pairs = [(int(m[r, p]), p, r) for r, p in zip(*np.nonzero(m)) if r != p]
+    pairs.sort(key=lambda x: -x[0])
+    return [(entries[p].name, entries[r].name, n, n / wrong) for n, p, r in pairs[:top]]
+
+
+def _confusion_table(result: EvaluationResult) -> str:
+    rows = largest_confusions(result)
+    if not rows:
+        return "<p class='note'>No confusion: every compared pixel agrees.</p>"
+    head = ("<tr><th class='l'>predicted</th><th class='l'>annotated</th><th>area</th>"
+            "<th>share of the errors</th></tr>")
+    body = "".join(f"<tr><td class='l'>{_e(p)}</td><td class='l'>{_e(r)}</td>"
+                   f"<td>{ha(result, n)}</td><td>{percent(share, 1)}</td></tr>"
+                   for p, r, n, share in rows)
+    return "<table>" + head + body + "</table>"
 
 
 def _kv_table(rows: Iterable[Tuple[str, object]]) -> str:
@@ -391,6 +419,7 @@ def render_html(result: EvaluationResult) -> str:
         warning, _cards(m, result),
         f"<p class='note'>{convention}</p>", absent,
         "<h2>IoU per class</h2>", iou_bars_svg(m),
+        "<h2>Largest confusions</h2>", _confusion_table(result),
         "<h2>Confusion matrix</h2>", heatmap, left,
         "<h2>Scores per class</h2>", _class_table(m, result),
         "<h2>Areas</h2>", _kv_table(_pixel_rows(result)),
