@@ -40,7 +40,8 @@ class LowConfidenceAlgorithm(FlairAlgorithm):
             self.CONFIDENCE, self.tr("Confidence raster (from the segmentation)")))
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, self.tr("Unsure below this confidence (0..1)"),
-            type=QgsProcessingParameterNumber.Double, defaultValue=0.5, minValue=0.01,
+            type=QgsProcessingParameterNumber.Double,
+            defaultValue=options.LOW_CONFIDENCE_THRESHOLD, minValue=0.01,
             maxValue=1.0))
         self.addParameter(QgsProcessingParameterNumber(
             self.MIN_AREA, self.tr("Minimum region area (m²)"),

@@ -171,6 +171,8 @@ AGREEMENT_MODES = AGREEMENT.choices
 HOTSPOT_CELL = 50.0
 """Side of an error hot-spot cell in map units (50 m: 250 × 250 px at 0.2 m, a block of
 houses or a field)."""
+LOW_CONFIDENCE_THRESHOLD = 0.5
+"""Confidence (winning class's probability) below which a pixel counts as unsure."""
 LOW_CONFIDENCE_MIN_AREA = 100.0
 """Smallest low-confidence region kept as a polygon, in m² (a 10 m × 10 m patch)."""
 

@@ -21,6 +21,7 @@ import rasterio
 from rasterio.windows import Window
 
 from ...nomenclature import scheme as scheme_by_key
+from .. import options
 from ..errors import EvaluationCancelled, InputError
 from ..geo import Grid, PixelWindow
 from ..io.atomic import atomic_path, discard, temp_path_for
@@ -43,7 +44,8 @@ class LowConfidenceResult:
 
 
 def low_confidence_regions(confidence_path: PathLike, output_path: PathLike, *,
-                           threshold: float = 0.5, min_area: float = 100.0,
+                           threshold: float = options.LOW_CONFIDENCE_THRESHOLD,
+                           min_area: float = options.LOW_CONFIDENCE_MIN_AREA,
                            block: int = 1024, overwrite: bool = False,
                            progress: Optional[Progress] = None,
                            cancel: Optional[Cancel] = None) -> LowConfidenceResult:
