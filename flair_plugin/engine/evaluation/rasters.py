@@ -22,6 +22,15 @@ What is not compared, and how it is reported:
 * **stray values**: values that are not part of the raster's scheme; counted per value
   and reported, never scored.
 
+The reference can also be **polygons** in any nomenclature and CRS (:mod:`.vectors`),
+burnt on the prediction's grid block by block; an **area of interest** (polygons)
+restricts what is evaluated. Before scoring, the prediction's declared scheme is judged
+against the reference (:class:`SchemeFit`): a 0-based raster read as FLAIR codes stops
+with the scheme that fits. Two layers meant to lie over the imagery can be written:
+**errors** (0 where correct or not compared, the predicted class where wrong) and
+**confusion** (one value per (predicted, annotated) pair, :func:`confusion_value`);
+*sinks* (the hot-spot grid, :mod:`.hotspots`) see every block.
+
 The optional **agreement raster** is a uint8 GeoTIFF on the prediction grid (the
 extent's window of it), tiled and compressed, written under a temporary name and renamed
 at the end; a failure or a cancel leaves no file. Its values (see :func:`agreement_legend`):

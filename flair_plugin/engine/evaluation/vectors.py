@@ -1,9 +1,11 @@
 """Polygon annotations read as a class raster on the prediction grid, block by block.
 
 Photo-interpreters annotate with polygons carrying a class field in *their* nomenclature
-(OCS GE, a regional land-use map...). :class:`ClassMapping` maps those values to FLAIR
-codes through a table the user edits (a CSV, or rows from a QGIS table layer); without a
-table the field must hold values of a class scheme (FLAIR codes by default).
+(OCS GE, a regional land-use map...). :class:`.mapping.ClassMapping` maps those values to
+FLAIR codes through a table the user edits (a CSV, or rows from a QGIS table layer);
+without a table the field must hold values of a class scheme (FLAIR codes by default).
+The same rasteriser burns polygon numbers (per-polygon statistics, :mod:`.zonal`) and
+areas of interest (:func:`mask_outside_area`, the evaluation's area mask).
 
 :class:`PolygonRasteriser` burns the polygons of one block of the prediction grid at a
 time: the block's bounds select the polygons through the layer's spatial index (OGR
