@@ -94,9 +94,19 @@ class CompareAlgorithm(FlairAlgorithm):
         self.group_name = self.parameterAsString(parameters, self.GROUP_NAME, context)
         self.project_path = self.parameterAsFileOutput(parameters, self.OUTPUT_PROJECT,
                                                        context)
-        if self.project_path and not self.project_path.lower().endswith((".qgz", ".qgs")):
-            raise QgsProcessingException(self.tr(
-                "{path}: a project file ends in .qgz or .qgs.").format(path=self.project_path))
+        if self.project_path:
+            if not self.project_path.lower().endswith((".qgz", ".qgs")):
+                raise QgsProcessingException(self.tr(
+                    "{path}: a project file ends in .qgz or .qgs.").format(
+                        path=self.project_path))
+            from ..engine.errors import UserError
+            from ..engine.io.outputs import check_output_paths
+
+            inputs = [src[0].split("|")[0] for src in self.sources.values() if src]
+            try:  # the save dialog asked before replacing; an input is never replaced
+                check_output_paths([self.project_path], inputs, overwrite=True)
+            except UserError as error:
+                raise QgsProcessingException(str(error)) from error
         return super().prepareAlgorithm(parameters, context, feedback)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -111,12 +121,16 @@ class CompareAlgorithm(FlairAlgorithm):
     def postProcessAlgorithm(self, context, feedback):  # noqa: N802
         themes = self._build(context.project() or QgsProject.instance())
         if self.project_path:
+            from ..engine.io.atomic import atomic_path
+
             other = QgsProject()
             self._build(other)
-            if not other.write(self.project_path):
-                raise QgsProcessingException(self.tr(
-                    "Could not write the project {path}: {error}").format(
-                        path=self.project_path, error=other.error()))
+            # written whole under a temporary name beside it, then renamed
+            with atomic_path(self.project_path, overwrite=True) as temp:
+                if not other.write(str(temp)):
+                    raise QgsProcessingException(self.tr(
+                        "Could not write the project {path}: {error}").format(
+                            path=self.project_path, error=other.error()))
         feedback.pushInfo(self.tr("Map themes: {themes}").format(themes=", ".join(themes)))
         return {self.THEMES: ", ".join(themes), self.OUTPUT_PROJECT: self.project_path or None}
 

@@ -16,6 +16,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from ..engine.io.atomic import atomic_path
+from . import qml
+
 # (lower, upper, colour, label): error rates in %, white-yellow-red, half transparent so
 # the imagery stays readable under the cells
 ERROR_RATE_CLASSES: Tuple[Tuple[float, float, str, str], ...] = (
@@ -44,7 +47,9 @@ def style_graduated(path: str, field: str,
                     opacity: int = 140) -> bool:
     """Give the GeoPackage at ``path`` a graduated default style on ``field``.
 
-    Returns False (and styles nothing) when the file cannot be opened as a layer.
+    The ``.qml`` sidecar is written atomically, and never over a style this plugin did
+    not write (the one in the GeoPackage is enough for QGIS). Returns False (and styles
+    nothing) when the file cannot be opened as a layer.
     """
     layer = QgsVectorLayer(path, "styled", "ogr")
     if not layer.isValid():
@@ -59,6 +64,10 @@ def style_graduated(path: str, field: str,
         symbol.setColor(fill)
         ranges.append(QgsRendererRange(low, high, symbol, label))
     layer.setRenderer(QgsGraduatedSymbolRenderer(field, ranges))
+    layer.setCustomProperty(qml.MARKER, field)  # tells our sidecar from a user's
     layer.saveStyleToDatabase("flair", "FLAIR land cover", True, "")
-    layer.saveNamedStyle(path.rsplit(".", 1)[0] + ".qml")
+    sidecar = qml.sidecar_path(path)
+    if not qml.would_replace_users_style(sidecar):
+        with atomic_path(sidecar, overwrite=True) as temp:
+            layer.saveNamedStyle(str(temp))
     return True

@@ -150,6 +150,8 @@ def test_hotspots_output_styled_worst_first(flair_plugin, inputs, tmp_path):
     from qgis.core import QgsGraduatedSymbolRenderer
 
     pred, gpkg, table = inputs
+    mine = "<qgis><!-- my own style --></qgis>"
+    (tmp_path / "hot.qml").write_text(mine)  # a user's style: never replaced
     out = run({"PREDICTION": str(pred), "REFERENCE_POLYGONS": str(gpkg),
                "REFERENCE_FIELD": "cs", "MAPPING": str(table), "CELL_SIZE": 8.0,
                "OUTPUT_REPORT": str(tmp_path / "r.html"),
@@ -160,6 +162,7 @@ def test_hotspots_output_styled_worst_first(flair_plugin, inputs, tmp_path):
     rates = [f["error_rate"] for f in layer.getFeatures()]
     assert rates == sorted(rates, reverse=True) and rates[0] > 0
     assert "hot spots:" in (tmp_path / "r.html").read_text()
+    assert (tmp_path / "hot.qml").read_text() == mine
 
 
 def test_polygon_statistics_algorithm(flair_plugin, inputs, tmp_path):
@@ -172,6 +175,9 @@ def test_polygon_statistics_algorithm(flair_plugin, inputs, tmp_path):
         feedback=QgsProcessingFeedback())
     layer = QgsVectorLayer(out["OUTPUT"], "stats", "ogr")
     assert layer.featureCount() == len(RECTS)
+    from flair_landcover.flair_plugin.styling import qml
+
+    assert qml.is_our_style(tmp_path / "stats.qml")  # the sidecar carries our marker
     assert isinstance(layer.renderer(), QgsGraduatedSymbolRenderer)
     agreement = [f["agreement"] for f in layer.getFeatures() if f["agreement"] != NULL]
     assert agreement == sorted(agreement) and len(agreement) == 5
