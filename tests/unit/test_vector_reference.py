@@ -311,3 +311,15 @@ def test_report_lists_the_largest_confusions_in_hectares(inputs):
     assert "Largest confusions" in html
     top = int(pairs[np.argmax(counts)])
     assert f"{counts.max() * PIXEL ** 2 / 1e4:.4g} ha" in html and rows[0][0] == _name(top // 100)
+
+
+def test_no_hectares_in_degrees(tmp_path):
+    """A raster in WGS 84: pixels have no fixed area, the report stays in pixels."""
+    from flair_landcover.flair_plugin.engine.evaluation import report
+
+    data = prediction_array()
+    path = write_raster(tmp_path / "deg.tif", data, pixel=1e-5, crs="EPSG:4326",
+                        origin=(2.35, 48.85))
+    result = evaluate_rasters(path, path)
+    assert result.pixel_area_m2 == 0.0 and result.areas() == {"pixel_area_m2": None}
+    assert " px" in report.summary_lines(result)[1]

@@ -172,14 +172,16 @@ class HotspotGrid:
                 f = ogr.Feature(layer.GetLayerDefn())
                 f.SetField("rank", rank)
                 f.SetField("error_rate", 100.0 * cell.error_rate)
-                f.SetField("wrong_ha", cell.wrong * ha)
-                f.SetField("compared_ha", cell.compared * ha)
+                if ha:  # unknown in a geographic CRS: left NULL rather than a false 0
+                    f.SetField("wrong_ha", cell.wrong * ha)
+                    f.SetField("compared_ha", cell.compared * ha)
                 f.SetField("wrong_px", cell.wrong)
                 f.SetField("compared_px", cell.compared)
                 if cell.wrong:
                     f.SetField("confusion", f"predicted {names[cell.predicted]} / annotated "
                                             f"{names[cell.annotated]}")
-                    f.SetField("confusion_ha", cell.confusion_px * ha)
+                    if ha:
+                        f.SetField("confusion_ha", cell.confusion_px * ha)
                     f.SetField("predicted", names[cell.predicted])
                     f.SetField("annotated", names[cell.annotated])
                 f.SetField("col", cell.col)

@@ -520,7 +520,12 @@ def _window_bounds(grid: Grid, window: PixelWindow) -> Tuple[float, float, float
 
 
 def pixel_area_m2(grid: Grid) -> float:
-    """Area of one pixel of ``grid`` in its CRS's squared units (m² in a projected CRS)."""
+    """Area of one pixel of ``grid`` in m², 0 when unknown: a geographic CRS (degrees
+    have no fixed area; figures then stay in pixels) or a CRS in other units."""
+    crs = grid.crs
+    if crs is not None and (crs.is_geographic or (crs.linear_units or "metre").lower()
+                            not in ("metre", "meter", "m")):
+        return 0.0
     return abs(grid.transform.a * grid.transform.e - grid.transform.b * grid.transform.d)
 
 

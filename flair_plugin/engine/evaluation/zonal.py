@@ -205,9 +205,10 @@ def _write(reader: PolygonRasteriser, fids: np.ndarray, codes: np.ndarray,
             if total[i]:
                 f.SetField("majority", CLASSES[majority[i] - 1].name)
                 f.SetField("majority_share", 100.0 * float(share[i]))
-            f.SetField("area_ha", float(total[i]) * ha)
-            for c in present:
-                f.SetField(_ha_field(c), float(counts[i, c]) * ha)
+            if ha:  # unknown in a geographic CRS: left NULL rather than a false 0
+                f.SetField("area_ha", float(total[i]) * ha)
+                for c in present:
+                    f.SetField(_ha_field(c), float(counts[i, c]) * ha)
             geometry = feature.GetGeometryRef()
             if geometry is not None:
                 f.SetGeometry(ogr.ForceToMultiPolygon(geometry.Clone()))
