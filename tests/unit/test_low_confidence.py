@@ -37,3 +37,11 @@ def test_bad_threshold(tmp_path):
     path = write_raster(tmp_path / "conf.tif", confidence(), pixel=PIXEL)
     with pytest.raises(InputError, match="threshold"):
         low_confidence_regions(path, tmp_path / "low.gpkg", threshold=50)
+
+
+def test_degrees_are_refused(tmp_path):
+    path = write_raster(tmp_path / "conf.tif", confidence(), pixel=1e-5, crs="EPSG:4326",
+                        origin=(2.35, 48.85))
+    with pytest.raises(InputError, match="not metres"):
+        low_confidence_regions(path, tmp_path / "low.gpkg")
+    assert not (tmp_path / "low.gpkg").exists()

@@ -26,7 +26,7 @@ from ..errors import EvaluationCancelled, InputError
 from ..geo import Grid, PixelWindow
 from ..io.atomic import atomic_path, discard, temp_path_for
 from ..io.outputs import check_output_paths
-from .vectors import PolygonRasteriser, ogr_modules
+from .vectors import PolygonRasteriser, ogr_modules, pixel_area_m2
 
 PathLike = Union[str, os.PathLike]
 Progress = Callable[[float, str], None]
@@ -83,6 +83,10 @@ def low_confidence_regions(confidence_path: PathLike, output_path: PathLike, *,
                 raise InputError(f"{confidence_path} holds {src.dtypes[0]} values; a "
                                  f"confidence raster from the segmentation holds uint8")
             grid = Grid.of(src)
+            if grid.crs is not None and not pixel_area_m2(grid):
+                raise InputError(f"{confidence_path} is in {grid.crs.to_string()}, whose "
+                                 f"units are not metres: region areas would be wrong; "
+                                 f"reproject it to a projected CRS (e.g. EPSG:2154)")
             nodata = 0 if src.nodata is None else src.nodata
             profile = dict(driver="GTiff", width=src.width, height=src.height, count=1,
                            dtype="uint8", crs=src.crs, transform=src.transform, tiled=True,
