@@ -65,7 +65,8 @@ class EvaluateAlgorithm(FlairAlgorithm):
     GROUP = QT_TRANSLATE_NOOP("EvaluateAlgorithm", "Evaluation")
     GROUP_ID = "evaluation"
     TAGS = ("evaluation", "accuracy", "miou", "iou", "confusion matrix", "kappa", "validation",
-            "annotation", "mask")
+            "annotation", "mask", "polygons", "photo-interpretation", "hot spots", "errors",
+            "hectares")
     REQUIREMENTS = dependencies.EVALUATION
     HELP = QT_TRANSLATE_NOOP(
         "EvaluateAlgorithm",
@@ -95,9 +96,11 @@ class EvaluateAlgorithm(FlairAlgorithm):
         "the metrics as JSON (and CSV beside it); layers to lay over the imagery: "
         "<b>errors</b> (correct pixels transparent, wrong ones in the colour of the "
         "predicted class) and <b>confusion</b> (one legend entry per 'predicted X / "
-        "annotated Y' pair present, the largest first: untick all but one to see it); and "
-        "an agreement raster: binary (correct / wrong) or reference (correct, or the "
-        "reference class where wrong).")
+        "annotated Y' pair present, the largest first: untick all but one to see it); "
+        "<b>error hot spots</b>: a grid of cells (cell size in map units) with each cell's "
+        "error rate and dominant confusion, worst first in the attribute table; and an "
+        "agreement raster: binary (correct / wrong) or reference (correct, or the reference "
+        "class where wrong). Then 'Compare layer over layer' loads them as map themes.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
