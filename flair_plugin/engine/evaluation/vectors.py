@@ -398,17 +398,20 @@ class PolygonRasteriser:
             raster.SetProjection(self.target_wkt)
         gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=v"])
         gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
-        gdal.RasterizeLayer(raster, [3], burn, options=["ATTRIBUTE=v", "MERGE_ALG=ADD"])
-        gdal.RasterizeLayer(raster, [4], burn, options=["ATTRIBUTE=v2", "MERGE_ALG=ADD"])
-        data = raster.ReadAsArray()
-        values, count, total, squares = data[0], data[1], data[2], data[3]
+        values = raster.GetRasterBand(1).ReadAsArray()
+        count = raster.GetRasterBand(2).ReadAsArray()
         covered = count > 0
         several = count > 1
-        # all the polygons over a pixel hold one value iff their variance is 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            variance = np.where(several, squares / np.maximum(count, 1)
-                                - (total / np.maximum(count, 1)) ** 2, 0.0)
-        conflict = several & (variance > 1e-6)
+        conflict = np.zeros(shape, bool)
+        if several.any():
+            # only where polygons overlap: all of them hold one value iff their variance
+            # is 0 (sum and sum of squares burnt in two more passes)
+            gdal.RasterizeLayer(raster, [3], burn, options=["ATTRIBUTE=v", "MERGE_ALG=ADD"])
+            gdal.RasterizeLayer(raster, [4], burn, options=["ATTRIBUTE=v2", "MERGE_ALG=ADD"])
+            total = raster.GetRasterBand(3).ReadAsArray()[several]
+            squares = raster.GetRasterBand(4).ReadAsArray()[several]
+            n = count[several]
+            conflict[several] = squares / n - (total / n) ** 2 > 1e-6
         values = values.astype(np.int32)
         unmapped = covered & ~conflict & (values >= _UNMAPPED_BASE)
         excluded = covered & ~conflict & (values == _EXCLUDED_ID)
