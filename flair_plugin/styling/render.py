@@ -63,6 +63,12 @@ def export_maps_png(layers: Sequence[Sequence[QgsMapLayer]], titles: Sequence[st
         _hide_band_name(legend, node)
     legend.attemptMove(QgsLayoutPoint(margin + len(layers) * (frame_mm + margin), 22, MM))
     layout.addLayoutItem(legend)
+    # the page as wide as the longest legend label needs (about 2.4 mm a character at the
+    # legend's 10 pt; the legend measures itself only once rendered)
+    longest = max((len(c.label) for layer in legend_layers for c in _palette_rows(layer)),
+                  default=0)
+    page.setPageSize(QgsLayoutSize(margin + len(layers) * (frame_mm + margin)
+                                   + max(70.0, 14 + 2.4 * longest), height, MM))
     output.parent.mkdir(parents=True, exist_ok=True)
     settings = QgsLayoutExporter.ImageExportSettings()
     settings.dpi = dpi
