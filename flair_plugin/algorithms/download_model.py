@@ -11,11 +11,11 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from ..engine.io import published
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
-from .model_choice import models_folder
+from .model_choice import catalogue_help, models_folder
 
 
 class DownloadModelAlgorithm(FlairAlgorithm):
-    MODEL, FILE = "MODEL", "FILE"
+    MODEL, FILE = "PUBLISHED_MODEL", "FILE"
 
     NAME = "downloadmodel"
     DISPLAY_NAME = QT_TRANSLATE_NOOP("DownloadModelAlgorithm", "Download an IGN FLAIR model")
@@ -35,13 +35,11 @@ class DownloadModelAlgorithm(FlairAlgorithm):
         "the file.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        folder = models_folder()
         choice = QgsProcessingParameterEnum(
             self.MODEL, self.tr("Model"), options=list(published.PUBLISHED),
             defaultValue=next(iter(published.PUBLISHED)))
         choice.setUsesStaticStrings(True)
-        choice.setHelp("\n".join(published.describe(m, folder)[0]
-                                 for m in published.PUBLISHED.values()))
+        choice.setHelp(catalogue_help())
         self.addParameter(choice)
         self.addOutput(QgsProcessingOutputFile(self.FILE, self.tr("Model file")))
 

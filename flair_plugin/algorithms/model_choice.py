@@ -22,6 +22,7 @@ MODEL_FILTER = QT_TRANSLATE_NOOP(
 
 
 def tr(text: str) -> str:
+    """``text`` (marked with QT_TRANSLATE_NOOP("FlairAlgorithm", ...)) translated."""
     return QCoreApplication.translate("FlairAlgorithm", text)
 
 
@@ -36,18 +37,23 @@ def add_model_parameters(algorithm, file_name: str = "MODEL",
     static strings (``PUBLISHED_MODEL=FLAIR-INC_rgbie_15cl``): stable on the command line
     and in saved models as the catalogue grows."""
     algorithm.addParameter(QgsProcessingParameterFile(
-        file_name, tr("Model file (or choose an IGN model below)"), optional=True,
-        fileFilter=tr(MODEL_FILTER)))
-    folder = models_folder()
-    on_disk = [m.name for m in published.PUBLISHED.values() if published.is_installed(m, folder)]
+        file_name, tr(QT_TRANSLATE_NOOP("FlairAlgorithm",
+                                        "Model file (or choose an IGN model below)")),
+        optional=True, fileFilter=tr(MODEL_FILTER)))
     choice = QgsProcessingParameterEnum(
-        published_name, tr("IGN model (downloaded on first use; on this computer: {names})")
-        .format(names=", ".join(on_disk) or tr("none yet")),
+        published_name, tr(QT_TRANSLATE_NOOP("FlairAlgorithm",
+                                             "Or an IGN model (downloaded on first use)")),
         options=list(published.PUBLISHED), optional=True, defaultValue=None)
     choice.setUsesStaticStrings(True)
-    choice.setHelp("\n".join(published.describe(m, folder)[0]
-                             for m in published.PUBLISHED.values()))
+    choice.setHelp(catalogue_help())
     algorithm.addParameter(choice)
+
+
+def catalogue_help() -> str:
+    """One line a published model, ✓ where it is on this computer already (catalogue
+    data, like class names: not translated)."""
+    folder = models_folder()
+    return "\n".join(published.describe(m, folder)[0] for m in published.PUBLISHED.values())
 
 
 def model_path(algorithm, parameters, context, callbacks, file_name: str = "MODEL",
@@ -65,13 +71,14 @@ def model_path(algorithm, parameters, context, callbacks, file_name: str = "MODE
         return path
     name = algorithm.parameterAsEnumString(parameters, published_name, context)
     if not name:
-        raise QgsProcessingException(tr(
-            "Choose a model: a model file, or one of IGN's published models (downloaded "
-            "on first use)"))
+        raise QgsProcessingException(tr(QT_TRANSLATE_NOOP(
+            "FlairAlgorithm", "Choose a model: a model file, or one of IGN's published "
+                              "models (downloaded on first use)")))
     model = published.published(name)
     folder = models_folder()
     if not published.is_installed(model, folder):
-        callbacks.log(tr("Downloading {name} ({size} MB) into {folder}").format(
+        callbacks.log(tr(QT_TRANSLATE_NOOP(
+            "FlairAlgorithm", "Downloading {name} ({size} MB) into {folder}")).format(
             name=model.name, size=model.size_mb, folder=folder))
     return str(published.fetch(model, folder, progress=callbacks.progress,
                                cancel=callbacks.cancel,

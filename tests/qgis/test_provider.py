@@ -85,8 +85,10 @@ def test_every_shown_text_is_in_a_context_tr_searches(flair_plugin, tmp_path):
     catalogue = _extracted_texts(tmp_path)
     provider = QgsApplication.processingRegistry().providerById("flair")
     assert provider.longName() in catalogue["FlairProvider"]
-    # Class names in a scheme's help come from the nomenclature (data, translated with it).
-    untranslated_help = {"SCHEME", "PREDICTION_SCHEME", "REFERENCE_SCHEME", "CLASS_SCHEME"}
+    # Class names in a scheme's help come from the nomenclature (data, translated with it);
+    # published models' help lists the catalogue (data too).
+    untranslated_help = {"SCHEME", "PREDICTION_SCHEME", "REFERENCE_SCHEME", "CLASS_SCHEME",
+                         "PUBLISHED_MODEL"}
     for algorithm in provider.algorithms():
         if algorithm.provider() is None or not hasattr(type(algorithm), "HELP"):
             continue  # a shipped Graphical Modeler workflow

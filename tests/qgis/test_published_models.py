@@ -59,13 +59,14 @@ def test_a_model_chosen_by_name_is_downloaded_once_then_used(flair_plugin, hub, 
 
 
 def test_the_download_algorithm_and_its_offline_message(flair_plugin, hub, tmp_path):
-    done = processing.run("flair:downloadmodel", {"MODEL": MODEL.name},
+    done = processing.run("flair:downloadmodel", {"PUBLISHED_MODEL": MODEL.name},
                           feedback=Recording())
     assert done["FILE"] == str(tmp_path / "models" / MODEL.filename)
 
     other = published.PUBLISHED["FLAIR-INC_rgbie_15cl"]  # the server does not have it
     with pytest.raises(QgsProcessingException) as error:
-        processing.run("flair:downloadmodel", {"MODEL": other.name}, feedback=Recording())
+        processing.run("flair:downloadmodel", {"PUBLISHED_MODEL": other.name},
+                       feedback=Recording())
     message = str(error.value)
     assert f"{hub.url}/{other.repo}/resolve/main/{other.filename}" in message
     assert str(tmp_path / "models" / other.filename) in message
