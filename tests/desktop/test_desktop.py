@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from helpers_desktop import make_profile
 from helpers_models import our_checkpoint
 
 from flair_landcover.flair_plugin.nomenclature import CLASS_BY_CODE
@@ -18,18 +19,6 @@ from flair_landcover.synthetic.generator import write_mosaic
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("desktop_script.py")
-
-
-def make_profile(root: Path) -> None:
-    """A QGIS profile with the plugin installed (linked) and enabled."""
-    profile = root / "profiles" / "default"
-    plugins = profile / "python" / "plugins"
-    plugins.mkdir(parents=True)
-    (plugins / "flair_landcover").symlink_to(REPO, target_is_directory=True)
-    (profile / "QGIS").mkdir()
-    (profile / "QGIS" / "QGIS3.ini").write_text(
-        "[PythonPlugins]\nflair_landcover=true\n\n[qgis]\ncheckVersion=false\n"
-        "showTips=false\n")
 
 
 @pytest.mark.skipif(shutil.which("xvfb-run") is None or shutil.which("qgis") is None,
