@@ -190,6 +190,70 @@ FLAIRHUB_ORDER: Tuple[int, ...] = (1, 18, 13, 3, 2, 4, 5, 14, 10, 11, 12, 9, 7, 
 """FLAIR code of each FLAIR-HUB index 0..18 (FLAIR-HUB is 0-based and re-ordered)."""
 
 
+HUB_LANDCOVER_TASK = "AERIAL_LABEL-COSIA"
+"""FLAIR-HUB's land-cover task: 19 logits in :data:`FLAIRHUB_ORDER`."""
+HUB_CROP_TASK = "ALL_LABEL-LPIS"
+"""FLAIR-HUB's crop-type task (French LPIS): 23 logits, :data:`LPIS_CLASSES`."""
+HUB_LANDCOVER_TRAINED = 15
+"""FLAIR-HUB trains its land-cover logits 0..14 only (clear cut, ligneous, mixed and
+undefined carry no loss weight): those four are never predicted."""
+HUB_AERIAL = "AERIAL_RGBI"
+HUB_AERIAL_BANDS: Tuple[str, ...] = ("red", "green", "blue", "nir")
+"""Band order of FLAIR-HUB's aerial rasters (its channels are 1-based in this order)."""
+HUB_AERIAL_MEANS: Tuple[float, ...] = (106.59, 105.66, 111.35)
+HUB_AERIAL_STDS: Tuple[float, ...] = (39.78, 52.23, 45.62)
+"""FLAIR-HUB's aerial normalisation for its default channels 4, 1, 2 (NIR, R, G), in
+that order: ``(x - mean) / std`` per channel position."""
+HUB_AERIAL_IR_CHANNELS: Tuple[int, ...] = (4, 1, 2)
+HUB_AERIAL_RGB_CHANNELS: Tuple[int, ...] = (1, 2, 3)
+
+
+@dataclass(frozen=True)
+class CropClass:
+    """One class of FLAIR-HUB's crop-type (LPIS) task; ``value`` = logit index + 1 in our
+    rasters (0 is no data)."""
+
+    index: int
+    name: str
+    name_fr: str
+    colour: str
+
+    @property
+    def value(self) -> int:
+        return self.index + 1
+
+
+LPIS_CLASSES: Tuple[CropClass, ...] = tuple(CropClass(i, n, f, c) for i, (n, f, c) in enumerate((
+    ("grasses", "herbe prédominante", "#92d050"), ("wheat", "blé", "#d7e600"),
+    ("barley", "orge", "#e0e000"), ("maize", "maïs", "#fff100"),
+    ("other cereals", "autres céréales", "#ffff00"), ("rice", "riz", "#e8e8e8"),
+    ("hemp/flax/tobacco", "lin/chanvre/tabac", "#dceaf7"),
+    ("sunflower", "tournesol", "#d29ead"), ("rapeseed", "colza", "#d29ed0"),
+    ("other oilseed crops", "autres oléagineux", "#ffbe99"), ("soy", "soja", "#ffc000"),
+    ("other protein crops", "autres protéagineux", "#ff9000"),
+    ("fodder legumes", "légumineuses fourragères", "#009999"),
+    ("beetroots", "betterave", "#808000"), ("potatoes", "pomme de terre", "#a7a700"),
+    ("other arable crops", "autres arables", "#89896d"), ("vineyard", "vigne", "#f2cfee"),
+    ("olive groves", "oliveraie", "#6f6633"), ("fruit orchards", "verger fruits", "#ac8141"),
+    ("nut orchards", "verger noix", "#996633"),
+    ("other permanent crops", "autres pérennes", "#80c1d7"),
+    ("mixed crops", "mélange", "#000000"), ("background", "autres", "#000000"))))
+"""FLAIR-HUB's 23 crop-type classes (``flair-hub-qgis-style-lpis-num.qml``), index order."""
+
+
+def hub_landcover_codes(num_logits: int = len(FLAIRHUB_ORDER)) -> Tuple[int, ...]:
+    """FLAIR code of each FLAIR-HUB land-cover logit (0 = never predicted).
+
+    Raises:
+        ValueError: not FLAIR-HUB's 19 land-cover logits.
+    """
+    if num_logits != len(FLAIRHUB_ORDER):
+        raise ValueError(f"FLAIR-HUB's land-cover task has {len(FLAIRHUB_ORDER)} logits, "
+                         f"got {num_logits}")
+    return tuple(code if i < HUB_LANDCOVER_TRAINED else NODATA
+                 for i, code in enumerate(FLAIRHUB_ORDER))
+
+
 def _flairhub() -> Scheme:
     entries = []
     for index, code in enumerate(FLAIRHUB_ORDER):

@@ -41,7 +41,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-HUB_DECODERS: Tuple[str, ...] = ("upernet", "unet")
+from .hub_config import HUB_DECODERS
+
 UPERNET_PYRAMID = 256
 UPERNET_SEGMENTATION = 64
 UNET_WIDTHS: Tuple[int, ...] = (256, 128, 64, 32, 16)

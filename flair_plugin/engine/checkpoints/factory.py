@@ -11,22 +11,24 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Union
 
-from .meta import CheckpointError, ModelMeta
+from .meta import HUB_ARCHITECTURE, CheckpointError, ModelMeta
 
 if TYPE_CHECKING:
+    from ....models.flair_hub import FlairHubModel
     from ....models.unet import FlairUNet
     from ....models.utt import FlairUTT
 
 __all__ = ["build_module"]
 
 
-def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
+def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT, FlairHubModel]":
     """A freshly initialised network of the shape ``meta`` describes.
 
     Args:
         meta: the model's description; ``architecture`` "flair-unet" gives a
             :class:`FlairUNet`, "flair-utt" a :class:`FlairUTT` with ``meta.temporal``'s
-            U-TAE branch.
+            U-TAE branch, "flair-hub" a :class:`FlairHubModel` (timm encoder, one decoder
+            per task of ``meta.hub``).
 
     Returns:
         The module, in training mode, on the CPU, with random weights (torch imported here
@@ -39,6 +41,8 @@ def build_module(meta: ModelMeta) -> "Union[FlairUNet, FlairUTT]":
     try:
         if meta.architecture == "flair-utt":
             return _build_utt(meta)
+        if meta.architecture == HUB_ARCHITECTURE:
+            return _build_hub(meta)
         from ....models.unet import FlairUNet
 
         return FlairUNet(in_channels=meta.in_channels, num_classes=meta.num_logits,
@@ -62,3 +66,11 @@ def _build_utt(meta: ModelMeta) -> "FlairUTT":
                     encoder=meta.encoder, encoder_depth=meta.encoder_depth,
                     decoder_channels=meta.decoder_channels or None,
                     metadata_mlp=meta.metadata_mlp, temporal=config)
+
+
+def _build_hub(meta: ModelMeta) -> "FlairHubModel":
+    from ....models.flair_hub import FlairHubModel
+
+    hub = meta.hub
+    return FlairHubModel(meta.encoder, hub.decoder, hub.modality, meta.in_channels,
+                         list(zip(hub.tasks, hub.task_classes)), hub.img_size or None)

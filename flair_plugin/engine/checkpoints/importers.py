@@ -24,8 +24,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-from ...nomenclature import BAND_SETS, CLASS_SETS, CODES
-from .meta import INACTIVE, CheckpointError, ModelMeta, TemporalMeta
+from ...nomenclature import (
+    BAND_SETS,
+    CLASS_SETS,
+    CODES,
+    HUB_AERIAL,
+    HUB_AERIAL_BANDS,
+    HUB_AERIAL_IR_CHANNELS,
+    HUB_AERIAL_MEANS,
+    HUB_AERIAL_RGB_CHANNELS,
+    HUB_AERIAL_STDS,
+    HUB_CROP_TASK,
+    HUB_LANDCOVER_TASK,
+    LPIS_CLASSES,
+    PATCH_SIZE,
+    hub_landcover_codes,
+)
+from .meta import (
+    HUB_ARCHITECTURE,
+    INACTIVE,
+    CheckpointError,
+    HubMeta,
+    ModelMeta,
+    TemporalMeta,
+)
 
 SEG = "seg_model."
 MLP = "metadata_mlp."
@@ -207,8 +229,6 @@ def _not_a_unet_message(state: Mapping[str, Any]) -> str:
     hint = ""
     if any(k.startswith((SEG + "decoder.p5", SEG + "decoder.seg_blocks")) for k in keys):
         hint = " It looks like an FPN; only U-Net models are supported."
-    elif any(k.startswith(("encoders.", "main_decoders.", "model.encoders.")) for k in keys):
-        hint = " It looks like a FLAIR-HUB model; those are not supported yet."
     return (f"these weights are not a U-Net state dict (no segmentation head or encoder "
             f"convolution found; keys start: {sample or 'none'}).{hint} Accepted: FLAIR-INC "
             f".pth files, FLAIR-1 Lightning .ckpt files and this plugin's .flair.safetensors")
@@ -361,3 +381,258 @@ def meta_for_utt_state(state: Mapping[str, Any], *, file_name: str, source: str,
         encoder=shape.encoder or "resnet34", encoder_depth=shape.encoder_depth,
         decoder_channels=shape.decoder_channels, metadata_mlp=shape.metadata_mlp,
         temporal=temporal, source=f"{source} ({FLAIR2_ASSUMED})")
+
+
+# ---------------------------------------------------------------------------- FLAIR-HUB
+# Key layout read from IGNF/FLAIR-HUB (src/flair_hub/models/flair_model.py,
+# monotemp_model.py, checkpoint.py): ``encoders.<MODALITY>.seg_model.*`` (an smp ``tu-``
+# encoder: the timm backbone under ``model.``), ``main_decoders.<TASK>.seg_model.
+# {decoder,segmentation_head}.*``, ``aux_decoders.<MODALITY>__<TASK>.*`` (training-only
+# heads), ``fusion_handler.conv_f.*`` (1×1 convolutions that run only with several
+# modalities), ``criterion.*`` (loss weights); a Lightning checkpoint prefixes ``model.``.
+
+HUB_PARTS = ("encoders.", "main_decoders.", "aux_decoders.", "fusion_handler.")
+HUB_PATCH_SIZE = PATCH_SIZE  # FLAIR-HUB's aerial patches: 512 px at 0.2 m
+_CONVNEXTV2_BY_WIDTH = {40: "atto", 48: "femto", 64: "pico", 80: "nano", 96: "tiny",
+                        128: "base", 192: "large", 352: "huge"}
+_SWIN_BY_LAYOUT = {(96, 6): "tiny", (96, 18): "small", (128, 18): "base", (192, 18): "large"}
+_SWIN_DEFAULT_SIZE = {7: 224, 12: 384}  # timm's input size of the published Swin names
+_NAME_HINTS = (("convnextv2tiny", "convnextv2_tiny"), ("convnextv2base", "convnextv2_base"),
+               ("swintiny", "swin_tiny"), ("swinsmall", "swin_small"),
+               ("swinbase", "swin_base"), ("swinlarge", "swin_large"))
+
+
+@dataclass(frozen=True)
+class HubImportOptions:
+    """What a user may state about a FLAIR-HUB checkpoint its file does not say.
+
+    Every field left None is inferred (see :func:`meta_for_hub_state`).
+    """
+
+    encoder: Optional[str] = None  # timm name, e.g. convnextv2_base
+    channels: Optional[Tuple[int, ...]] = None  # 1-based bands of the RGBI raster
+    means: Optional[Tuple[float, ...]] = None
+    stds: Optional[Tuple[float, ...]] = None
+    img_size: Optional[int] = None  # Swin: the tile side the encoder is built for
+
+
+@dataclass(frozen=True)
+class HubShape:
+    """What a FLAIR-HUB state dict says about its network."""
+
+    modalities: Tuple[str, ...]
+    tasks: Tuple[str, ...]
+    task_classes: Tuple[int, ...]
+    decoder: str
+    in_channels: int
+    encoder: Optional[str]  # None: a backbone we cannot name from its keys
+    window: Optional[int]  # Swin window size (from its bias tables), None otherwise
+
+
+def _hub_name(key: str) -> str:
+    name = _strip_wrappers(key)
+    return name[len("model."):] if name.startswith("model.") else name
+
+
+def is_flair_hub_state(state: Mapping[str, Any]) -> bool:
+    """Whether a state dict is a FLAIR-HUB model's (bare, Lightning or safetensors)."""
+    return any(_hub_name(k).startswith(("encoders.", "main_decoders.")) for k in state)
+
+
+def to_flair_hub_keys(state: Mapping[str, Any]) -> Tuple[Dict[str, Any], Tuple[str, ...]]:
+    """FLAIR-HUB keys without wrappers, less what inference never runs.
+
+    Returns the state and what was left out (auxiliary decoders, the fusion of a
+    one-modality model, loss weights), for the model's source line.
+    """
+    renamed: Dict[str, Any] = {}
+    left: Dict[str, None] = {}
+    modalities = {_hub_name(k).split(".")[1] for k in state
+                  if _hub_name(k).startswith("encoders.")}
+    for key, value in state.items():
+        name = _hub_name(key)
+        if name.startswith("criterion") or ".criterion." in name:
+            left["loss weights"] = None
+        elif name.startswith("aux_decoders."):
+            left["auxiliary decoders (training only)"] = None
+        elif name.startswith("fusion_handler.") and len(modalities) == 1:
+            left["fusion layers (unused with one modality)"] = None
+        else:
+            renamed[name] = value
+    return renamed, tuple(left)
+
+
+def infer_hub_shape(state: Mapping[str, Any]) -> HubShape:
+    """Modalities, tasks, decoder, input bands and backbone of a FLAIR-HUB state dict.
+
+    Raises:
+        CheckpointError: no encoder or task decoder found.
+    """
+    modalities = tuple(dict.fromkeys(k.split(".")[1] for k in state
+                                     if k.startswith("encoders.")))
+    tasks, classes = [], []
+    for key, value in state.items():
+        parts = key.split(".")
+        if key.startswith("main_decoders.") and parts[2:] == [
+                "seg_model", "segmentation_head", "0", "weight"]:
+            tasks.append(parts[1])
+            classes.append(_shape(value)[0])
+    if not modalities or not tasks:
+        raise CheckpointError("these FLAIR-HUB weights lack an encoder or a task decoder "
+                              "(no encoders.* / main_decoders.*.segmentation_head keys)")
+    first_task = tasks[0]
+    prefix = f"main_decoders.{first_task}.seg_model.decoder."
+    decoder = ("upernet" if any(k.startswith(prefix + "psp.") for k in state) else
+               "unet" if any(k.startswith(prefix + "blocks.") for k in state) else "")
+    if not decoder:
+        raise CheckpointError(f"the decoder of task {first_task} is neither a UPerNet nor a "
+                              f"U-Net (FLAIR-HUB's two decoders)")
+    encoder, window, in_channels = _hub_backbone(state, modalities[0])
+    return HubShape(modalities, tuple(tasks), tuple(classes), decoder, in_channels, encoder,
+                    window)
+
+
+def _hub_backbone(state: Mapping[str, Any], modality: str
+                  ) -> Tuple[Optional[str], Optional[int], int]:
+    """(timm name or None, Swin window or None, input bands) of a modality's encoder."""
+    p = f"encoders.{modality}.seg_model.model."
+    stem = state.get(p + "stem_0.weight")
+    if stem is not None:  # ConvNeXt: stem_0 is a 4×4 stride-4 convolution
+        width, in_channels = _shape(stem)[:2]
+        v2 = any(k.startswith(p) and ".grn." in k for k in state)
+        size = _CONVNEXTV2_BY_WIDTH.get(width) if v2 else None
+        return (f"convnextv2_{size}" if size else None), None, in_channels
+    embed = state.get(p + "patch_embed.proj.weight")
+    if embed is not None:  # Swin: a 4×4 patch embedding, windowed attention
+        width, in_channels = _shape(embed)[:2]
+        blocks = 0
+        while f"{p}layers_2.blocks.{blocks}.norm1.weight" in state:
+            blocks += 1
+        table = state.get(p + "layers_0.blocks.0.attn.relative_position_bias_table")
+        window = int(round((_shape(table)[0] ** 0.5 + 1) / 2)) if table is not None else None
+        size = _SWIN_BY_LAYOUT.get((width, blocks))
+        name = (f"swin_{size}_patch4_window{window}_{_SWIN_DEFAULT_SIZE[window]}"
+                if size and window in _SWIN_DEFAULT_SIZE else None)
+        return name, window, in_channels
+    convs = [v for k, v in state.items() if k.startswith(p) and len(_shape(v)) == 4]
+    if not convs:
+        raise CheckpointError(f"the {modality} encoder has no convolution: these are not "
+                              f"FLAIR-HUB weights")
+    return None, None, _shape(convs[0])[1]
+
+
+def encoder_from_file_name(file_name: str) -> Optional[str]:
+    """The backbone a FLAIR-HUB file name says (``..._convnextv2base-upernet...``), as
+    the start of a timm name, or None."""
+    squashed = re.sub(r"[^a-z0-9]", "", Path(file_name).name.lower())
+    found = [timm for hint, timm in _NAME_HINTS if hint in squashed]
+    return found[0] if len(found) == 1 else None
+
+
+def hub_aerial_input(file_name: str, in_channels: int, options: HubImportOptions
+                     ) -> Tuple[Tuple[int, ...], Tuple[float, ...], Tuple[float, ...], str]:
+    """(channels, means, stds, note) of a FLAIR-HUB aerial model.
+
+    FLAIR-HUB reads NIR, R, G (channels 4, 1, 2 of its RGBI rasters) with its published
+    means and stds unless a model is named ``_RGB_`` (channels 1, 2, 3), whose
+    normalisation its code does not state: that one must be given.
+
+    Raises:
+        CheckpointError: a normalisation that cannot be known, or options that do not
+            fit the model's input bands.
+    """
+    name = Path(file_name).name.upper()
+    rgb = re.search(r"(^|[_\-.])RGB([_\-.]|$)", name) is not None
+    channels = options.channels or (HUB_AERIAL_RGB_CHANNELS if rgb else
+                                    HUB_AERIAL_IR_CHANNELS if in_channels == 3 else None)
+    if channels is None or len(channels) != in_channels:
+        raise CheckpointError(
+            f"the FLAIR-HUB model takes {in_channels} aerial bands; say which bands of the "
+            f"RGBI raster feed it (--channels, e.g. 4,1,2 for NIR,R,G)")
+    if any(not 1 <= c <= len(HUB_AERIAL_BANDS) for c in channels):
+        raise CheckpointError(f"channels {channels} must be bands 1..4 of an RGBI raster")
+    means, stds = options.means, options.stds
+    note = ""
+    if means is None and stds is None and tuple(channels) == HUB_AERIAL_IR_CHANNELS:
+        means, stds = HUB_AERIAL_MEANS, HUB_AERIAL_STDS
+        note = "FLAIR-HUB's aerial normalisation"
+    if means is None or stds is None:
+        raise CheckpointError(
+            f"the normalisation of this FLAIR-HUB model (bands {list(channels)}) is not in "
+            f"the file nor in FLAIR-HUB's defaults (those are for NIR,R,G): convert it with "
+            f"`flair-landcover import` and give --means and --stds (one per band, from its "
+            f"training configuration)")
+    if len(means) != in_channels or len(stds) != in_channels:
+        raise CheckpointError(f"give {in_channels} means and stds, one per band; got "
+                              f"{len(means)} and {len(stds)}")
+    return tuple(int(c) for c in channels), tuple(means), tuple(stds), note
+
+
+def meta_for_hub_state(state: Mapping[str, Any], *, file_name: str, source: str,
+                       options: Optional[HubImportOptions] = None) -> ModelMeta:
+    """The ModelMeta of a FLAIR-HUB state dict (keys as :func:`to_flair_hub_keys` gives).
+
+    Inferred: the backbone from its keys (ConvNeXt V2 widths, Swin widths, depths and
+    window; the file name when the keys do not say), the decoder, the input bands, the
+    tasks and their logits; FLAIR-HUB's aerial channels and normalisation; the FLAIR code
+    of each land-cover logit (FLAIR-HUB's order, logits 15..18 never predicted); a Swin
+    with UPerNet runs on timm's default input side (smp 0.4.0 did not pass FLAIR-HUB's
+    patch size to it), a Swin with U-Net on FLAIR-HUB's 512 px aerial patches.
+
+    Raises:
+        CheckpointError: a model this plugin cannot run yet (several modalities, no
+            land-cover task, a modality other than aerial) or facts that must be given.
+    """
+    options = options or HubImportOptions()
+    shape = infer_hub_shape(state)
+    if len(shape.modalities) > 1:
+        raise CheckpointError(
+            f"this FLAIR-HUB model takes {' + '.join(shape.modalities)}; this version runs "
+            f"FLAIR-HUB models with one aerial modality (the LC-A / LPIS-A families)")
+    modality = shape.modalities[0]
+    if modality != HUB_AERIAL:
+        raise CheckpointError(
+            f"this FLAIR-HUB model takes {modality} only; this version runs FLAIR-HUB "
+            f"models on aerial imagery ({HUB_AERIAL})")
+    if HUB_LANDCOVER_TASK not in shape.tasks:
+        raise CheckpointError(
+            f"this FLAIR-HUB model has no land-cover task ({HUB_LANDCOVER_TASK}), only "
+            f"{', '.join(shape.tasks)}; this version runs models with land cover")
+    order = [shape.tasks.index(HUB_LANDCOVER_TASK)] + [
+        i for i, t in enumerate(shape.tasks) if t != HUB_LANDCOVER_TASK]
+    tasks = tuple(shape.tasks[i] for i in order)
+    task_classes = tuple(shape.task_classes[i] for i in order)
+    if HUB_CROP_TASK in tasks and task_classes[tasks.index(HUB_CROP_TASK)] != len(LPIS_CLASSES):
+        raise CheckpointError(f"the crop-type task has {task_classes[tasks.index(HUB_CROP_TASK)]}"
+                              f" logits; FLAIR-HUB's has {len(LPIS_CLASSES)}")
+    try:
+        codes = hub_landcover_codes(task_classes[0])
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from None
+    encoder = options.encoder or shape.encoder
+    hinted = encoder_from_file_name(file_name)
+    if encoder is None:
+        if hinted and hinted.startswith("convnextv2"):
+            encoder = hinted
+        else:
+            raise CheckpointError(
+                "the backbone of these FLAIR-HUB weights cannot be named from their keys"
+                + (f" (the file name says {hinted})" if hinted else "")
+                + ": give its timm name (--encoder, e.g. convnextv2_base)")
+    img_size = options.img_size
+    if img_size is None and shape.window is not None:
+        img_size = (_SWIN_DEFAULT_SIZE.get(shape.window, 0) if shape.decoder == "upernet"
+                    else HUB_PATCH_SIZE)
+    channels, means, stds, note = hub_aerial_input(file_name, shape.in_channels, options)
+    bands = tuple(HUB_AERIAL_BANDS[c - 1] for c in channels)
+    facts = [f"{encoder}-{shape.decoder}", f"bands {','.join(bands)}", note,
+             f"Swin tiles of {img_size} px" if img_size else ""]
+    try:
+        hub = HubMeta(decoder=shape.decoder, modality=modality, channels=channels,
+                      img_size=int(img_size or 0), tasks=tasks, task_classes=task_classes)
+        return ModelMeta(architecture=HUB_ARCHITECTURE, in_channels=shape.in_channels,
+                         bands=bands, means=means, stds=stds, logit_codes=codes,
+                         encoder=encoder, tile_size=int(img_size or HUB_PATCH_SIZE),
+                         hub=hub, source=f"{source} ({'; '.join(f for f in facts if f)})")
+    except ValueError as exc:
+        raise CheckpointError(f"these FLAIR-HUB weights cannot be described: {exc}") from None

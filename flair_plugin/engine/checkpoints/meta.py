@@ -19,6 +19,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from ....models.hub_config import HUB_DECODERS
 from ....models.temporal_config import TemporalConfig
 from ...nomenclature import (
     AERIAL_BANDS,
@@ -35,7 +36,9 @@ from . import schema
 FORMAT_VERSION = 1
 """Version of the metadata layout; bumped when a reader of version N could misread N+1."""
 
-ARCHITECTURES: Tuple[str, ...] = ("flair-unet", "flair-utt")
+ARCHITECTURES: Tuple[str, ...] = ("flair-unet", "flair-utt", "flair-hub")
+HUB_ARCHITECTURE = "flair-hub"
+"""A FLAIR-HUB network (IGN, 2025): timm encoder, UPerNet/U-Net decoder per task."""
 
 # FLAIR-2's Sentinel-2 preprocessing (IGNF/FLAIR-2 config and dataset code); the
 # defaults of TemporalMeta and of engine.sentinel, kept here, in pure Python, once.
@@ -146,6 +149,58 @@ class TemporalMeta(TemporalConfig, SeriesSettings):
 
 
 @dataclass(frozen=True)
+class HubMeta:
+    """What a FLAIR-HUB model (``architecture="flair-hub"``) adds to a :class:`ModelMeta`.
+
+    ``decoder`` is ``upernet`` or ``unet`` (the encoder's timm name is
+    ``ModelMeta.encoder``); ``modality`` the FLAIR-HUB key of its input (``AERIAL_RGBI``);
+    ``channels`` the 1-based bands FLAIR-HUB reads from that modality's raster, in model
+    order (``(4, 1, 2)``: NIR, R, G of an RGBI raster), the default band choice of a run;
+    ``img_size`` the one input side the encoder takes (Swin with UPerNet: timm's default,
+    224 or 384), 0 for any multiple of 32; ``tasks``/``task_classes`` each main
+    decoder's FLAIR-HUB task key and logit count, the land-cover task first (the
+    model's ``logit_codes`` describe it).
+    """
+
+    decoder: str = "upernet"
+    modality: str = "AERIAL_RGBI"
+    channels: Tuple[int, ...] = ()
+    img_size: int = 0
+    tasks: Tuple[str, ...] = ("AERIAL_LABEL-COSIA",)
+    task_classes: Tuple[int, ...] = (19,)
+
+    def __post_init__(self) -> None:
+        for name, value in schema.hub_fields(self).items():
+            object.__setattr__(self, name, value)
+        if len(self.tasks) != len(self.task_classes) or not self.tasks:
+            raise ValueError(f"hub.tasks and hub.task_classes need one entry per task, got "
+                             f"{len(self.tasks)} and {len(self.task_classes)}")
+        if len(set(self.tasks)) != len(self.tasks):
+            raise ValueError(f"hub.tasks repeats a task: {self.tasks}")
+        if self.decoder not in HUB_DECODERS:
+            raise ValueError(f"hub.decoder must be one of {', '.join(HUB_DECODERS)}, got "
+                             f"{self.decoder!r}")
+        if self.img_size % 32:
+            raise ValueError(f"hub.img_size must be a multiple of 32 (0: any), got "
+                             f"{self.img_size}")
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "HubMeta":
+        """Read :meth:`to_dict`'s output; unknown keys (a newer plugin's) are ignored."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"the FLAIR-HUB description must be a JSON object, got "
+                             f"{type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def classes_of(self, task: str) -> int:
+        return self.task_classes[self.tasks.index(task)]
+
+
+@dataclass(frozen=True)
 class ModelMeta:
     """Self-description of a FLAIR model, stored as JSON inside the checkpoint.
 
@@ -176,12 +231,14 @@ class ModelMeta:
     tile_size: int = PATCH_SIZE
     source: str = ""
     temporal: Optional[TemporalMeta] = None
+    hub: Optional[HubMeta] = None
     format_version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
         for name, value in schema.model_fields(self, len(AERIAL_BANDS)).items():
             self._set(name, value)  # types and bounds first: a file's JSON is untrusted
         self._set_temporal()
+        self._set_hub()
         self._set("logit_codes", tuple(int(c) for c in self.logit_codes))
         self._set("bands", tuple(self.bands) or _default_bands(self.in_channels))
         self._set("means", _floats(self.means) or _flair1_values(self.bands, FLAIR1_MEANS))
@@ -231,6 +288,10 @@ class ModelMeta:
             del out["temporal"]  # U-Net files stay as they were before U-T&T existed
         else:
             out["temporal"] = self.temporal.to_dict()
+        if self.hub is None:
+            del out["hub"]
+        else:
+            out["hub"] = self.hub.to_dict()
         return out
 
     @classmethod
@@ -278,6 +339,26 @@ class ModelMeta:
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # frozen dataclass: normalise once, here
+
+    def _set_hub(self) -> None:
+        hub = self.hub
+        if isinstance(hub, Mapping):  # read from JSON
+            hub = HubMeta.from_dict(hub)
+        if self.architecture == HUB_ARCHITECTURE and hub is None:
+            hub = HubMeta()
+        if hub is not None and not isinstance(hub, HubMeta):
+            raise ValueError(f"hub must be a HubMeta, got {type(hub).__name__}")
+        if hub is not None and self.architecture != HUB_ARCHITECTURE:
+            raise ValueError(f"a {self.architecture} model is not a FLAIR-HUB model: `hub` "
+                             f"only goes with architecture {HUB_ARCHITECTURE!r}")
+        if hub is not None:
+            if hub.task_classes[0] != len(self.logit_codes):
+                raise ValueError(f"the land-cover task {hub.tasks[0]} has {hub.task_classes[0]} "
+                                 f"logits but logit_codes has {len(self.logit_codes)}")
+            if hub.channels and len(hub.channels) != self.in_channels:
+                raise ValueError(f"hub.channels {hub.channels} must name {self.in_channels} "
+                                 f"bands, one per input channel")
+        self._set("hub", hub)
 
     def _set_temporal(self) -> None:
         temporal = self.temporal

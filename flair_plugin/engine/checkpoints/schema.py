@@ -192,6 +192,24 @@ def temporal_fields(meta: Any) -> Dict[str, Any]:
         stds=reals("temporal.stds", meta.stds, MAX_BANDS))
 
 
+def hub_fields(meta: Any) -> Dict[str, Any]:
+    """The checked, normalised fields of a :class:`~.meta.HubMeta`.
+
+    Args:
+        meta: the FLAIR-HUB description as constructed.
+
+    Raises:
+        ValueError: the first field out of its type or bounds, named.
+    """
+    return dict(
+        decoder=text("hub.decoder", meta.decoder, _NAME),
+        modality=text("hub.modality", meta.modality, _NAME),
+        channels=wholes("hub.channels", meta.channels, 1, MAX_BANDS, MAX_BANDS),
+        img_size=whole("hub.img_size", meta.img_size, 0, 16384),
+        tasks=texts("hub.tasks", meta.tasks, 16, _NAME, 64),
+        task_classes=wholes("hub.task_classes", meta.task_classes, 1, MAX_CLASSES, 16))
+
+
 def _shown(value: Any) -> str:
     shown = repr(value)
     return shown if len(shown) <= 60 else shown[:57] + "..."

@@ -32,11 +32,15 @@ from ..io.atomic import atomic_path
 from ..io.download import FLAIR_INC_VARIANTS, WeightsDownloadError, download_flair_inc  # noqa: F401
 from .factory import build_module
 from .importers import (
+    HubImportOptions,
     describe_flair_inc,
     infer_encoder,
     is_flair2_utt_state,
+    is_flair_hub_state,
+    meta_for_hub_state,
     meta_for_state,
     meta_for_utt_state,
+    to_flair_hub_keys,
     to_flair_unet_keys,
     to_flair_utt_keys,
 )
@@ -48,7 +52,8 @@ if TYPE_CHECKING:
     from ....models.unet import FlairUNet
     from ....models.utt import FlairUTT
 
-__all__ = ["CHECKPOINT_SUFFIX", "CheckpointError", "FLAIR_INC_VARIANTS", "LoadedModel",
+__all__ = ["CHECKPOINT_SUFFIX", "CheckpointError", "FLAIR_INC_VARIANTS", "HubImportOptions",
+           "LoadedModel",
            "ModelMeta", "WeightsDownloadError", "build_module", "detect_format",
            "download_flair_inc", "load_model", "read_meta", "save_checkpoint"]
 
@@ -56,8 +61,9 @@ META_KEY = "flair_landcover"
 EXTRA_KEY = "flair_landcover_extra"
 CHECKPOINT_SUFFIX = ".flair.safetensors"
 ACCEPTED_FORMATS = ("this plugin's .flair.safetensors models, FLAIR-INC .pth weights (as "
-                    "published on Hugging Face by IGNF), FLAIR-1 Lightning .ckpt checkpoints "
-                    "and FLAIR-2 U-T&T Lightning .ckpt checkpoints")
+                    "published on Hugging Face by IGNF), FLAIR-1 Lightning .ckpt checkpoints, "
+                    "FLAIR-2 U-T&T Lightning .ckpt checkpoints and FLAIR-HUB aerial models "
+                    "(.safetensors as published, or its training's .ckpt)")
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -72,7 +78,8 @@ class LoadedModel:
     module: "torch.nn.Module"
     meta: ModelMeta
     extra: Dict[str, Any] = field(default_factory=dict)
-    # or flair-inc, flair-1-lightning, smp-state-dict, flair-2-lightning, flair-2-state-dict
+    # or flair-inc, flair-1-lightning, smp-state-dict, flair-2-lightning, flair-2-state-dict,
+    # flair-hub
     source_format: str = "flair-landcover"
     path: Optional[str] = None  # the file it was loaded from: no run may write over it
 
@@ -118,13 +125,17 @@ def _plain_state(module: "torch.nn.Module") -> Dict[str, "torch.Tensor"]:
 # ---------------------------------------------------------------------------- loading
 
 
-def load_model(path: PathLike) -> LoadedModel:
+def load_model(path: PathLike, *, hub_options: Optional[HubImportOptions] = None
+               ) -> LoadedModel:
     """Load any accepted model file (see the module doc) as a ready-to-run model.
 
-    The module is a FlairUNet, or a FlairUTT when ``meta.architecture`` is "flair-utt".
+    The module is a FlairUNet, a FlairUTT when ``meta.architecture`` is "flair-utt", or
+    a FlairHubModel for "flair-hub" (IGN's FLAIR-HUB files are converted on the fly).
 
     Args:
         path: the model file.
+        hub_options: facts about a FLAIR-HUB file that it does not carry (backbone,
+            bands, normalisation, Swin tile size); ignored for other files.
 
     Raises:
         CheckpointError: with an actionable message for anything else: an unknown or
@@ -137,9 +148,9 @@ def load_model(path: PathLike) -> LoadedModel:
     path = _existing_file(path)
     try:
         if detect_format(path) == "safetensors":
-            loaded = _load_ours(path)
+            loaded = _load_ours(path, hub_options)
         else:
-            loaded = _import_torch_object(_torch_load(path), path)
+            loaded = _import_torch_object(_torch_load(path), path, hub_options)
         loaded.path = os.fspath(path)
         return loaded
     except CheckpointError:
@@ -206,7 +217,7 @@ def _foreign_hint(head: bytes) -> str:
 # ---------------------------------------------------------------------------- our format
 
 
-def _load_ours(path: Path) -> LoadedModel:
+def _load_ours(path: Path, hub_options: Optional[HubImportOptions] = None) -> LoadedModel:
     from safetensors import SafetensorError, safe_open
 
     try:
@@ -216,12 +227,11 @@ def _load_ours(path: Path) -> LoadedModel:
     except SafetensorError as exc:
         raise CheckpointError(_truncated_message(path, str(exc))) from None
     if META_KEY not in header:
-        hub = any(k.startswith(("encoders.", "model.encoders.")) for k in state)
+        if is_flair_hub_state(state):
+            return _import_flair_hub(state, "flair-hub", {}, path, hub_options)
         raise CheckpointError(
             f"{path.name} is a safetensors file without FLAIR Land Cover metadata, so its "
-            f"bands and classes are unknown" + (" (it looks like a FLAIR-HUB model, not "
-                                                 "supported yet)" if hub else "")
-            + f". Accepted: {ACCEPTED_FORMATS}")
+            f"bands and classes are unknown. Accepted: {ACCEPTED_FORMATS}")
     meta = _meta_from_json(header[META_KEY], path)
     extra = _json_object(header.get(EXTRA_KEY, "{}"), path)
     module = _module_with_weights(meta, state, path.name)
@@ -292,8 +302,11 @@ def _truncated_message(path: Path, detail: str) -> str:
             f"again")
 
 
-def _import_torch_object(obj: Any, path: Path) -> LoadedModel:
+def _import_torch_object(obj: Any, path: Path,
+                         hub_options: Optional[HubImportOptions] = None) -> LoadedModel:
     state, kind, extra = _find_state_dict(obj, path)
+    if is_flair_hub_state(state):
+        return _import_flair_hub(state, kind, extra, path, hub_options)
     if is_flair2_utt_state(state):
         return _import_flair2_utt(state, kind, extra, path)
     renamed, loss_weight = to_flair_unet_keys(state)
@@ -324,6 +337,51 @@ def _import_flair2_utt(state: Mapping[str, Any], kind: str, extra: Dict[str, Any
                               loss_weight=aerial_weight)
     module = _module_with_weights(meta, renamed, path.name)
     return LoadedModel(module=module, meta=meta, extra=extra, source_format=kind)
+
+
+def _import_flair_hub(state: Mapping[str, Any], kind: str, extra: Dict[str, Any], path: Path,
+                      options: Optional[HubImportOptions]) -> LoadedModel:
+    """A FLAIR-HUB model (safetensors as IGN publishes them, or a Lightning checkpoint of
+    its training) as a FlairHubModel, its description inferred (see
+    :func:`.importers.meta_for_hub_state`)."""
+    renamed, left_out = to_flair_hub_keys(state)
+    what = ("FLAIR-HUB Lightning checkpoint" if kind == "flair-1-lightning"
+            else "FLAIR-HUB weights")
+    epoch = f", epoch {extra['epoch']}" if "epoch" in extra else ""
+    dropped = f"; left out: {', '.join(left_out)}" if left_out else ""
+    meta = meta_for_hub_state(renamed, file_name=path.name,
+                              source=f"{what} {path.name}{epoch}{dropped}", options=options)
+    renamed = fit_bias_tables(renamed, expected_state(meta))
+    module = _module_with_weights(meta, renamed, path.name)
+    return LoadedModel(module=module, meta=meta, extra=extra, source_format="flair-hub")
+
+
+def fit_bias_tables(state: Mapping[str, Any], expected: Mapping[str, Any]) -> Dict[str, Any]:
+    """Swin relative-position bias tables resized to the model's windows.
+
+    A Swin built for another input side clamps its windows to the smaller feature maps,
+    so its tables ((2w-1)² rows per head) differ from the checkpoint's: FLAIR-HUB then
+    resizes each table as a square image per head, bicubically (corners not aligned),
+    and so do we. Other keys are left as they are (the key check names any mismatch).
+    """
+    import torch.nn.functional as F
+
+    out = dict(state)
+    for key, value in state.items():
+        target = expected.get(key)
+        if (target is None or "relative_position_bias_table" not in key
+                or tuple(value.shape) == tuple(target.shape) or value.ndim != 2):
+            continue
+        old, heads = value.shape
+        new = target.shape[0]
+        side_old, side_new = round(old ** 0.5), round(new ** 0.5)
+        if side_old ** 2 != old or side_new ** 2 != new or target.shape[1] != heads:
+            continue
+        grid = value.float().reshape(1, side_old, side_old, heads).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(side_new, side_new), mode="bicubic",
+                             align_corners=False)
+        out[key] = grid.permute(0, 2, 3, 1).reshape(new, heads).to(value.dtype)
+    return out
 
 
 def _find_state_dict(obj: Any, path: Path) -> Tuple[Mapping[str, Any], str, Dict[str, Any]]:
@@ -429,7 +487,8 @@ def _check_keys(expected: Mapping[str, Any], state: Mapping[str, Any], meta: Mod
     if infer_encoder(state) is None and any(k.startswith("seg_model.encoder.") for k in state):
         hint = (" The encoder is not a ResNet/ResNeXt this plugin recognises, so "
                 f"{meta.encoder} was assumed.")
-    kind = "U-T&T" if meta.architecture == "flair-utt" else "U-Net"
+    kind = {"flair-utt": "U-T&T", "flair-hub": "FLAIR-HUB network"}.get(meta.architecture,
+                                                                      "U-Net")
     raise CheckpointError(f"the weights in {where} do not fit a FLAIR {kind} "
                           f"({_shape_text(meta)}): {'; '.join(p for p in parts if p)}.{hint}")
 
