@@ -241,6 +241,12 @@ LPIS_CLASSES: Tuple[CropClass, ...] = tuple(CropClass(i, n, f, c) for i, (n, f, 
 """FLAIR-HUB's 23 crop-type classes (``flair-hub-qgis-style-lpis-num.qml``), index order."""
 
 
+def lpis_scheme() -> "Scheme":
+    """The values of a crop-type raster (1..23 = :data:`LPIS_CLASSES`), for its style."""
+    entries = tuple(SchemeEntry(c.value, c.name, c.colour, (c.value,)) for c in LPIS_CLASSES)
+    return Scheme("lpis", "FLAIR-HUB crop types (LPIS), 1..23", entries)
+
+
 def hub_landcover_codes(num_logits: int = len(FLAIRHUB_ORDER)) -> Tuple[int, ...]:
     """FLAIR code of each FLAIR-HUB land-cover logit (0 = never predicted).
 

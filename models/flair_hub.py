@@ -262,6 +262,10 @@ class FlairHubModel(nn.Module):
     def features(self, x: torch.Tensor) -> List[torch.Tensor]:
         return self.encoders[self.modality].seg_model(x)
 
+    def features_channels(self) -> List[int]:
+        """Channels of the stride-2..32 feature maps (0 for an absent 1/2 map)."""
+        return list(self.encoders[self.modality].seg_model.out_channels[1:])
+
     def task_logits(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         """Every task's logits, at the input's size (one encoder pass)."""
         features = self.features(x)

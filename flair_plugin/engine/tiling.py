@@ -93,7 +93,7 @@ class TileGrid:
 
     def __init__(self, raster_width: int, raster_height: int, region: PixelWindow,
                  block: int = DEFAULT_BLOCK, halo: int = DEFAULT_HALO,
-                 layout: Optional[PixelWindow] = None) -> None:
+                 layout: Optional[PixelWindow] = None, shrink: bool = True) -> None:
         validate_tiling(block, halo)
         self.raster = PixelWindow(0, 0, int(raster_width), int(raster_height))
         if region.area <= 0 or self.raster.intersection(region) != region:
@@ -106,7 +106,9 @@ class TileGrid:
                              f"{raster_height})")
         self.region, self.layout = region, layout
         # The layout decides the block size, so every piece of a run tiles alike.
-        self.block = int(min(block, round_up(max(layout.width, layout.height), STRIDE)))
+        # (not for a network that takes one tile size only: ``shrink=False``)
+        self.block = int(min(block, round_up(max(layout.width, layout.height), STRIDE))
+                         if shrink else block)
         self.halo = int(halo)
         self.tile_size = self.block + 2 * self.halo
         first_row = (region.row_off - layout.row_off) // self.block

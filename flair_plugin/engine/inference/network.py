@@ -86,14 +86,17 @@ class Network:
             modalities'): such a model runs with torch.
         checkpoint: the model file, beside which an export is cached.
         say: where choices and fallbacks are told to the user (one line each).
+        fixed_size: the one tile side the module takes (a Swin encoder), None for any:
+            probes and checks then run on tiles of that side.
     """
 
     def __init__(self, module: torch.nn.Module, means: Sequence[float], stds: Sequence[float],
                  logit_codes: Sequence[int], device: torch.device, precision: str,
                  runtime: str = "torch", *, extra_inputs: Sequence[str] = (),
                  checkpoint: Optional[Union[str, Path]] = None,
-                 say: Optional[Say] = None) -> None:
+                 say: Optional[Say] = None, fixed_size: Optional[int] = None) -> None:
         self.device = device
+        self.fixed_size = fixed_size
         self.module = module.eval().to(device)
         params = [p for p in module.parameters() if p.is_floating_point()]
         self.param_dtype = params[0].dtype if params else torch.float32
@@ -270,7 +273,7 @@ class Network:
         A model with further inputs is checked on the whole first tile (its other inputs
         may be tied to the tile's size)."""
         fast = self.description
-        if extra or named:
+        if extra or named or self.fixed_size:
             sample, extra = x[:1], [e[:1] for e in extra]
             named = {k: (v[:1] if isinstance(v, torch.Tensor) else v)
                      for k, v in named.items()}
@@ -301,7 +304,8 @@ class Network:
 
         ``named``: the other modalities' inputs for a batch of one (see
         :meth:`~.modalities.Modality.probe_inputs`)."""
-        x = torch.zeros((1, channels, 64, 64), dtype=torch.uint8, device=self.device)
+        side = self.fixed_size or 64
+        x = torch.zeros((1, channels, side, side), dtype=torch.uint8, device=self.device)
         with torch.inference_mode():
             try:
                 self._active(self._torch_forward(self.normalise(x), **(named or {})), x)

@@ -19,7 +19,15 @@ from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 import torch
 
-from ...nomenclature import AERIAL_BANDS, NODATA, flair_class
+from ...nomenclature import (
+    AERIAL_BANDS,
+    HUB_CROP_TASK,
+    LPIS_CLASSES,
+    NODATA,
+    flair_class,
+    lpis_scheme,
+)
+from ..checkpoints.meta import HUB_ARCHITECTURE
 from ..errors import InputError
 from ..geo import Grid, PixelWindow, window_from_extent
 from ..io.outputs import OutputSet, OutputTarget, check_output_paths
@@ -37,7 +45,13 @@ from ..options import (
     default_readers,
     default_tiling,
 )
-from ..tiling import TileGrid, available_memory_bytes, fit_batch_to_memory, validate_tiling
+from ..tiling import (
+    STRIDE,
+    TileGrid,
+    available_memory_bytes,
+    fit_batch_to_memory,
+    validate_tiling,
+)
 from .modalities import (
     Acquisition,
     AerialMetadataModality,
@@ -94,6 +108,7 @@ class PredictionResult:
     runtime: str = "torch"  # torch, onnx (ONNX Runtime) or openvino: see .runtimes
     cpu_s: float = 0.0  # CPU time of this process over elapsed_s, every thread summed:
     # on a shared machine it grows far less than the wall time with others' load
+    crop_types: Optional[Path] = None  # a FLAIR-HUB model's crop-type raster, if asked
 
 
 # --------------------------------------------------------------------------- checks
@@ -142,6 +157,31 @@ def _output_targets(output, probabilities, confidence, codes: Sequence[int],
     return targets
 
 
+def fixed_tiling(tile_size: int, block: Optional[int], halo: Optional[int]
+                 ) -> Tuple[int, int]:
+    """Block and halo making tiles of exactly ``tile_size`` px (a Swin encoder's input).
+
+    Unset values are chosen: a halo of about a sixth of the tile (a multiple of 32, at
+    least 32), the block the rest.
+
+    Raises:
+        InputError: a block and halo that do not make the tile size.
+    """
+    if block is None and halo is None:
+        halo = max(STRIDE, tile_size // 6 // STRIDE * STRIDE)
+    if block is None:
+        block = tile_size - 2 * int(halo)
+    elif halo is None:
+        halo = (tile_size - int(block)) // 2
+    if int(block) + 2 * int(halo) != tile_size or int(block) <= 0 or int(halo) < 0:
+        example_halo = max(STRIDE, tile_size // 6 // STRIDE * STRIDE)
+        raise InputError(
+            f"this model's encoder takes tiles of exactly {tile_size} px: give block + 2 × "
+            f"halo = {tile_size} (e.g. block {tile_size - 2 * example_halo}, halo "
+            f"{example_halo}), or leave both empty; got block {block}, halo {halo}")
+    return int(block), int(halo)
+
+
 # --------------------------------------------------------------------------- the core
 
 def predict_with_module(
@@ -164,7 +204,8 @@ def predict_with_module(
         checkpoint: Optional[PathLike] = None,
         protect: Sequence[PathLike] = (),
         blend_memory_mb: int = DEFAULT_BLEND_MEMORY_MB,
-        gdal_cache_mb: int = DEFAULT_GDAL_CACHE_MB) -> PredictionResult:
+        gdal_cache_mb: int = DEFAULT_GDAL_CACHE_MB,
+        tile_size: Optional[int] = None) -> PredictionResult:
     """Predict FLAIR codes over rasters with any torch module; the engine's core.
 
     Args:
@@ -179,7 +220,9 @@ def predict_with_module(
         gdal_cache_mb: cap of GDAL's block cache during the run.
         protect: further files the run reads (the model file): no output may be one.
         block, halo: ``None`` takes the device's defaults for a U-Net
-            (:func:`~..options.default_tiling`).
+            (:func:`~..options.default_tiling`), or splits ``tile_size``.
+        tile_size: the one tile side the module takes (a Swin encoder): block + 2 × halo
+            must make it, and small regions are not given smaller tiles.
         runtime: ``auto``, ``torch``, ``onnx`` or ``openvino`` (see
             :func:`~.runtimes.choose_runtime`).
         checkpoint: the model's file, beside which an ONNX export is cached.
@@ -199,6 +242,10 @@ def predict_with_module(
         (warn or log.warning)(message)
 
     dev = resolve_device(device)
+    if tile_size:
+        block, halo = fixed_tiling(int(tile_size), block, halo)
+        (info or log.info)(f"the model's encoder takes tiles of exactly {tile_size} px: "
+                           f"block {block} + 2 × halo {halo}")
     block = default_tiling(dev.type)[0] if block is None else block
     halo = default_tiling(dev.type)[1] if halo is None else halo
     chosen_batch = batch_size
@@ -219,7 +266,8 @@ def predict_with_module(
         region = window_from_extent(tuple(plan.grid.transform), plan.grid.width,
                                     plan.grid.height, extent, crs)
     layout = _layout_window(plan.grid, region, layout_extent)
-    grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo, layout)
+    grid = TileGrid(plan.grid.width, plan.grid.height, region, block, halo, layout,
+                    shrink=not tile_size)
     # The modalities see the whole run's region, so a piece reads what the run would.
     modalities = list(open_modalities(plan.grid, layout, _warn)) if open_modalities else []
     read = plan.paths + [p for m in modalities for p in m.paths()] + list(protect)
@@ -233,7 +281,7 @@ def predict_with_module(
                     for k, v in m.probe_inputs(dev, _param_dtype(module)).items()}
     net = Network(module, means, stds, logit_codes, dev, precision, runtime,
                   extra_inputs=sorted(extra_inputs), checkpoint=checkpoint,
-                  say=info or log.info)
+                  say=info or log.info, fixed_size=tile_size or None)
     net.probe(len(plan.sources), extra_inputs)
     net.prepare(len(plan.sources))
     codes = tuple(int(c) for c in logit_codes if c != NODATA)
@@ -289,7 +337,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             resample_to_model: bool = False, pad: str = "reflect", nodata_rule: str = "all",
             progress: Optional[ProgressCallback] = None,
             cancel: Optional[CancelCallback] = None, warn: Optional[WarnCallback] = None,
-            info: Optional[WarnCallback] = None, overwrite: bool = False) -> PredictionResult:
+            info: Optional[WarnCallback] = None, overwrite: bool = False,
+            crop_types: Optional[PathLike] = None) -> PredictionResult:
     """Predict a FLAIR land-cover raster with any checkpoint, and write its style.
 
     Args:
@@ -331,13 +380,20 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             :func:`~..io.sources.plan_sources`).
         progress, cancel: ``progress(fraction, message)`` and ``cancel() -> bool``, called
             per batch.
+        crop_types: also write the crop-type raster of a FLAIR-HUB model with that task
+            (values 1..23 = its LPIS classes, 0 = no data; styled); a second pass.
+
+    A FLAIR-HUB model reads FLAIR-HUB's channels of an RGBI raster (NIR, R, G = bands
+    4, 1, 2 unless ``bands`` says otherwise), runs with torch, and a Swin encoder gets
+    tiles of its one input size (see :func:`fixed_tiling`).
 
     Raises:
         InputError: a bad input or setting, before any tile is read.
         PredictionCancelled: ``cancel()`` returned True; no output is left behind.
     """
     protect = _check_before_loading(inputs, model, sentinel, dates, cloud_masks,
-                                    (output, probabilities, confidence), overwrite)
+                                    (output, probabilities, confidence, crop_types),
+                                    overwrite)
     loaded = load_model_for_inference(model)
     meta = loaded.meta
     say = warn or log.warning
@@ -353,6 +409,12 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
                          f"leave the Sentinel-2 input empty, or use a U-T&T model")
     module = loaded.module
+    tile_size, crop_module = None, None
+    if meta.architecture == HUB_ARCHITECTURE:
+        bands, runtime = _hub_inputs(meta, inputs, bands, runtime, info or log.info)
+        tile_size = meta.hub.img_size or None
+    if crop_types is not None:
+        crop_module = _crop_type_module(loaded)
     if meta.metadata_mlp and not meta.uses_sentinel:
         if ignore_metadata:
             module = module.seg_model  # the U-Net alone, as IGN's zone detection loads it
@@ -375,9 +437,69 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         warn=warn, info=info, overwrite=overwrite,
         open_modalities=_all(openers) if openers else None,
         checkpoint=model_file if hasattr(model, "module") else model,
-        protect=protect)
+        protect=protect, tile_size=tile_size)
     _write_style(result, meta.active_codes, warn or log.warning)
+    if crop_module is not None:
+        crops = predict_with_module(
+            inputs, crop_module, crop_types, means=meta.means, stds=meta.stds,
+            logit_codes=tuple(c.value for c in LPIS_CLASSES), band_names=meta.bands,
+            class_names=tuple(c.name for c in LPIS_CLASSES), model_pixel_size=meta.pixel_size,
+            bands=bands, extent=extent, layout_extent=layout_extent, block=result.block,
+            halo=result.halo, blend=blend, batch_size=batch_size, device=device,
+            precision=result.precision, runtime="torch", num_readers=num_readers,
+            input_scale=input_scale, resample_to_model=resample_to_model, pad=pad,
+            nodata_rule=nodata_rule, progress=progress, cancel=cancel, warn=warn, info=info,
+            overwrite=overwrite, protect=protect + [os.fspath(output)], tile_size=tile_size)
+        _write_crop_style(crops.output, warn or log.warning)
+        result.crop_types = crops.output
+        result.elapsed_s += crops.elapsed_s
+        result.warnings.extend(w for w in crops.warnings if w not in result.warnings)
     return result
+
+
+def _hub_inputs(meta, inputs, bands, runtime: str, say: WarnCallback):
+    """A FLAIR-HUB model's band choice and runtime: FLAIR-HUB's channels of an RGBI
+    raster unless the user chose bands; torch (its timm backbones are not exported)."""
+    single = isinstance(inputs, (str, os.PathLike)) or (
+        isinstance(inputs, (list, tuple)) and len(inputs) == 1
+        and isinstance(inputs[0], (str, os.PathLike)))
+    if bands is None and single and meta.hub.channels:
+        bands = [str(c) for c in meta.hub.channels]
+        say(f"FLAIR-HUB model: reading bands {','.join(bands)} of the RGBI raster as "
+            f"{', '.join(meta.bands)} (give bands to choose others)")
+    if runtime != "torch":
+        if runtime in ("onnx", "openvino"):
+            say(f"FLAIR-HUB models run with torch here, not {runtime}")
+        runtime = "torch"
+    return bands, runtime
+
+
+def _crop_type_module(loaded) -> torch.nn.Module:
+    """The crop-type (LPIS) head of a FLAIR-HUB model, as a logits module.
+
+    Raises:
+        InputError: the model has no crop-type task.
+    """
+    hub = getattr(loaded.meta, "hub", None)
+    if hub is None or HUB_CROP_TASK not in hub.tasks:
+        tasks = ", ".join(hub.tasks) if hub is not None else "land cover only"
+        raise InputError(f"this model predicts no crop types (its tasks: {tasks}): leave the "
+                         f"crop-type output empty, or use a FLAIR-HUB model with the "
+                         f"{HUB_CROP_TASK} task")
+    from ....models.flair_hub import TaskView
+
+    return TaskView(loaded.module, HUB_CROP_TASK)
+
+
+def _write_crop_style(path: Path, warn) -> None:
+    from ...styling.qml import StyleExistsError, write_sidecar
+
+    try:
+        write_sidecar(path, lpis_scheme())
+    except StyleExistsError as error:
+        warn(str(error))
+    except OSError as error:
+        warn(f"could not write the style file beside {path}: {error}")
 
 
 def predict_multimodal(aerial_inputs, sentinel, model, output: PathLike, **options

@@ -1,0 +1,279 @@
+"""FLAIR-HUB models: IGN's checkpoints imported, described, and run through the pipeline.
+
+The reference fixture was made by IGN's own ``FLAIR_HUB_Model`` with smp 0.4.0 (see
+``scripts/flair_hub_reference.py``): the importer must reproduce its logits. Random
+networks in IGN's key layout cover the backbones (names inferred from keys on torch's
+``meta`` device: no memory, no download), Swin tiles, crop types and the pipeline.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+import torch
+from helpers_hub import COSIA, LPIS, ign_layout, random_hub_model, reference_fixture
+from helpers_rasters import write_raster
+from safetensors.torch import save_file
+
+import flair_landcover
+from flair_landcover.flair_plugin.engine.checkpoints.importers import (
+    HubImportOptions,
+    meta_for_hub_state,
+    to_flair_hub_keys,
+)
+from flair_landcover.flair_plugin.engine.checkpoints.store import (
+    fit_bias_tables,
+    load_model,
+    read_meta,
+    save_checkpoint,
+)
+from flair_landcover.flair_plugin.engine.errors import CheckpointError, InputError
+from flair_landcover.flair_plugin.engine.inference.predict import fixed_tiling, predict
+from flair_landcover.flair_plugin.nomenclature import (
+    FLAIRHUB_ORDER,
+    HUB_AERIAL_MEANS,
+    HUB_AERIAL_STDS,
+)
+from flair_landcover.models.flair_hub import FlairHubModel
+
+TEST_ENCODER = HubImportOptions(encoder="test_convnext")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_the_worktree_is_what_is_tested():
+    assert Path(flair_landcover.__file__).resolve().parent == REPO
+
+
+# ---------------------------------------------------------------- IGN's own logits
+
+def test_ign_reference_checkpoint_gives_ign_logits(tmp_path):
+    path, x, reference = reference_fixture(tmp_path)
+    loaded = load_model(path, hub_options=TEST_ENCODER)
+    with torch.no_grad():
+        ours = loaded.module.task_logits(x)
+    assert set(ours) == set(reference) == {COSIA}
+    assert float((ours[COSIA] - reference[COSIA]).abs().max()) <= 1e-5
+    meta = loaded.meta
+    assert meta.architecture == "flair-hub" and meta.hub.decoder == "upernet"
+    assert meta.bands == ("nir", "red", "green") and meta.hub.channels == (4, 1, 2)
+    assert meta.means == HUB_AERIAL_MEANS and meta.stds == HUB_AERIAL_STDS
+    # FLAIR-HUB's order mapped to FLAIR codes; clear cut, ligneous, mixed, undefined off
+    assert meta.logit_codes == FLAIRHUB_ORDER[:15] + (0, 0, 0, 0)
+    assert "fusion layers" in meta.source and loaded.source_format == "flair-hub"
+
+
+def test_unknown_backbone_asks_for_its_name(tmp_path):
+    path, _, _ = reference_fixture(tmp_path, name="weights")
+    with pytest.raises(CheckpointError, match="--encoder"):
+        load_model(path)
+
+
+def test_lightning_checkpoint_of_its_training_loads_weights_only(tmp_path):
+    path, x, reference = reference_fixture(tmp_path)
+    from safetensors.torch import load_file
+
+    ckpt = tmp_path / "epoch=7.ckpt"
+    torch.save({"state_dict": load_file(str(path)), "epoch": 7}, ckpt)
+    loaded = load_model(ckpt, hub_options=TEST_ENCODER)
+    with torch.no_grad():
+        assert float((loaded.module(x) - reference[COSIA]).abs().max()) <= 1e-5
+    assert "Lightning" in loaded.meta.source and "epoch 7" in loaded.meta.source
+
+
+def test_converted_model_is_self_describing(tmp_path):
+    path, x, reference = reference_fixture(tmp_path)
+    loaded = load_model(path, hub_options=TEST_ENCODER)
+    ours = save_checkpoint(tmp_path / "hub.flair.safetensors", loaded.module, loaded.meta)
+    assert read_meta(ours) == loaded.meta  # header alone, no torch
+    again = load_model(ours)  # nothing to ask any more
+    with torch.no_grad():
+        assert float((again.module(x) - reference[COSIA]).abs().max()) <= 1e-5
+
+
+# ---------------------------------------------------------------- random networks
+
+def _meta_of(model: FlairHubModel, file_name: str, **options):
+    """Describe ``model`` from its weights in IGN's layout, on torch's meta device."""
+    state, _ = to_flair_hub_keys(ign_layout(model, aux=False, fusion=False))
+    return meta_for_hub_state(state, file_name=file_name, source="test",
+                              options=HubImportOptions(**options))
+
+
+@pytest.mark.parametrize("encoder, decoder, name, size", [
+    ("convnextv2_tiny", "upernet", "FLAIR-HUB_LC-A_IR_convnextv2tiny-upernet", 0),
+    ("convnextv2_base", "upernet", "FLAIR-HUB_LC-A_IR_convnextv2base-upernet", 0),
+    ("swin_base_patch4_window12_384", "upernet", "FLAIR-HUB_LC-A_swinbase-upernet", 384),
+    ("swin_small_patch4_window7_224", "upernet", "weights", 224),
+    ("swin_large_patch4_window12_384", "unet", "x", 512),
+])
+def test_backbone_decoder_and_swin_tile_are_read_off_the_keys(encoder, decoder, name, size):
+    with torch.device("meta"):
+        model = FlairHubModel(encoder, decoder, "AERIAL_RGBI", 3, [(COSIA, 19)])
+    meta = _meta_of(model, name)
+    assert (meta.encoder, meta.hub.decoder, meta.hub.img_size) == (encoder, decoder, size)
+    assert meta.tile_size == (size or 512)
+    assert (f"Swin tiles of {size} px" in meta.source) == bool(size)
+
+
+def test_crop_type_task_follows_land_cover_whatever_the_file_order():
+    with torch.device("meta"):
+        model = FlairHubModel("convnextv2_tiny", "upernet", "AERIAL_RGBI", 3,
+                              [(LPIS, 23), (COSIA, 19)])
+    meta = _meta_of(model, "FLAIR-HUB_LC-A_IR_convnextv2tiny-upernet")
+    assert meta.hub.tasks == (COSIA, LPIS) and meta.hub.task_classes == (19, 23)
+
+
+def test_rgb_model_needs_its_normalisation_said():
+    with torch.device("meta"):
+        model = FlairHubModel("convnextv2_tiny", "upernet", "AERIAL_RGBI", 3, [(COSIA, 19)])
+    with pytest.raises(CheckpointError, match="--means and --stds"):
+        _meta_of(model, "FLAIR-HUB_LC-A_RGB_convnextv2tiny-upernet")
+    meta = _meta_of(model, "FLAIR-HUB_LC-A_RGB_convnextv2tiny-upernet",
+                    means=(100.0, 101.0, 102.0), stds=(50.0, 51.0, 52.0))
+    assert meta.bands == ("red", "green", "blue") and meta.means == (100.0, 101.0, 102.0)
+
+
+def test_models_this_version_cannot_run_say_so():
+    with torch.device("meta"):
+        lpis_only = FlairHubModel("convnextv2_tiny", "upernet", "AERIAL_RGBI", 3, [(LPIS, 23)])
+        spot = FlairHubModel("convnextv2_tiny", "upernet", "SPOT_RGBI", 3, [(COSIA, 19)])
+    with pytest.raises(CheckpointError, match="no land-cover task"):
+        _meta_of(lpis_only, "x")
+    with pytest.raises(CheckpointError, match="SPOT_RGBI only"):
+        _meta_of(spot, "x")
+    state = {f"encoders.{m}.seg_model.model.stem_0.weight": torch.zeros(96, 3, 4, 4)
+             for m in ("AERIAL_RGBI", "SENTINEL2_TS")}
+    state["main_decoders.X.seg_model.segmentation_head.0.weight"] = torch.zeros(19, 64, 1, 1)
+    state["main_decoders.X.seg_model.decoder.psp.out_conv.0.weight"] = torch.zeros(1)
+    with pytest.raises(CheckpointError, match="AERIAL_RGBI \\+ SENTINEL2_TS"):
+        meta_for_hub_state(state, file_name="x", source="x")
+
+
+def test_random_network_round_trips_through_ign_layout_with_lpis_and_extras(tmp_path):
+    model = random_hub_model(tasks=((COSIA, 19), (LPIS, 23)))
+    path = tmp_path / "FLAIR-HUB_LPIS-A_IR_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model), str(path))
+    loaded = load_model(path)
+    assert loaded.meta.encoder == "convnextv2_atto"
+    assert "auxiliary decoders" in loaded.meta.source and "loss weights" in loaded.meta.source
+    x = torch.randn(1, 3, 64, 96)  # not square: logits keep the tile's shape
+    with torch.no_grad():
+        want, got = model.task_logits(x), loaded.module.task_logits(x)
+    for task in (COSIA, LPIS):
+        assert got[task].shape[-2:] == (64, 96)
+        assert float((got[task] - want[task]).abs().max()) <= 1e-5
+
+
+def test_swin_bias_tables_are_resized_bicubically():
+    table = torch.arange(13 * 13 * 2, dtype=torch.float32).reshape(169, 2)
+    out = fit_bias_tables({"a.relative_position_bias_table": table, "b": table},
+                          {"a.relative_position_bias_table": torch.empty(49, 2),
+                           "b": torch.empty(169, 2)})
+    assert out["a.relative_position_bias_table"].shape == (49, 2)
+    assert out["b"] is table
+    constant = fit_bias_tables({"t.relative_position_bias_table": torch.full((169, 3), 2.5)},
+                               {"t.relative_position_bias_table": torch.empty(25, 3)})
+    assert torch.allclose(constant["t.relative_position_bias_table"], torch.tensor(2.5))
+
+
+def test_swin_run_at_another_tile_size_loads_with_fitted_tables(tmp_path):
+    with torch.device("meta"):
+        probe = FlairHubModel("swin_tiny_patch4_window7_224", "upernet", "AERIAL_RGBI", 3,
+                              [(COSIA, 19)])
+    assert probe.encoders["AERIAL_RGBI"].seg_model.img_size is None
+    model = random_hub_model("swin_tiny_patch4_window7_224")
+    path = tmp_path / "FLAIR-HUB_LC-A_IR_swintiny-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    small = load_model(path, hub_options=HubImportOptions(img_size=64))
+    assert small.meta.hub.img_size == 64 and small.meta.tile_size == 64
+    with torch.no_grad():
+        assert small.module(torch.randn(1, 3, 64, 64)).shape == (1, 19, 64, 64)
+
+
+# ---------------------------------------------------------------- the pipeline
+
+def _rgbi(path: Path, height: int, width: int, seed: int = 1) -> Path:
+    rng = np.random.default_rng(seed)
+    return write_raster(path, rng.integers(0, 256, (4, height, width), dtype=np.uint8))
+
+
+def _direct_codes(loaded, raster: Path, task_codes, module=None) -> np.ndarray:
+    """The model on the whole raster at once: FLAIR-HUB's bands, normalisation, codes."""
+    meta = loaded.meta
+    with rasterio.open(raster) as src:
+        data = src.read([c for c in meta.hub.channels]).astype(np.float64)
+    x = (data - np.array(meta.means)[:, None, None]) / np.array(meta.stds)[:, None, None]
+    with torch.no_grad():
+        logits = (module or loaded.module)(torch.from_numpy(x[None]).float())[0]
+    active = [i for i, c in enumerate(task_codes) if c]
+    best = logits[active].argmax(0).numpy()
+    return np.array([task_codes[i] for i in active], dtype=np.uint8)[best]
+
+
+def test_one_tile_prediction_is_the_direct_forward_in_flair_codes(tmp_path):
+    path, _, _ = reference_fixture(tmp_path)
+    loaded = load_model(path, hub_options=TEST_ENCODER)
+    raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
+    told = []
+    result = predict(raster, loaded, tmp_path / "lc.tif", block=64, halo=0, device="cpu",
+                     precision="fp32", info=told.append)
+    with rasterio.open(result.output) as out:
+        codes = out.read(1)
+    assert np.array_equal(codes, _direct_codes(loaded, raster, loaded.meta.logit_codes))
+    assert any("bands 4,1,2" in line for line in told)
+    assert (tmp_path / "lc.tif.qml").exists() or (tmp_path / "lc.qml").exists()
+
+
+def test_crop_types_are_written_and_styled_beside_land_cover(tmp_path):
+    model = random_hub_model(tasks=((COSIA, 19), (LPIS, 23)), seed=3)
+    path = tmp_path / "FLAIR-HUB_LPIS-A_IR_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model), str(path))
+    loaded = load_model(path)
+    raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
+    result = predict(raster, loaded, tmp_path / "lc.tif", crop_types=tmp_path / "crops.tif",
+                     block=64, halo=0, device="cpu", precision="fp32")
+    from flair_landcover.models.flair_hub import TaskView
+
+    crop_codes = tuple(range(1, 24))
+    with rasterio.open(result.crop_types) as out:
+        crops = out.read(1)
+    assert np.array_equal(crops, _direct_codes(loaded, raster, crop_codes,
+                                               TaskView(loaded.module, LPIS)))
+    style = next(tmp_path.glob("crops*.qml")).read_text(encoding="utf-8")
+    assert "wheat" in style and "#d7e600" in style
+
+
+def test_crop_types_asked_of_a_land_cover_model_fail_before_work(tmp_path):
+    path, _, _ = reference_fixture(tmp_path)
+    raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
+    with pytest.raises(InputError, match="no crop types"):
+        predict(raster, load_model(path, hub_options=TEST_ENCODER), tmp_path / "lc.tif",
+                crop_types=tmp_path / "crops.tif", device="cpu")
+    assert not (tmp_path / "lc.tif").exists()
+
+
+def test_swin_gets_tiles_of_its_size_whatever_the_area(tmp_path):
+    model = random_hub_model("swin_tiny_patch4_window7_224")
+    path = tmp_path / "FLAIR-HUB_LC-A_IR_swintiny-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    loaded = load_model(path)
+    raster = _rgbi(tmp_path / "rgbi.tif", 100, 90)  # smaller than one tile
+    told = []
+    result = predict(raster, loaded, tmp_path / "lc.tif", device="cpu", precision="fp32",
+                     info=told.append)
+    assert (result.block, result.halo) == (160, 32)
+    assert any("exactly 224 px" in line for line in told)
+    with rasterio.open(result.output) as out:
+        assert (out.width, out.height) == (90, 100)
+        assert set(np.unique(out.read(1))) <= set(loaded.meta.active_codes)
+    with pytest.raises(InputError, match="exactly 224 px"):
+        predict(raster, loaded, tmp_path / "other.tif", block=128, halo=32, device="cpu")
+
+
+def test_fixed_tiling_splits_or_checks():
+    assert fixed_tiling(224, None, None) == (160, 32)
+    assert fixed_tiling(384, None, None) == (256, 64)
+    assert fixed_tiling(384, 320, None) == (320, 32)
+    with pytest.raises(InputError):
+        fixed_tiling(224, 224, 32)
