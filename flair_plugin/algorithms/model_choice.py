@@ -18,7 +18,8 @@ from ..engine.io import published
 
 MODEL_FILTER = QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;"
-                      "FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)")
+                      "FLAIR-HUB weights (*.safetensors);;FLAIR-INC weights (*.pth);;"
+                      "FLAIR-1 Lightning (*.ckpt);;All files (*)")
 
 
 def tr(text: str) -> str:

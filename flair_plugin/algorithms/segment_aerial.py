@@ -57,6 +57,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     OUTPUT = "OUTPUT"
     OUTPUT_PROBABILITIES = "OUTPUT_PROBABILITIES"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
+    OUTPUT_CROP_TYPES = "OUTPUT_CROP_TYPES"
     ACQUISITION_DATE, ACQUISITION_TIME = "ACQUISITION_DATE", "ACQUISITION_TIME"
     CAMERA, ALTITUDE, IGNORE_METADATA = "CAMERA", "ALTITUDE", "IGNORE_METADATA"
 
@@ -84,12 +85,17 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "elevation (height above ground, 1 unit = 0.2 m as in FLAIR) as <i>Elevation "
         "layer</i>; they are resampled on the fly onto the imagery's pixel grid.\n"
         "<b>Model</b>: a checkpoint of this plugin (.safetensors), a FLAIR-INC .pth exactly "
-        "as published by IGN on Hugging Face, or a FLAIR-1 .ckpt. The model says which bands "
-        "it needs; the band numbers say where to find them.\n"
+        "as published by IGN on Hugging Face, a FLAIR-1 .ckpt, or an aerial FLAIR-HUB model "
+        "(IGN's 2025 models, e.g. FLAIR-HUB_LC-A_IR_convnextv2base-upernet.safetensors, as "
+        "published: they read near-infrared, red and green, so give an RGBI raster or the "
+        "near-infrared layer). The model says which bands it needs; the band numbers say "
+        "where to find them.\n"
         "<b>Extent</b>: only this area (any CRS).\n"
         "<b>Output</b>: a GeoTIFF of FLAIR codes 1..19 (0 = no data) on the imagery's grid, "
         "styled with the FLAIR colours (a .qml is written beside it). Optional: one band of "
-        "probability per class (0..255) and the confidence of the chosen class (0..255).\n\n"
+        "probability per class (0..255) and the confidence of the chosen class (0..255); "
+        "for a FLAIR-HUB model with the crop-type task, a styled raster of its 23 crop "
+        "types (1..23, French LPIS classes), computed in a second pass.\n\n"
         "Advanced: <i>block</i> = output pixels per tile, <i>halo</i> = context added on "
         "each side (multiples of 32; more halo = fewer seams, more compute); <i>blend</i> "
         "crop keeps each tile's centre like IGN's zone detection, hann/gaussian average "
@@ -116,6 +122,13 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         self._add_running_parameters()
         self._add_metadata_parameters()
         self._add_outputs()
+        self._add_crop_type_output()
+
+    def _add_crop_type_output(self) -> None:
+        """A FLAIR-HUB model's crop types (only models with that task: asked explicitly)."""
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_CROP_TYPES, self.tr("Crop types (FLAIR-HUB models with the LPIS task)"),
+            optional=True, createByDefault=False))
 
     def _add_metadata_parameters(self) -> None:
         """What FLAIR-1's metadata MLP needs besides each tile's position (advanced: only
@@ -229,6 +242,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
                 **self._running_options(parameters, context), model_file=model_path,
                 probabilities=outputs.get(self.OUTPUT_PROBABILITIES),
                 confidence=outputs.get(self.OUTPUT_CONFIDENCE),
+                crop_types=outputs.get(self.OUTPUT_CROP_TYPES),
                 progress=bridge.progress, cancel=bridge.cancel, warn=bridge.warn,
                 info=bridge.log,
                 overwrite=True)  # the destination was chosen (and confirmed) in QGIS
@@ -248,9 +262,12 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
                  height=result.height, seconds=result.elapsed_s,
                  speed=result.megapixels_per_s))
         self._style(result.output, context)
+        if result.crop_types:
+            self._style(result.crop_types, context)
         return {key: (str(path) if path else None) for key, path in (
             (self.OUTPUT, result.output), (self.OUTPUT_PROBABILITIES, result.probabilities),
-            (self.OUTPUT_CONFIDENCE, result.confidence))}
+            (self.OUTPUT_CONFIDENCE, result.confidence),
+            (self.OUTPUT_CROP_TYPES, result.crop_types))}
 
     def _extra_inputs(self, parameters, context) -> dict:
         """The engine's inputs beyond the aerial imagery: a metadata U-Net's acquisition."""
@@ -324,7 +341,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     def _outputs(self, parameters, context) -> Dict[str, str]:
         outputs = {}
-        for name in (self.OUTPUT, self.OUTPUT_PROBABILITIES, self.OUTPUT_CONFIDENCE):
+        for name in (self.OUTPUT, self.OUTPUT_PROBABILITIES, self.OUTPUT_CONFIDENCE,
+                     self.OUTPUT_CROP_TYPES):
+            if self.parameterDefinition(name) is None:
+                continue  # an algorithm without this output (flair:segmentmultimodal)
             path = self.parameterAsOutputLayer(parameters, name, context)
             if not path:
                 continue

@@ -68,6 +68,9 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
     def _add_metadata_parameters(self) -> None:
         """None: a U-T&T trained with FLAIR-2's metadata cannot run on an arbitrary area."""
 
+    def _add_crop_type_output(self) -> None:
+        """None: a U-T&T predicts land cover only."""
+
     def _add_imagery_parameters(self) -> None:
         super()._add_imagery_parameters()
         self.addParameter(QgsProcessingParameterMultipleLayers(
