@@ -277,3 +277,64 @@ def test_fixed_tiling_splits_or_checks():
     assert fixed_tiling(384, 320, None) == (320, 32)
     with pytest.raises(InputError):
         fixed_tiling(224, 224, 32)
+
+
+# ---------------------------------------------------------------- the command
+
+def test_cli_import_then_predict_with_crop_types_in_a_subprocess(tmp_path):
+    from helpers_processes import package_env, run
+
+    assert Path(package_env()["PYTHONPATH"].split(":")[0], "flair_landcover").resolve() == REPO
+    model = random_hub_model(tasks=((COSIA, 19), (LPIS, 23)), seed=4)
+    ign = tmp_path / "FLAIR-HUB_LPIS-A_IR_convnextv2atto-upernet.ckpt"
+    torch.save({"state_dict": ign_layout(model), "epoch": 2}, ign)
+    ours = tmp_path / "hub.flair.safetensors"
+    done = run("import", "--model", ign, "--output", ours)
+    assert done.returncode == 0, done.stderr
+    assert "convnextv2_atto" in done.stdout and LPIS in done.stdout
+    assert read_meta(ours).hub.tasks == (COSIA, LPIS)
+    raster = _rgbi(tmp_path / "rgbi.tif", 70, 90)
+    done = run("predict", "--input", raster, "--model", ours, "--output", tmp_path / "lc.tif",
+               "--crop-types", tmp_path / "crops.tif", "--device", "cpu", "--block", "64",
+               "--halo", "32", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert "crops.tif" in done.stdout and "bands 4,1,2" in done.stdout + done.stderr
+    for name, allowed in (("lc.tif", set(FLAIRHUB_ORDER[:15])), ("crops.tif", set(range(1, 24)))):
+        with rasterio.open(tmp_path / name) as out:
+            assert (out.width, out.height) == (90, 70)
+            assert set(np.unique(out.read(1))) <= allowed
+
+
+def test_cli_import_of_an_rgb_model_without_normalisation_is_one_line(tmp_path, capsys):
+    from flair_landcover.flair_plugin.engine.cli.main import main
+
+    model = random_hub_model(seed=5)
+    path = tmp_path / "FLAIR-HUB_LC-A_RGB_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    assert main(["import", "--model", str(path), "--output",
+                 str(tmp_path / "x.flair.safetensors")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--means and --stds" in err[0]
+    assert main(["import", "--model", str(path), "--output", str(tmp_path / "x.flair.safetensors"),
+                 "--means", "100,101,102", "--stds", "50,51,52"]) == 0
+    assert read_meta(tmp_path / "x.flair.safetensors").bands == ("red", "green", "blue")
+
+
+def test_download_knows_flair_hub_names(tmp_path, monkeypatch):
+    from flair_landcover.flair_plugin.engine.cli.main import build_parser
+    from flair_landcover.flair_plugin.engine.io.download import (
+        FLAIR_HUB_MODELS,
+        download_flair_hub,
+        flair_hub_url,
+    )
+
+    name = "FLAIR-HUB_LC-A_IR_convnextv2base-upernet"
+    assert FLAIR_HUB_MODELS[name][0] == 63.8
+    args = build_parser().parse_args(["download", "--variant", name])
+    assert args.variant == name
+    cached = tmp_path / f"{name}.safetensors"
+    cached.write_bytes(b"x")
+    assert download_flair_hub(name, cache_dir=tmp_path) == cached  # no network touched
+    assert flair_hub_url(name).endswith(f"IGNF/{name}/resolve/main/{name}.safetensors")
+    with pytest.raises(CheckpointError, match="unknown FLAIR-HUB model"):
+        download_flair_hub("FLAIR-HUB_nope", cache_dir=tmp_path)

@@ -23,7 +23,7 @@ from .common import EXIT_OK, ProgressBar, ctrl_c_cancels
 EVALUATE_HELP = "score a land-cover raster against an annotation raster (FLAIR's metrics)"
 SPLIT_HELP = ("score a model on FLAIR patches as the official evaluation does (default: the "
               "flair#1-test domains)")
-DOWNLOAD_HELP = "download IGN's published FLAIR-INC weights into the user cache"
+DOWNLOAD_HELP = "download IGN's published FLAIR-INC or FLAIR-HUB weights into the user cache"
 
 
 def _add_outputs(parser: argparse.ArgumentParser) -> None:
@@ -85,9 +85,12 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def add_download_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..io.download import FLAIR_INC_VARIANTS
+    from ..io.download import FLAIR_HUB_MODELS, FLAIR_INC_VARIANTS
 
-    parser.add_argument("--variant", default="rgbie_15cl", choices=FLAIR_INC_VARIANTS)
+    parser.add_argument("--variant", default="rgbie_15cl",
+                        choices=FLAIR_INC_VARIANTS + tuple(FLAIR_HUB_MODELS),
+                        help="a FLAIR-INC variant, or a FLAIR-HUB model name (e.g. "
+                             "FLAIR-HUB_LC-A_IR_convnextv2base-upernet)")
     parser.add_argument("--cache-dir", type=Path)
 
 
@@ -146,12 +149,15 @@ def run_split(args: argparse.Namespace) -> int:
 
 
 def run_download(args: argparse.Namespace) -> int:
-    from ..io.download import download_flair_inc
+    from ..io.download import FLAIR_HUB_MODELS, download_flair_hub, download_flair_inc
 
     # Nothing polls a flag while the file downloads, so the first Ctrl-C stops at once:
     # the hub writes to a temporary file and moves it into place only when complete.
     with ctrl_c_cancels(None, lambda text: None):
-        print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
+        if args.variant in FLAIR_HUB_MODELS:
+            print(download_flair_hub(args.variant, cache_dir=args.cache_dir))
+        else:
+            print(download_flair_inc(args.variant, cache_dir=args.cache_dir))
     return EXIT_OK
 
 

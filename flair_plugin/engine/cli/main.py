@@ -5,9 +5,10 @@
 
 Sub-commands register in :data:`COMMANDS` (name -> (add_arguments, run, help)):
 ``predict`` here, ``train`` from :mod:`.train`, ``evaluate``, ``evaluate-split`` and
-``download`` from :mod:`.evaluate`. All run through :func:`.common.run_command`: every
-error prints one line and exits with status 2; Ctrl-C or SIGTERM cancels cleanly (no
-partial output left behind) and exits with status 130.
+``download`` from :mod:`.evaluate`, ``import`` from :mod:`.import_model`. All run
+through :func:`.common.run_command`: every error prints one line and exits with status
+2; Ctrl-C or SIGTERM cancels cleanly (no partial output left behind) and exits with
+status 130.
 
 Run as ``python -m flair_landcover.flair_plugin.engine.cli.main`` or through the
 ``flair-landcover`` launcher that calls :func:`main`.
@@ -44,6 +45,7 @@ from .evaluate import (
     run_evaluate,
     run_split,
 )
+from .import_model import IMPORT_HELP, add_import_arguments, run_import
 from .train import TRAIN_HELP, add_train_arguments, rank_zero_say, train_command  # light: no torch
 
 PREDICT_HELP = ("predict a FLAIR land-cover raster from aerial imagery (and a Sentinel-2 "
@@ -90,6 +92,9 @@ def add_predict_arguments(parser: argparse.ArgumentParser) -> None:
                     help="also write per-class probabilities (uint8, p x 255, one band per class)")
     io.add_argument("--confidence", metavar="C.tif",
                     help="also write the confidence (uint8, max probability x 255)")
+    io.add_argument("--crop-types", metavar="CROPS.tif",
+                    help="also write the crop types of a FLAIR-HUB model with the LPIS task "
+                         "(uint8 1..23, styled; a second pass)")
     io.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     add_prediction_options(parser)
 
@@ -163,9 +168,10 @@ def run_predict(args: argparse.Namespace) -> int:
             inputs if len(inputs) > 1 else inputs[0], args.model, args.output,
             extent=args.extent, probabilities=args.probabilities, confidence=args.confidence,
             progress=bar.progress, cancel=cancelled.is_set, warn=bar.warn, info=bar.write,
-            overwrite=args.overwrite, **prediction_options(args))
+            overwrite=args.overwrite, crop_types=args.crop_types,
+            **prediction_options(args))
     written = ", ".join(str(p) for p in (result.output, result.probabilities,
-                                         result.confidence) if p)
+                                         result.confidence, result.crop_types) if p)
     area = result.width * result.height
     print(f"wrote {written}: {result.width}x{result.height} px, {result.tiles_done} tiles "
           f"({result.tiles_skipped} without data), {result.nodata_pixels} px no data "
@@ -210,6 +216,7 @@ COMMANDS: Dict[str, Command] = {
     "evaluate": Command(add_evaluate_arguments, run_evaluate, EVALUATE_HELP),
     "evaluate-split": Command(add_split_arguments, run_split, SPLIT_HELP),
     "download": Command(add_download_arguments, run_download, DOWNLOAD_HELP),
+    "import": Command(add_import_arguments, run_import, IMPORT_HELP),
 }
 
 
