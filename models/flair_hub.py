@@ -29,19 +29,25 @@ Facts this module relies on (read from FLAIR-HUB and smp 0.4.0, code written ane
 * logits are resized (bilinear) to the input size when the head's output differs.
 * a model with one modality uses no fusion (its fusion 1×1 convolutions exist in IGN's
   checkpoints but never run: they are left out here).
+* a series modality (Sentinel-2, Sentinel-1) is a U-TAE held directly as
+  ``encoders.<MODALITY>`` whose decoder maps (deepest first) are fused with the image
+  encoder's maps (shallowest first, the input and the empty 1/2 map left aside): stage
+  ``i`` of every modality is resized (bilinear) to the image encoder's stage ``i``,
+  concatenated in encoder order, and reduced by ``fusion_handler.conv_f.<i>`` (1×1).
 
 Only torch and timm are imported (segmentation-models-pytorch is not needed).
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .hub_config import HUB_DECODERS
+from .hub_config import HUB_DECODERS, series_argument
+from .utae import UTAE
 
 UPERNET_PYRAMID = 256
 UPERNET_SEGMENTATION = 64
@@ -243,7 +249,8 @@ class FlairHubModel(nn.Module):
     """
 
     def __init__(self, encoder: str, decoder: str, modality: str, in_channels: int,
-                 tasks: Sequence[Tuple[str, int]], img_size: Optional[int] = None) -> None:
+                 tasks: Sequence[Tuple[str, int]], img_size: Optional[int] = None,
+                 series: Sequence[Tuple[str, Mapping[str, Any]]] = ()) -> None:
         super().__init__()
         if not tasks:
             raise ValueError("a FLAIR-HUB model needs at least one task")
@@ -253,27 +260,75 @@ class FlairHubModel(nn.Module):
         self.encoders = nn.ModuleDict(
             {modality: _Holder(TimmFeatures(encoder, in_channels, img_size))})
         channels = self.encoders[modality].seg_model.out_channels
+        self.series_names: Tuple[str, ...] = tuple(name for name, _ in series)
+        for name, shape in series:
+            self.encoders[name] = UTAE(**dict(shape), return_maps=True)
+        if series:
+            stages = _fused_stages(channels)
+            widths = [list(self.encoders[n].decoder_widths)[::-1] for n in self.series_names]
+            ins = [sum(level) for level in zip(stages, *widths)]
+            self.fusion_handler = nn.Module()
+            self.fusion_handler.conv_f = nn.ModuleList(
+                nn.Conv2d(i, o, kernel_size=1) for i, o in zip(ins, stages))
         # FLAIR-HUB builds its decoders from an encoder with one input band
         decoder_channels = [1] + list(channels[1:])
         self.main_decoders = nn.ModuleDict(
             {task: _Holder(TaskDecoder(decoder, decoder_channels, classes))
              for task, classes in tasks})
 
-    def features(self, x: torch.Tensor) -> List[torch.Tensor]:
-        return self.encoders[self.modality].seg_model(x)
+    def features(self, x: torch.Tensor, **inputs: Optional[torch.Tensor]
+                 ) -> List[torch.Tensor]:
+        """The image encoder's maps, fused with the series' when the model has any.
+
+        ``inputs``: per series modality, ``<arg>`` (B×T×C×h×w) and ``<arg>_dates`` (B×T
+        day offsets), ``<arg>`` from :func:`~.hub_config.series_argument`.
+
+        Raises:
+            ValueError: a series the model needs is not given (named).
+        """
+        maps = self.encoders[self.modality].seg_model(x)
+        if not self.series_names:
+            return maps
+        groups = [maps]
+        for name in self.series_names:
+            arg = series_argument(name)
+            series, dates = inputs.get(arg), inputs.get(arg + "_dates")
+            if series is None or dates is None:
+                raise ValueError(f"this FLAIR-HUB model also takes the {name} series "
+                                 f"({arg} and {arg}_dates)")
+            groups.append(self.encoders[name](series, dates)[1])
+        return self._fuse(groups)
+
+    def _fuse(self, groups: List[List[torch.Tensor]]) -> List[torch.Tensor]:
+        target = groups[0]
+        strip = _has_empty_map(target)
+        kept, stages = (target[:2], target[2:]) if strip else ([], target)
+        aligned = []
+        for maps in groups:
+            maps = maps[2:] if _has_empty_map(maps) else list(maps)
+            if len(maps) != len(stages):  # fewer maps: the first one stands for the rest
+                maps = [maps[0]] * (len(stages) - len(maps)) + maps
+            aligned.append([m if m.shape[-2:] == s.shape[-2:] else
+                            F.interpolate(m, size=s.shape[-2:], mode="bilinear",
+                                          align_corners=False)
+                            for m, s in zip(maps, stages)])
+        fused = [conv(torch.cat(level, dim=1))
+                 for conv, level in zip(self.fusion_handler.conv_f, zip(*aligned))]
+        return list(kept) + fused
 
     def features_channels(self) -> List[int]:
         """Channels of the stride-2..32 feature maps (0 for an absent 1/2 map)."""
         return list(self.encoders[self.modality].seg_model.out_channels[1:])
 
-    def task_logits(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+    def task_logits(self, x: torch.Tensor, **inputs: Optional[torch.Tensor]
+                    ) -> Dict[str, torch.Tensor]:
         """Every task's logits, at the input's size (one encoder pass)."""
-        features = self.features(x)
+        features = self.features(x, **inputs)
         return {task: _to_size(self.main_decoders[task].seg_model(features), x)
                 for task in self.task_names}
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.features(x)
+    def forward(self, x: torch.Tensor, **inputs: Optional[torch.Tensor]) -> torch.Tensor:
+        features = self.features(x, **inputs)
         return _to_size(self.main_decoders[self.task_names[0]].seg_model(features), x)
 
 
@@ -286,9 +341,20 @@ class TaskView(nn.Module):
             raise ValueError(f"the model has no task {task!r}: {', '.join(model.task_names)}")
         self.model, self.task = model, task
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.model.features(x)
+    def forward(self, x: torch.Tensor, **inputs: Optional[torch.Tensor]) -> torch.Tensor:
+        features = self.model.features(x, **inputs)
         return _to_size(self.model.main_decoders[self.task].seg_model(features), x)
+
+
+def _has_empty_map(maps: Sequence[Any]) -> bool:
+    """FLAIR-HUB's test for smp's placeholder maps (the input, the empty 1/2 map)."""
+    def width(m: Any) -> int:
+        return int(m.shape[1]) if isinstance(m, torch.Tensor) else int(m)
+    return len(maps) > 2 and (width(maps[0]) == 0 or width(maps[1]) == 0)
+
+
+def _fused_stages(channels: Sequence[int]) -> List[int]:
+    return list(channels[2:]) if _has_empty_map(channels) else list(channels)
 
 
 def _to_size(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:

@@ -344,6 +344,7 @@ class UTAE(nn.Module):
         self.n_stages = len(encoder_widths)
         self.encoder_widths, self.decoder_widths = encoder_widths, decoder_widths
         self.agg_mode, self.pad_value, self.return_maps = agg_mode, pad_value, return_maps
+        self.str_conv_s = int(str_conv_s)
         conv = dict(k=str_conv_k, s=str_conv_s, p=str_conv_p)
         self.in_conv = ConvBlock([input_dim, encoder_widths[0], encoder_widths[0]],
                                  norm=encoder_norm, padding_mode=padding_mode)
@@ -362,8 +363,9 @@ class UTAE(nn.Module):
 
     @property
     def stride(self) -> int:
-        """H and W must be multiples of this (one halving per encoder stage)."""
-        return 2 ** (self.n_stages - 1)
+        """H and W must be multiples of this (one division by the strided convolutions'
+        stride per encoder stage: 1 for FLAIR-HUB's U-TAE, which keeps its resolution)."""
+        return self.str_conv_s ** (self.n_stages - 1)
 
     def forward(self, x: torch.Tensor, batch_positions: torch.Tensor,
                 pad_mask: Optional[torch.Tensor] = None, return_maps: Optional[bool] = None):

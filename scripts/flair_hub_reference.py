@@ -29,14 +29,17 @@ import sys
 from pathlib import Path
 
 
-def build_config(arch: str, tasks: dict, channels: int, aux: bool) -> dict:
-    """The parts of FLAIR-HUB's training configuration its model reads."""
+def build_config(arch: str, tasks: dict, channels: int, aux: bool, series: bool) -> dict:
+    """The parts of FLAIR-HUB's training configuration its model reads (U-TAE values as
+    its zonal detection sets them)."""
     mods = ["AERIAL_RGBI", "AERIAL-RLT_PAN", "DEM_ELEV", "SPOT_RGBI", "SENTINEL2_TS",
             "SENTINEL1-ASC_TS", "SENTINEL1-DESC_TS"]
+    used = {"AERIAL_RGBI"} | ({"SENTINEL2_TS"} if series else set())
     return {
         "modalities": {
-            "inputs": {m: m == "AERIAL_RGBI" for m in mods},
-            "inputs_channels": {"AERIAL_RGBI": list(range(1, channels + 1))},
+            "inputs": {m: m in used for m in mods},
+            "inputs_channels": {"AERIAL_RGBI": list(range(1, channels + 1)),
+                                "SENTINEL2_TS": list(range(1, 11))},
             "aux_loss": {m: aux and m == "AERIAL_RGBI" for m in mods},
             "pre_processings": {"calc_elevation": False, "calc_elevation_stack_dsm": False},
         },
@@ -46,7 +49,11 @@ def build_config(arch: str, tasks: dict, channels: int, aux: bool) -> dict:
         "models": {
             "monotemp_model": {"arch": arch},
             "multitemp_model": {"encoder_widths": [64, 64, 64, 128],
-                                "decoder_widths": [32, 32, 64, 128], "out_conv": [32, 19]},
+                                "decoder_widths": [32, 32, 64, 128], "out_conv": [32, 19],
+                                "str_conv_k": 3, "str_conv_s": 1, "str_conv_p": 1,
+                                "agg_mode": "att_group", "encoder_norm": "group",
+                                "n_head": 16, "d_model": 256, "d_k": 4, "pad_value": 0,
+                                "padding_mode": "reflect"},
         },
     }
 
@@ -61,6 +68,8 @@ def main(argv=None) -> int:
     parser.add_argument("--channels", type=int, default=3)
     parser.add_argument("--lpis", action="store_true", help="add the crop-type task")
     parser.add_argument("--aux", action="store_true", help="add an auxiliary decoder")
+    parser.add_argument("--series", type=int, default=0, metavar="SIDE",
+                        help="add a Sentinel-2 series of this side (pixels), 5 dates")
     parser.add_argument("--half", action="store_true",
                         help="round the weights to float16 values (smaller fixture files)")
     parser.add_argument("--name", required=True)
@@ -82,8 +91,8 @@ def main(argv=None) -> int:
     tasks = {"AERIAL_LABEL-COSIA": 19}
     if args.lpis:
         tasks["ALL_LABEL-LPIS"] = 23
-    config = build_config(args.arch, tasks, args.channels, args.aux)
-    model = FLAIR_HUB_Model(config, {"AERIAL_RGBI": args.size})
+    config = build_config(args.arch, tasks, args.channels, args.aux, bool(args.series))
+    model = FLAIR_HUB_Model(config, {"AERIAL_RGBI": args.size, "SENTINEL2_TS": args.series})
     state = model.state_dict()
     with torch.no_grad():
         for key, value in state.items():
@@ -100,6 +109,14 @@ def main(argv=None) -> int:
     if args.half:
         x = x.half().float()
     batch = {"AERIAL_RGBI": x, **{t: torch.zeros(2, args.size, args.size) for t in tasks}}
+    extra = {}
+    if args.series:
+        extra = {"sentinel2": torch.randn(2, 5, 10, args.series, args.series),
+                 "sentinel2_dates": torch.tensor([[-120.0, -60, 0, 30, 90],
+                                                  [-100.0, -20, 10, 50, 140]])}
+        if args.half:
+            extra["sentinel2"] = extra["sentinel2"].half().float()
+        batch.update(SENTINEL2_TS=extra["sentinel2"], SENTINEL2_DATES=extra["sentinel2_dates"])
     with torch.no_grad():
         logits, _ = model(batch)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +124,7 @@ def main(argv=None) -> int:
     weights = {f"model.{k}": (v.to(dtype) if v.is_floating_point() else v).contiguous()
                for k, v in model.state_dict().items()}
     save_file(weights, str(args.out / f"{args.name}.safetensors"))
-    reference = {"x": x.to(dtype).contiguous(),
+    reference = {"x": x.to(dtype).contiguous(), **{k: v.contiguous() for k, v in extra.items()},
                  **{f"logits.{t}": v.contiguous() for t, v in logits.items()}}
     save_file(reference, str(args.out / f"{args.name}.reference.safetensors"),
               metadata={"arch": args.arch, "size": str(args.size)})

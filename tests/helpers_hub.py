@@ -37,7 +37,7 @@ def ign_layout(model: FlairHubModel, *, prefix: str = "model.", aux: bool = True
     files carry and inference never runs."""
     state = {prefix + k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
     channels = [c for c in model.features_channels() if c]
-    if fusion:
+    if fusion and not model.series_names:  # with series, the model has its own
         for i, c in enumerate(channels):
             state[f"{prefix}fusion_handler.conv_f.{i}.weight"] = torch.randn(c, c, 1, 1)
             state[f"{prefix}fusion_handler.conv_f.{i}.bias"] = torch.randn(c)

@@ -6,6 +6,7 @@ networks in IGN's key layout cover the backbones (names inferred from keys on to
 ``meta`` device: no memory, no download), Swin tiles, crop types and the pipeline.
 """
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -338,3 +339,98 @@ def test_download_knows_flair_hub_names(tmp_path, monkeypatch):
     assert flair_hub_url(name).endswith(f"IGNF/{name}/resolve/main/{name}.safetensors")
     with pytest.raises(CheckpointError, match="unknown FLAIR-HUB model"):
         download_flair_hub("FLAIR-HUB_nope", cache_dir=tmp_path)
+
+
+# ---------------------------------------------------------------- multimodal networks
+
+def _s2_inputs(seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    return dict(sentinel2=torch.randn(2, 4, 10, 6, 6, generator=g),
+                sentinel2_dates=torch.tensor([[-90.0, 0, 30, 120], [-10.0, 5, 60, 200]]))
+
+
+def _hub_s2_model(seed: int = 6) -> FlairHubModel:
+    """FLAIR-HUB's aerial + Sentinel-2 network as its code sizes it for a ConvNeXt V2
+    (U-TAE widths 64, 64, 128, 128; out_conv 32, 19, 42 with both tasks)."""
+    utae = dict(input_dim=10, encoder_widths=[64, 64, 128, 128],
+                decoder_widths=[64, 64, 128, 128], out_conv=[32, 19, 42], str_conv_k=3,
+                str_conv_s=1, str_conv_p=1, agg_mode="att_group", encoder_norm="group",
+                n_head=16, d_model=256, d_k=4, pad_value=0.0, padding_mode="reflect")
+    torch.manual_seed(seed)
+    model = FlairHubModel("convnextv2_atto", "upernet", "AERIAL_RGBI", 3,
+                          [(COSIA, 19), (LPIS, 23)], series=[("SENTINEL2_TS", utae)])
+    return model.eval()
+
+
+def test_aerial_and_sentinel2_network_round_trips_and_describes_itself(tmp_path):
+    model = _hub_s2_model()
+    path = tmp_path / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    loaded = load_model(path)
+    series = loaded.meta.hub.series[0]
+    assert series["modality"] == "SENTINEL2_TS" and series["out_conv"] == [32, 19, 42]
+    assert series["encoder_widths"] == [64, 64, 128, 128] and series["str_conv_s"] == 1
+    assert "U-TAE SENTINEL2_TS" in loaded.meta.source
+    x, s2 = torch.randn(2, 3, 64, 64), _s2_inputs()
+    with torch.no_grad():
+        want, got = model.task_logits(x, **s2), loaded.module.task_logits(x, **s2)
+    for task in (COSIA, LPIS):
+        assert float((got[task] - want[task]).abs().max()) <= 1e-5
+    # the series matters: other dates, other logits
+    with torch.no_grad():
+        moved = loaded.module(x, sentinel2=s2["sentinel2"],
+                              sentinel2_dates=s2["sentinel2_dates"] + 100)
+    assert float((moved - got[COSIA]).abs().max()) > 1e-4
+    ours = save_checkpoint(tmp_path / "lcd.flair.safetensors", loaded.module, loaded.meta)
+    assert read_meta(ours).hub.series == loaded.meta.hub.series
+
+
+def test_missing_series_is_named_and_area_runs_are_refused_before_work(tmp_path):
+    model = _hub_s2_model()
+    with pytest.raises(ValueError, match="SENTINEL2_TS series"):
+        model(torch.randn(1, 3, 64, 64))
+    path = tmp_path / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
+    with pytest.raises(InputError, match="SENTINEL2_TS series"):
+        predict(raster, path, tmp_path / "lc.tif", device="cpu")
+    assert not (tmp_path / "lc.tif").exists()
+
+
+# ---------------------------------------------------------------- against IGN's code, live
+
+IGN_SRC, SMP040 = (os.environ.get("FLAIR_HUB_SRC"), os.environ.get("FLAIR_HUB_SMP040"))
+
+
+@pytest.mark.skipif(not (IGN_SRC and SMP040), reason="set FLAIR_HUB_SRC (IGNF/FLAIR-HUB's "
+                    "src) and FLAIR_HUB_SMP040 (unpacked smp 0.4.0) to compare with IGN's "
+                    "own code")
+@pytest.mark.parametrize("arch, size, extra, img_size", [
+    ("convnextv2_tiny-upernet", 64, [], None),
+    ("convnextv2_atto-unet", 64, ["--lpis"], None),
+    ("swin_tiny_patch4_window7_224-upernet", 224, ["--lpis", "--aux"], None),
+    ("swin_tiny_patch4_window7_224-unet", 128, [], 128),
+    ("convnextv2_atto-upernet", 64, ["--lpis", "--series", "6"], None),
+])
+def test_logits_equal_flair_hub_models_built_by_ign_code(tmp_path, arch, size, extra, img_size):
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file
+
+    name = f"FLAIR-HUB_test_{arch}"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "flair_hub_reference.py"),
+                           "--flair-hub-src", IGN_SRC, "--smp-path", SMP040, "--arch", arch,
+                           "--size", str(size), "--name", name, "--out", str(tmp_path), *extra],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = load_model(tmp_path / f"{name}.safetensors",
+                        hub_options=HubImportOptions(img_size=img_size))
+    ref = load_file(str(tmp_path / f"{name}.reference.safetensors"))
+    series = {k: ref[k] for k in ("sentinel2", "sentinel2_dates") if k in ref}
+    with torch.no_grad():
+        ours = loaded.module.task_logits(ref["x"], **series)
+    tasks = [k[len("logits."):] for k in ref if k.startswith("logits.")]
+    assert sorted(ours) == sorted(tasks)
+    for task in tasks:
+        assert float((ours[task] - ref[f"logits.{task}"]).abs().max()) <= 1e-5

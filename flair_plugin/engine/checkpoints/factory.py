@@ -73,4 +73,5 @@ def _build_hub(meta: ModelMeta) -> "FlairHubModel":
 
     hub = meta.hub
     return FlairHubModel(meta.encoder, hub.decoder, hub.modality, meta.in_channels,
-                         list(zip(hub.tasks, hub.task_classes)), hub.img_size or None)
+                         list(zip(hub.tasks, hub.task_classes)), hub.img_size or None,
+                         series=hub.series_shapes())

@@ -47,6 +47,7 @@ from .meta import (
     HubMeta,
     ModelMeta,
     TemporalMeta,
+    hub_series_modalities,
 )
 
 SEG = "seg_model."
@@ -392,6 +393,7 @@ def meta_for_utt_state(state: Mapping[str, Any], *, file_name: str, source: str,
 # modalities), ``criterion.*`` (loss weights); a Lightning checkpoint prefixes ``model.``.
 
 HUB_PARTS = ("encoders.", "main_decoders.", "aux_decoders.", "fusion_handler.")
+HUB_SERIES = hub_series_modalities()
 HUB_PATCH_SIZE = PATCH_SIZE  # FLAIR-HUB's aerial patches: 512 px at 0.2 m
 _CONVNEXTV2_BY_WIDTH = {40: "atto", 48: "femto", 64: "pico", 80: "nano", 96: "tiny",
                         128: "base", 192: "large", 352: "huge"}
@@ -487,9 +489,39 @@ def infer_hub_shape(state: Mapping[str, Any]) -> HubShape:
     if not decoder:
         raise CheckpointError(f"the decoder of task {first_task} is neither a UPerNet nor a "
                               f"U-Net (FLAIR-HUB's two decoders)")
-    encoder, window, in_channels = _hub_backbone(state, modalities[0])
+    images = [m for m in modalities if m not in HUB_SERIES]
+    if not images:
+        raise CheckpointError(f"this FLAIR-HUB model takes only time series "
+                              f"({', '.join(modalities)}); this version runs models with an "
+                              f"aerial image")
+    encoder, window, in_channels = _hub_backbone(state, images[0])
     return HubShape(modalities, tuple(tasks), tuple(classes), decoder, in_channels, encoder,
                     window)
+
+
+def infer_hub_series(state: Mapping[str, Any], modality: str) -> Dict[str, Any]:
+    """The U-TAE of a FLAIR-HUB series modality, as keyword arguments of ``models.utae.UTAE``.
+
+    Widths, heads, kernel and norm are read off the keys; the rest is FLAIR-HUB's
+    (stride 1 and padding 1 of its strided convolutions: the series keeps its
+    resolution; attention-group aggregation; reflect padding; pad value 0).
+
+    Raises:
+        CheckpointError: the modality's weights are not a U-TAE.
+    """
+    prefix = f"encoders.{modality}."
+    utae = {"utae." + k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+    shape = infer_temporal_shape(utae)
+    out_conv = [w for _, w in sorted((int(k.split(".")[-2]), _shape(v)[0])
+                                     for k, v in utae.items()
+                                     if k.startswith("utae.out_conv.conv.conv.")
+                                     and len(_shape(v)) == 4)]
+    return dict(input_dim=shape["input_dim"], encoder_widths=list(shape["encoder_widths"]),
+                decoder_widths=list(shape["decoder_widths"]), out_conv=out_conv,
+                str_conv_k=shape.get("str_conv_k", 3), str_conv_s=1, str_conv_p=1,
+                agg_mode="att_group", encoder_norm=shape["encoder_norm"],
+                n_head=shape["n_head"], d_model=shape["d_model"], d_k=shape["d_k"],
+                pad_value=0.0, padding_mode="reflect")
 
 
 def _hub_backbone(state: Mapping[str, Any], modality: str
@@ -585,11 +617,14 @@ def meta_for_hub_state(state: Mapping[str, Any], *, file_name: str, source: str,
     """
     options = options or HubImportOptions()
     shape = infer_hub_shape(state)
-    if len(shape.modalities) > 1:
+    images = [m for m in shape.modalities if m not in HUB_SERIES]
+    if len(images) > 1:
         raise CheckpointError(
-            f"this FLAIR-HUB model takes {' + '.join(shape.modalities)}; this version runs "
-            f"FLAIR-HUB models with one aerial modality (the LC-A / LPIS-A families)")
-    modality = shape.modalities[0]
+            f"this FLAIR-HUB model takes {' + '.join(shape.modalities)}; this version reads "
+            f"FLAIR-HUB models with one image modality (aerial), plus time series")
+    modality = images[0]
+    series = tuple(dict(modality=m, **infer_hub_series(state, m))
+                   for m in HUB_SERIES if m in shape.modalities)
     if modality != HUB_AERIAL:
         raise CheckpointError(
             f"this FLAIR-HUB model takes {modality} only; this version runs FLAIR-HUB "
@@ -625,11 +660,14 @@ def meta_for_hub_state(state: Mapping[str, Any], *, file_name: str, source: str,
                     else HUB_PATCH_SIZE)
     channels, means, stds, note = hub_aerial_input(file_name, shape.in_channels, options)
     bands = tuple(HUB_AERIAL_BANDS[c - 1] for c in channels)
-    facts = [f"{encoder}-{shape.decoder}", f"bands {','.join(bands)}", note,
+    facts = [f"{encoder}-{shape.decoder}" + "".join(f" + U-TAE {s['modality']}"
+                                                    for s in series),
+             f"bands {','.join(bands)}", note,
              f"Swin tiles of {img_size} px" if img_size else ""]
     try:
         hub = HubMeta(decoder=shape.decoder, modality=modality, channels=channels,
-                      img_size=int(img_size or 0), tasks=tasks, task_classes=task_classes)
+                      img_size=int(img_size or 0), tasks=tasks, task_classes=task_classes,
+                      series=series)
         return ModelMeta(architecture=HUB_ARCHITECTURE, in_channels=shape.in_channels,
                          bands=bands, means=means, stds=stds, logit_codes=codes,
                          encoder=encoder, tile_size=int(img_size or HUB_PATCH_SIZE),

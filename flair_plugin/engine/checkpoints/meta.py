@@ -19,7 +19,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ....models.hub_config import HUB_DECODERS
+from ....models.hub_config import HUB_DECODERS, HUB_SERIES
 from ....models.temporal_config import TemporalConfig
 from ...nomenclature import (
     AERIAL_BANDS,
@@ -168,10 +168,15 @@ class HubMeta:
     img_size: int = 0
     tasks: Tuple[str, ...] = ("AERIAL_LABEL-COSIA",)
     task_classes: Tuple[int, ...] = (19,)
+    series: Tuple[Dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         for name, value in schema.hub_fields(self).items():
             object.__setattr__(self, name, value)
+        unknown = [s["modality"] for s in self.series if s["modality"] not in HUB_SERIES]
+        if unknown:
+            raise ValueError(f"hub.series names {unknown}; FLAIR-HUB's series are "
+                             f"{', '.join(HUB_SERIES)}")
         if len(self.tasks) != len(self.task_classes) or not self.tasks:
             raise ValueError(f"hub.tasks and hub.task_classes need one entry per task, got "
                              f"{len(self.tasks)} and {len(self.task_classes)}")
@@ -185,7 +190,9 @@ class HubMeta:
                              f"{self.img_size}")
 
     def to_dict(self) -> Dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        out["series"] = [dict(s) for s in self.series]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "HubMeta":
@@ -198,6 +205,21 @@ class HubMeta:
 
     def classes_of(self, task: str) -> int:
         return self.task_classes[self.tasks.index(task)]
+
+    @property
+    def series_modalities(self) -> Tuple[str, ...]:
+        """The time-series modalities the model also takes (FLAIR-HUB's order)."""
+        return tuple(s["modality"] for s in self.series)
+
+    def series_shapes(self) -> List[Tuple[str, Dict[str, Any]]]:
+        """(modality, U-TAE keyword arguments) of each series, for the network."""
+        return [(s["modality"], {k: v for k, v in s.items() if k != "modality"})
+                for s in self.series]
+
+
+def hub_series_modalities() -> Tuple[str, ...]:
+    """FLAIR-HUB's time-series modalities (Sentinel-2, Sentinel-1 ascending/descending)."""
+    return HUB_SERIES
 
 
 @dataclass(frozen=True)

@@ -207,7 +207,40 @@ def hub_fields(meta: Any) -> Dict[str, Any]:
         channels=wholes("hub.channels", meta.channels, 1, MAX_BANDS, MAX_BANDS),
         img_size=whole("hub.img_size", meta.img_size, 0, 16384),
         tasks=texts("hub.tasks", meta.tasks, 16, _NAME, 64),
-        task_classes=wholes("hub.task_classes", meta.task_classes, 1, MAX_CLASSES, 16))
+        task_classes=wholes("hub.task_classes", meta.task_classes, 1, MAX_CLASSES, 16),
+        series=tuple(_series(f"hub.series[{i}]", s)
+                     for i, s in enumerate(items("hub.series", meta.series, 3))))
+
+
+def _series(name: str, value: Any) -> Dict[str, Any]:
+    """One FLAIR-HUB series (its modality and U-TAE shape), checked field by field."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{name} must be a JSON object, got {_shown(value)}")
+    need = ("modality", "input_dim", "encoder_widths", "decoder_widths", "out_conv",
+            "str_conv_k", "str_conv_s", "str_conv_p", "agg_mode", "encoder_norm", "n_head",
+            "d_model", "d_k", "pad_value", "padding_mode")
+    missing = [k for k in need if k not in value]
+    if missing:
+        raise ValueError(f"{name} lacks {', '.join(missing)}")
+    v = value
+    return dict(
+        modality=text(f"{name}.modality", v["modality"], _NAME),
+        input_dim=whole(f"{name}.input_dim", v["input_dim"], 1, MAX_BANDS),
+        encoder_widths=list(wholes(f"{name}.encoder_widths", v["encoder_widths"], 1,
+                                   MAX_WIDTH, 8)),
+        decoder_widths=list(wholes(f"{name}.decoder_widths", v["decoder_widths"], 1,
+                                   MAX_WIDTH, 8)),
+        out_conv=list(wholes(f"{name}.out_conv", v["out_conv"], 1, MAX_WIDTH, 8)),
+        str_conv_k=whole(f"{name}.str_conv_k", v["str_conv_k"], 1, 16),
+        str_conv_s=whole(f"{name}.str_conv_s", v["str_conv_s"], 1, 8),
+        str_conv_p=whole(f"{name}.str_conv_p", v["str_conv_p"], 0, 16),
+        agg_mode=text(f"{name}.agg_mode", v["agg_mode"], _NAME),
+        encoder_norm=text(f"{name}.encoder_norm", v["encoder_norm"], _NAME),
+        n_head=whole(f"{name}.n_head", v["n_head"], 1, 64),
+        d_model=whole(f"{name}.d_model", v["d_model"], 1, 4096),
+        d_k=whole(f"{name}.d_k", v["d_k"], 1, 1024),
+        pad_value=number(f"{name}.pad_value", v["pad_value"]),
+        padding_mode=text(f"{name}.padding_mode", v["padding_mode"], _NAME))
 
 
 def _shown(value: Any) -> str:

@@ -411,6 +411,12 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
     module = loaded.module
     tile_size, crop_module = None, None
     if meta.architecture == HUB_ARCHITECTURE:
+        if meta.hub.series:
+            raise InputError(
+                f"this FLAIR-HUB model also takes {', '.join(meta.hub.series_modalities)} "
+                f"series: running multimodal FLAIR-HUB models over an area is not available "
+                f"in this version (the model loads and converts; use an aerial-only model, "
+                f"e.g. FLAIR-HUB_LC-A_IR_convnextv2base-upernet)")
         bands, runtime = _hub_inputs(meta, inputs, bands, runtime, info or log.info)
         tile_size = meta.hub.img_size or None
     if crop_types is not None:
