@@ -198,12 +198,15 @@ HUB_LANDCOVER_TRAINED = 15
 """FLAIR-HUB trains its land-cover logits 0..14 only (clear cut, ligneous, mixed and
 undefined carry no loss weight): those four are never predicted."""
 HUB_AERIAL = "AERIAL_RGBI"
+HUB_SENTINEL2 = "SENTINEL2_TS"
 HUB_AERIAL_BANDS: Tuple[str, ...] = ("red", "green", "blue", "nir")
 """Band order of FLAIR-HUB's aerial rasters (its channels are 1-based in this order)."""
 HUB_AERIAL_MEANS: Tuple[float, ...] = (106.59, 105.66, 111.35)
 HUB_AERIAL_STDS: Tuple[float, ...] = (39.78, 52.23, 45.62)
 """FLAIR-HUB's aerial normalisation for its default channels 4, 1, 2 (NIR, R, G), in
 that order: ``(x - mean) / std`` per channel position."""
+HUB_REFERENCE_DAY: Tuple[int, int] = (5, 15)
+"""FLAIR-HUB dates a series' images in days from 15 May of each image's own year."""
 HUB_AERIAL_IR_CHANNELS: Tuple[int, ...] = (4, 1, 2)
 HUB_AERIAL_RGB_CHANNELS: Tuple[int, ...] = (1, 2, 3)
 

@@ -8,6 +8,7 @@ networks in IGN's key layout cover the backbones (names inferred from keys on to
 
 import os
 from pathlib import Path
+from typing import Tuple
 
 import numpy as np
 import pytest
@@ -385,14 +386,14 @@ def test_aerial_and_sentinel2_network_round_trips_and_describes_itself(tmp_path)
     assert read_meta(ours).hub.series == loaded.meta.hub.series
 
 
-def test_missing_series_is_named_and_area_runs_are_refused_before_work(tmp_path):
+def test_missing_series_is_named_before_work(tmp_path):
     model = _hub_s2_model()
     with pytest.raises(ValueError, match="SENTINEL2_TS series"):
         model(torch.randn(1, 3, 64, 64))
     path = tmp_path / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
     save_file(ign_layout(model, aux=False), str(path))
     raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
-    with pytest.raises(InputError, match="SENTINEL2_TS series"):
+    with pytest.raises(InputError, match="also takes a Sentinel-2 series"):
         predict(raster, path, tmp_path / "lc.tif", device="cpu")
     assert not (tmp_path / "lc.tif").exists()
 
@@ -434,3 +435,96 @@ def test_logits_equal_flair_hub_models_built_by_ign_code(tmp_path, arch, size, e
     assert sorted(ours) == sorted(tasks)
     for task in tasks:
         assert float((ours[task] - ref[f"logits.{task}"]).abs().max()) <= 1e-5
+
+
+# ---------------------------------------------------------------- aerial + Sentinel-2 areas
+
+S2_DATES = ("20210301", "20210515", "20210704", "20210920", "20211102")
+
+
+def _s2_stack(folder: Path, width: int, height: int, seed: int = 2, origin=None,
+              crs: str = "EPSG:2154") -> Tuple[Path, Path]:
+    """A FLAIR-HUB-style Sentinel-2 stack (dates × 10 bands, 10 m) and its dates file."""
+    from helpers_rasters import ORIGIN
+
+    rng = np.random.default_rng(seed)
+    data = rng.integers(1, 3000, (len(S2_DATES) * 10, height, width)).astype(np.uint16)
+    stack = write_raster(folder / "s2.tif", data, pixel=10.0, origin=origin or ORIGIN,
+                         crs=crs)
+    dates = folder / "dates.txt"
+    dates.write_text("\n".join(S2_DATES) + "\n", encoding="utf-8")
+    return stack, dates
+
+
+def _s2_model_file(folder: Path) -> Path:
+    path = folder / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(_hub_s2_model(), aux=False), str(path))
+    return path
+
+
+def test_one_tile_with_sentinel2_is_the_direct_forward(tmp_path):
+    import datetime as dt
+
+    from rasterio.enums import Resampling
+    from rasterio.windows import from_bounds
+
+    loaded = load_model(_s2_model_file(tmp_path))
+    raster = _rgbi(tmp_path / "rgbi.tif", 128, 128)
+    stack, dates = _s2_stack(tmp_path, 3, 3)
+    result = predict(raster, loaded, tmp_path / "lc.tif", sentinel=[stack], dates=dates,
+                     block=128, halo=0, device="cpu", precision="fp32")
+    # FLAIR-HUB's read: the tile's bounds from every band, 128 px × 0.2 m / 10 m -> 3 px
+    with rasterio.open(raster) as img, rasterio.open(stack) as s2:
+        bounds = img.bounds
+        series = s2.read(window=from_bounds(*bounds, transform=s2.transform),
+                         out_shape=(50, 3, 3), resampling=Resampling.bilinear,
+                         boundless=True, fill_value=0).astype(np.float32)
+    days = [(dt.datetime.strptime(d, "%Y%m%d") - dt.datetime(2021, 5, 15)).days
+            for d in S2_DATES]
+    inputs = dict(sentinel2=torch.from_numpy(series.reshape(1, 5, 10, 3, 3)),
+                  sentinel2_dates=torch.tensor([days], dtype=torch.float32))
+
+    class WithSeries(torch.nn.Module):
+        def forward(self, x):
+            return loaded.module(x, **inputs)
+
+    want = _direct_codes(loaded, raster, loaded.meta.logit_codes, WithSeries())
+    with rasterio.open(result.output) as out:
+        assert np.array_equal(out.read(1), want)
+
+
+def test_sentinel2_area_with_crop_types_through_the_command(tmp_path):
+    from helpers_processes import run
+
+    model = _s2_model_file(tmp_path)
+    raster = _rgbi(tmp_path / "rgbi.tif", 150, 170)  # 34 × 30 m
+    stack, dates = _s2_stack(tmp_path, 4, 4)
+    done = run("predict", "--input", raster, "--model", model, "--sentinel", stack,
+               "--dates", dates, "--output", tmp_path / "lc.tif", "--crop-types",
+               tmp_path / "crops.tif", "--block", "64", "--halo", "32", "--device", "cpu",
+               "--quiet")
+    assert done.returncode == 0, done.stderr
+    for name, allowed in (("lc.tif", set(FLAIRHUB_ORDER[:15])), ("crops.tif", set(range(1, 24)))):
+        with rasterio.open(tmp_path / name) as out, rasterio.open(raster) as src:
+            assert (out.width, out.height, out.transform) == (170, 150, src.transform)
+            assert set(np.unique(out.read(1))) <= allowed
+
+
+def test_missing_or_misgridded_sentinel2_fails_before_work(tmp_path):
+    model = _s2_model_file(tmp_path)
+    raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
+    far, dates = _s2_stack(tmp_path, 3, 3, origin=(700000.0, 6900000.0))
+    with pytest.raises(InputError, match="does not cover"):
+        predict(raster, model, tmp_path / "a.tif", sentinel=[far], dates=dates, device="cpu")
+    (tmp_path / "s2.tif").unlink()
+    wgs, dates = _s2_stack(tmp_path, 3, 3, origin=(2.35, 48.85), crs="EPSG:4326")
+    with pytest.raises(InputError, match="put it on the aerial CRS"):
+        predict(raster, model, tmp_path / "b.tif", sentinel=[wgs], dates=dates, device="cpu")
+    with pytest.raises(InputError, match="dates file"):
+        predict(raster, model, tmp_path / "c.tif", sentinel=[wgs], device="cpu")
+    (tmp_path / "s2.tif").unlink()
+    near, dates = _s2_stack(tmp_path, 3, 3)
+    with pytest.raises(InputError, match="at least 2 a side"):
+        predict(raster, model, tmp_path / "d.tif", sentinel=[near], dates=dates, block=32,
+                halo=0, device="cpu")
+    assert not any(tmp_path.glob("[abcd].tif"))

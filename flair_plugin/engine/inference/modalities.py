@@ -12,6 +12,7 @@ not another tile loop.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Sequence, Tuple
@@ -19,8 +20,9 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple
 import numpy as np
 import torch
 
+from ....models.hub_config import series_argument
 from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
-from ...nomenclature import SENTINEL2_BANDS
+from ...nomenclature import HUB_REFERENCE_DAY, SENTINEL2_BANDS
 from ..data.sentinel import (
     SeriesPreparation,
     cloud_snow_cover,
@@ -203,6 +205,105 @@ class _SentinelTileReader(ModalityReader):
 
     def close(self) -> None:
         self.reader.close()
+
+
+# --------------------------------------------------------------------------- FLAIR-HUB series
+
+MIN_SERIES_SIDE = 2
+"""The U-TAE's reflect padding needs patches of at least 2 pixels a side."""
+
+
+def hub_series_side(tile_size: int, aerial_pixel: float, series_pixel: float) -> int:
+    """FLAIR-HUB's side of a modality's patch for an aerial tile: the tile's ground size
+    in that modality's pixels, rounded (512 px at 0.2 m -> 10 Sentinel-2 pixels)."""
+    return max(1, int(round(tile_size * aerial_pixel / series_pixel)))
+
+
+@dataclass
+class HubSeriesWindow:
+    """A tile's series as FLAIR-HUB reads it: T×C×S×S raw values."""
+
+    data: np.ndarray
+
+
+class HubSeriesModality(Modality):
+    """A FLAIR-HUB Sentinel-2 series: per tile, the tile's footprint read from every date
+    at :func:`hub_series_side` pixels a side (bilinear, 0 outside the rasters), raw
+    values, with each date's day offset to 15 May of its own year (FLAIR-HUB's
+    reference date). Dates whose window is all 0 count as padding in the U-TAE, as in
+    FLAIR-HUB. Not done (FLAIR-HUB's zonal detection can): cloud filtering and temporal
+    averaging.
+
+    Raises (on construction, before any tile is read):
+        InputError: the series is in another CRS than the aerial imagery, or does not
+            cover the area.
+    """
+
+    def __init__(self, modality: str, source: SentinelSource, aerial_crs, aerial_transform,
+                 region: PixelWindow, tile_size: int) -> None:
+        self.name, self.source = modality, source
+        self.argument = series_argument(modality)
+        if reprojected(source, aerial_crs):
+            raise InputError(f"the {modality} series is in {source.crs}, the aerial imagery in "
+                             f"{aerial_crs}: put it on the aerial CRS first (e.g. gdalwarp "
+                             f"-t_srs {aerial_crs} -tr 10 10)")
+        check_covers(source, aerial_crs, window_bounds(aerial_transform, region))
+        self.transform = aerial_transform
+        aerial_pixel = abs(aerial_transform.a)
+        self.side = hub_series_side(tile_size, aerial_pixel, abs(source.transform.a))
+        if self.side < MIN_SERIES_SIDE:
+            need = int(np.ceil(MIN_SERIES_SIDE * abs(source.transform.a) / aerial_pixel / 32)) * 32
+            raise InputError(f"tiles of {tile_size} px cover {self.side} {modality} pixel(s); "
+                             f"its U-TAE needs at least {MIN_SERIES_SIDE} a side: use tiles "
+                             f"(block + 2 × halo) of at least {need} px (FLAIR-HUB uses 512)")
+        self.positions = np.array([(d - dt.date(d.year, *HUB_REFERENCE_DAY)).days
+                                   for d in source.dates], dtype=np.float32)
+
+    def paths(self) -> List[str]:
+        return [p for p, _ in self.source.data]
+
+    def open_reader(self) -> "_HubSeriesReader":
+        return _HubSeriesReader(self)
+
+    def model_inputs(self, values: Sequence[HubSeriesWindow], device: torch.device,
+                     dtype: torch.dtype) -> Dict[str, torch.Tensor]:
+        series = np.stack([v.data for v in values]).astype(np.float32)
+        dates = np.tile(self.positions, (len(values), 1))
+        return {self.argument: torch.from_numpy(series).to(device, dtype),
+                self.argument + "_dates": torch.from_numpy(dates).to(device, dtype)}
+
+    def probe_inputs(self, device: torch.device, dtype: torch.dtype
+                     ) -> Dict[str, torch.Tensor]:
+        ones = np.ones((len(self.positions), S2_BANDS, self.side, self.side), np.float32)
+        return self.model_inputs([HubSeriesWindow(ones)], device, dtype)
+
+
+class _HubSeriesReader(ModalityReader):
+    def __init__(self, modality: HubSeriesModality) -> None:
+        import rasterio
+
+        self.modality = modality
+        self._handles = {p: rasterio.open(p) for p in dict.fromkeys(modality.paths())}
+
+    def read(self, tile: Tile) -> HubSeriesWindow:
+        from rasterio.enums import Resampling
+        from rasterio.windows import from_bounds
+
+        m = self.modality
+        bounds = window_bounds(m.transform, tile.window)
+        dates = []
+        for path, bands in m.source.data:
+            handle = self._handles[path]
+            dates.append(handle.read(
+                list(bands), window=from_bounds(*bounds, transform=handle.transform),
+                out_shape=(len(bands), m.side, m.side), resampling=Resampling.bilinear,
+                boundless=True, fill_value=0).astype(np.float32))
+        return HubSeriesWindow(np.stack(dates))
+
+    def close(self) -> None:
+        for handle in self._handles.values():
+            handle.close()
+        self._handles.clear()
 
 
 # --------------------------------------------------------------------------- aerial metadata

@@ -22,6 +22,7 @@ import torch
 from ...nomenclature import (
     AERIAL_BANDS,
     HUB_CROP_TASK,
+    HUB_SENTINEL2,
     LPIS_CLASSES,
     NODATA,
     flair_class,
@@ -55,6 +56,7 @@ from ..tiling import (
 from .modalities import (
     Acquisition,
     AerialMetadataModality,
+    HubSeriesModality,
     Modality,
     SentinelModality,
     acquisition_values,
@@ -398,6 +400,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
     meta = loaded.meta
     say = warn or log.warning
     openers: List[OpenModalities] = []
+    hub = meta.hub if meta.architecture == HUB_ARCHITECTURE else None
+    tile_size = (hub.img_size or None) if hub is not None else None
     if meta.uses_sentinel:
         if sentinel is None:
             raise InputError("this model is a U-T&T: it also needs a Sentinel-2 series "
@@ -405,20 +409,21 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         openers.append(_sentinel_opener(meta, sentinel, dates, cloud_masks))
         block = UTT_DEFAULT_BLOCK if block is None else block
         halo = UTT_DEFAULT_HALO if halo is None else halo
+    elif hub is not None and hub.series:
+        block, halo = _hub_tiling(tile_size, block, halo, device)
+        openers.append(_hub_series_opener(hub.series_modalities, sentinel, dates,
+                                          block + 2 * halo))
+        if cloud_masks:
+            say("this FLAIR-HUB run does not filter cloudy dates: the cloud masks given are "
+                "not used (every date of the series is read)")
     elif sentinel is not None:
         raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
-                         f"leave the Sentinel-2 input empty, or use a U-T&T model")
+                         f"leave the Sentinel-2 input empty, or use a U-T&T or a multimodal "
+                         f"FLAIR-HUB model")
     module = loaded.module
-    tile_size, crop_module = None, None
-    if meta.architecture == HUB_ARCHITECTURE:
-        if meta.hub.series:
-            raise InputError(
-                f"this FLAIR-HUB model also takes {', '.join(meta.hub.series_modalities)} "
-                f"series: running multimodal FLAIR-HUB models over an area is not available "
-                f"in this version (the model loads and converts; use an aerial-only model, "
-                f"e.g. FLAIR-HUB_LC-A_IR_convnextv2base-upernet)")
+    crop_module = None
+    if hub is not None:
         bands, runtime = _hub_inputs(meta, inputs, bands, runtime, info or log.info)
-        tile_size = meta.hub.img_size or None
     if crop_types is not None:
         crop_module = _crop_type_module(loaded)
     if meta.metadata_mlp and not meta.uses_sentinel:
@@ -455,7 +460,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             precision=result.precision, runtime="torch", num_readers=num_readers,
             input_scale=input_scale, resample_to_model=resample_to_model, pad=pad,
             nodata_rule=nodata_rule, progress=progress, cancel=cancel, warn=warn, info=info,
-            overwrite=overwrite, protect=protect + [os.fspath(output)], tile_size=tile_size)
+            overwrite=overwrite, protect=protect + [os.fspath(output)], tile_size=tile_size,
+            open_modalities=_all(openers) if openers else None)
         _write_crop_style(crops.output, warn or log.warning)
         result.crop_types = crops.output
         result.elapsed_s += crops.elapsed_s
@@ -478,6 +484,41 @@ def _hub_inputs(meta, inputs, bands, runtime: str, say: WarnCallback):
             say(f"FLAIR-HUB models run with torch here, not {runtime}")
         runtime = "torch"
     return bands, runtime
+
+
+def _hub_tiling(tile_size: Optional[int], block: Optional[int], halo: Optional[int],
+                device) -> Tuple[int, int]:
+    """Block and halo of a FLAIR-HUB run with series (their patch side follows the tile's)."""
+    if tile_size:
+        return fixed_tiling(tile_size, block, halo)
+    default = default_tiling(resolve_device(device).type)
+    return (default[0] if block is None else int(block),
+            default[1] if halo is None else int(halo))
+
+
+def _hub_series_opener(modalities: Sequence[str], sentinel, dates, tile: int
+                       ) -> OpenModalities:
+    """The series of a multimodal FLAIR-HUB model, checked before any work.
+
+    Raises:
+        InputError: a series this version does not read (Sentinel-1), or no Sentinel-2.
+    """
+    unread = [m for m in modalities if m != HUB_SENTINEL2]
+    if unread:
+        raise InputError(f"this FLAIR-HUB model also takes {', '.join(unread)}: this version "
+                         f"reads aerial imagery and Sentinel-2 only; use a model without them "
+                         f"(e.g. an LC-D aerial + Sentinel-2 model)")
+    if sentinel is None:
+        raise InputError(f"this FLAIR-HUB model also takes a Sentinel-2 series "
+                         f"({HUB_SENTINEL2}): give one 10-band GeoTIFF per date (YYYYMMDD in "
+                         f"the names) or one stack of dates × 10 bands with its dates file")
+
+    def open_(grid: Grid, region: PixelWindow, warn: WarnCallback) -> List[Modality]:
+        source = open_sentinel(sentinel, dates)
+        return [HubSeriesModality(HUB_SENTINEL2, source, grid.crs, grid.transform, region,
+                                  tile)]
+
+    return open_
 
 
 def _crop_type_module(loaded) -> torch.nn.Module:
@@ -510,9 +551,11 @@ def _write_crop_style(path: Path, warn) -> None:
 
 def predict_multimodal(aerial_inputs, sentinel, model, output: PathLike, **options
                        ) -> PredictionResult:
-    """:func:`predict` for a U-T&T: aerial imagery and a Sentinel-2 series (required)."""
+    """:func:`predict` for a U-T&T or a multimodal FLAIR-HUB model: aerial imagery and a
+    Sentinel-2 series (required)."""
     loaded = load_model_for_inference(model)
-    if not loaded.meta.uses_sentinel:
+    hub = getattr(loaded.meta, "hub", None)
+    if not loaded.meta.uses_sentinel and not (hub is not None and hub.series):
         raise InputError(f"this model is a {loaded.meta.architecture!r}, not a U-T&T (aerial "
                          f"+ Sentinel-2): use it with flair:segmentaerial / the aerial "
                          f"inference instead")
