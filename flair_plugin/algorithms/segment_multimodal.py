@@ -53,11 +53,16 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         "date or one stack of T × 2 bands; needed by models that drop cloudy dates (as "
         "FLAIR-2's). Where every date is cloudy, the least cloudy one is used and a warning "
         "says how many tiles were concerned.\n"
-        "<b>Model</b>: a U-T&T checkpoint (for U-Net models use <i>Land cover from aerial "
-        "imagery</i>).\n"
+        "<b>Model</b>: a U-T&T checkpoint, or a FLAIR-HUB model taking aerial imagery and "
+        "Sentinel-2 as IGN publishes it (.safetensors): it reads near-infrared, red and "
+        "green, and per tile the Sentinel-2 pixels under the tile (about 10 a side for a "
+        "512 px tile, every date, raw values, no cloud filtering; dates counted from 15 "
+        "May). For U-Net and aerial-only FLAIR-HUB models use <i>Land cover from aerial "
+        "imagery</i>.\n"
         "<b>Output</b>: FLAIR codes (0 = no data) on the imagery's grid, styled. Optional: "
         "one band of probability per class (0..255) and the confidence of the chosen class "
-        "(0..255).\n\n"
+        "(0..255); for a FLAIR-HUB model with the crop-type task, its 23 crop types, "
+        "styled.\n\n"
         "Advanced: <i>block</i> (512 = FLAIR-2's patch; each block gets the Sentinel-2 "
         "series around its centre), <i>halo</i> = context added on each side (0 as FLAIR-2 "
         "by default; multiples of 32), <i>blend</i> crop keeps each tile's centre, "
@@ -67,9 +72,6 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
 
     def _add_metadata_parameters(self) -> None:
         """None: a U-T&T trained with FLAIR-2's metadata cannot run on an arbitrary area."""
-
-    def _add_crop_type_output(self) -> None:
-        """None: a U-T&T predicts land cover only."""
 
     def _add_imagery_parameters(self) -> None:
         super()._add_imagery_parameters()

@@ -73,3 +73,74 @@ def test_qgis_process_runs_a_flair_hub_checkpoint(area, hub_model, tmp_path):
     assert "nir <- area.tif band 4" in done.stdout  # FLAIR-HUB reads NIR, R, G
     assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
     assert out.with_suffix(".qml").exists()
+
+
+@pytest.fixture(scope="module")
+def sentinel2(tmp_path_factory):
+    """A FLAIR-HUB-style Sentinel-2 stack over the area (5 dates × 10 bands, 10 m)."""
+    from helpers_rasters import ORIGIN, write_raster
+
+    folder = tmp_path_factory.mktemp("s2")
+    rng = np.random.default_rng(7)
+    stack = write_raster(folder / "s2.tif",
+                         rng.integers(1, 3000, (50, 4, 5)).astype(np.uint16), pixel=10.0,
+                         origin=ORIGIN)
+    dates = folder / "dates.txt"
+    dates.write_text("20210301\n20210515\n20210704\n20210920\n20211102\n", encoding="utf-8")
+    return stack, dates
+
+
+@pytest.fixture(scope="module")
+def hub_s2_model(tmp_path_factory):
+    import torch
+
+    from flair_landcover.models.flair_hub import FlairHubModel
+
+    utae = dict(input_dim=10, encoder_widths=[64, 64, 128, 128],
+                decoder_widths=[64, 64, 128, 128], out_conv=[32, 19, 42], str_conv_k=3,
+                str_conv_s=1, str_conv_p=1, agg_mode="att_group", encoder_norm="group",
+                n_head=16, d_model=256, d_k=4, pad_value=0.0, padding_mode="reflect")
+    torch.manual_seed(8)
+    model = FlairHubModel("convnextv2_atto", "upernet", "AERIAL_RGBI", 3,
+                          [(COSIA, 19), (LPIS, 23)], series=[("SENTINEL2_TS", utae)]).eval()
+    path = tmp_path_factory.mktemp("models") / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    return path
+
+
+def test_multimodal_algorithm_runs_aerial_and_sentinel2_flair_hub_model(
+        flair_plugin, area, sentinel2, hub_s2_model, tmp_path):
+    out, crops = tmp_path / "lc.tif", tmp_path / "crops.tif"
+    stack, dates = sentinel2
+    processing.run("flair:segmentmultimodal", {
+        "INPUT": str(area), "SENTINEL2": [str(stack)], "DATES": str(dates),
+        "MODEL": str(hub_s2_model), "OUTPUT": str(out), "OUTPUT_CROP_TYPES": str(crops),
+        "BLOCK": 64, "HALO": 32, "DEVICE": "cpu"}, feedback=QgsProcessingFeedback())
+    assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
+    assert set(np.unique(_on_the_grid(crops, area))) <= set(range(1, 24))
+    assert "wheat" in crops.with_suffix(".qml").read_text(encoding="utf-8")
+
+
+def test_multimodal_algorithm_without_dates_says_so_before_work(flair_plugin, area, sentinel2,
+                                                                hub_s2_model, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    out = tmp_path / "lc.tif"
+    with pytest.raises(QgsProcessingException, match="dates file"):
+        processing.run("flair:segmentmultimodal", {
+            "INPUT": str(area), "SENTINEL2": [str(sentinel2[0])], "MODEL": str(hub_s2_model),
+            "OUTPUT": str(out), "BLOCK": 64, "HALO": 32, "DEVICE": "cpu"},
+            feedback=QgsProcessingFeedback())
+    assert not out.exists()
+
+
+def test_qgis_process_runs_a_multimodal_flair_hub_checkpoint(area, sentinel2, hub_s2_model,
+                                                             tmp_path):
+    env = linked_plugin_env(tmp_path)
+    out = tmp_path / "mm.tif"
+    stack, dates = sentinel2
+    run_qgis_process(["run", "flair:segmentmultimodal", "--", f"INPUT={area}",
+                      f"SENTINEL2={stack}", f"DATES={dates}", f"MODEL={hub_s2_model}",
+                      f"OUTPUT={out}", "BLOCK=64", "HALO=32", "DEVICE=cpu"], env)
+    assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
+    assert out.with_suffix(".qml").exists()
