@@ -328,6 +328,27 @@ BAND_SETS: Dict[str, Tuple[str, ...]] = {
     "rgbie": AERIAL_BANDS,
 }
 
+TRAIN_BAND_SETS: Dict[str, Tuple[str, ...]] = {
+    **BAND_SETS,
+    # FLAIR-HUB's aerial models (_IR_): near-infrared, red, green, read from R,G,B,NIR
+    "nirrg": ("nir", "red", "green"),
+}
+"""Bands a training reads from FLAIR patches (R, G, B, NIR, elevation), by name."""
+
+
+def patch_band_indexes(names: Sequence[str]) -> Tuple[int, ...]:
+    """1-based bands of a FLAIR patch (R, G, B, NIR, elevation) holding ``names``.
+
+    Raises:
+        ValueError: a name that is not a FLAIR aerial band.
+    """
+    unknown = [n for n in names if n not in AERIAL_BANDS]
+    if unknown:
+        raise ValueError(f"bands {unknown} are not FLAIR aerial bands "
+                         f"({', '.join(AERIAL_BANDS)})")
+    return tuple(AERIAL_BANDS.index(n) + 1 for n in names)
+
+
 FLAIR1_MEANS: Tuple[float, ...] = (105.08, 110.87, 101.82, 106.38, 53.26)
 FLAIR1_STDS: Tuple[float, ...] = (52.17, 45.38, 44.00, 39.69, 79.30)
 """Per-band normalisation of FLAIR-1 main / FLAIR-INC on raw 0..255 values (R,G,B,NIR,E)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Dict, Tuple
 
-from ..nomenclature import BAND_SETS
+from ..nomenclature import TRAIN_BAND_SETS
 from .checkpoints.meta import FLAIR2_SAT_PATCH_SIZE
 
 
@@ -188,14 +188,17 @@ TRAIN_MODEL = Choice(("unet", "utt"), "unet", QT_TRANSLATE_NOOP(
                       "flair-2_centroids_sp_to_patch.json)"))
 MODELS = TRAIN_MODEL.choices
 
-TRAIN_SCHEME = Choice(("19cl", "15cl", "12cl", "baseline13"), "15cl", QT_TRANSLATE_NOOP(
+TRAIN_SCHEME = Choice(("19cl", "15cl", "12cl", "baseline13", "flairhub"), "15cl",
+                      QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "classes learnt: 15cl = FLAIR-1 main / FLAIR-INC (clear cut, mixed, "
                       "ligneous and other ignored), 19cl all, 12cl the first 12, baseline13 "
-                      "the 13-class baseline"))
+                      "the 13-class baseline, flairhub = FLAIR-HUB's 15 classes in its order "
+                      "(to fine-tune its models)"))
 TRAIN_SCHEMES = TRAIN_SCHEME.choices
 
-TRAIN_BANDS = Choice(tuple(BAND_SETS), "rgbie", QT_TRANSLATE_NOOP(
-    "FlairAlgorithm", "input bands: R,G,B (+ near-infrared, + elevation)"))
+TRAIN_BANDS = Choice(tuple(TRAIN_BAND_SETS), "rgbie", QT_TRANSLATE_NOOP(
+    "FlairAlgorithm", "input bands: R,G,B (+ near-infrared, + elevation); nirrg = NIR,R,G "
+                      "(FLAIR-HUB's aerial models)"))
 
 OPTIMIZER = Choice(("sgd", "adamw"), "sgd", QT_TRANSLATE_NOOP(
     "FlairAlgorithm", "sgd (momentum 0.9), as FLAIR-1; or adamw"))

@@ -387,7 +387,7 @@ def test_cli_choices_follow_the_engine():
     actions = {a.dest: a for a in parser._actions}
     assert tuple(actions["scheme"].choices) == TRAIN_SCHEMES
     assert tuple(actions["precision"].choices) == tr.PRECISIONS
-    assert tuple(actions["bands"].choices) == tuple(nom.BAND_SETS)
+    assert tuple(actions["bands"].choices) == tuple(nom.TRAIN_BAND_SETS)
     args = _parse(["--dataset", "d", "--output-dir", "o", "--device", "cuda:1",
                    "--early-stop", "0"])
     config = train_cli.config_from_args(args)

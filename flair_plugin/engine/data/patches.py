@@ -51,13 +51,18 @@ from torch.utils.data import Dataset
 from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
 from ...nomenclature import (
     AERIAL_BANDS,
-    BAND_SETS,
     CLASS_SETS,
     CODES,
     DOMAINS_TRAIN,
     DOMAINS_VAL,
     FLAIR1_MEANS,
     FLAIR1_STDS,
+    FLAIRHUB_ORDER,
+    HUB_AERIAL_MEANS,
+    HUB_AERIAL_STDS,
+    TRAIN_BAND_SETS,
+    hub_landcover_codes,
+    patch_band_indexes,
     scheme,
 )
 from ..errors import DatasetError, io_error_detail
@@ -124,7 +129,8 @@ class TrainScheme:
 
 
 def training_scheme(key: str) -> TrainScheme:
-    """The :class:`TrainScheme` of a class set (``19cl``, ``15cl``, ``12cl``, ``baseline13``).
+    """The :class:`TrainScheme` of a class set (``19cl``, ``15cl``, ``12cl``, ``baseline13``,
+    ``flairhub``).
 
     * ``19cl``/``15cl``/``12cl``: 19 logits, index = code − 1, as FLAIR-1 main and the
       FLAIR-INC weights (so their checkpoints fine-tune without a new head); the classes
@@ -132,6 +138,8 @@ def training_scheme(key: str) -> TrainScheme:
       cut, mixed, ligneous and other at weight 0); ``19cl`` learns and scores all 19.
     * ``baseline13``: 13 logits, codes > 13 grouped into "other" (index 12), which gets
       weight 0 (FLAIR-1 legacy / FLAIR-2 baseline).
+    * ``flairhub``: FLAIR-HUB's 19 logits in its own order (its land-cover heads
+      fine-tune without a new head), its last four classes at weight 0.
     """
     if key in CLASS_SETS:
         active = set(CLASS_SETS[key])
@@ -141,6 +149,13 @@ def training_scheme(key: str) -> TrainScheme:
             table[c] = c - 1
         return TrainScheme(key, logit_codes, tuple(table), "flair19",
                            f"{len(active)} classes (19 logits, index = code - 1)")
+    if key == "flairhub":
+        table = [255] * 256
+        for index, code in enumerate(FLAIRHUB_ORDER):
+            table[code] = index
+        return TrainScheme(key, hub_landcover_codes(), tuple(table), "flairhub",
+                           "FLAIR-HUB's 15 classes (19 logits in FLAIR-HUB's order; clear cut, "
+                           "ligneous, mixed and undefined ignored): fine-tunes its models")
     if key == "baseline13":
         base = scheme("baseline13")
         ignored = set(base.ignored_values)
@@ -158,7 +173,8 @@ def training_scheme(key: str) -> TrainScheme:
 
 @dataclass(frozen=True)
 class BandSpec:
-    """The bands a model reads (the first N of R, G, B, NIR, elevation) and their normalisation."""
+    """The bands a model reads from FLAIR patches (R, G, B, NIR, elevation), by name, and
+    their normalisation."""
 
     key: str
     names: Tuple[str, ...]
@@ -169,15 +185,33 @@ class BandSpec:
     def count(self) -> int:
         return len(self.names)
 
+    @property
+    def indexes(self) -> Tuple[int, ...]:
+        """The 1-based patch bands read, in the model's order."""
+        return patch_band_indexes(self.names)
+
+
+Bands = Union[int, Sequence[int]]
+"""The bands read from a patch: the first N, or 1-based band numbers in the model's order."""
+
 
 def band_spec(key: str) -> BandSpec:
-    """``rgb``/``rgbi``/``rgbie`` with FLAIR-1 main's means/stds on raw 0..255 values."""
-    if key not in BAND_SETS:
-        raise DatasetError(f"unknown band set {key!r}; choose one of {', '.join(BAND_SETS)}")
-    names = BAND_SETS[key]
+    """``rgb``/``rgbi``/``rgbie`` with FLAIR-1 main's means/stds on raw 0..255 values;
+    ``nirrg`` (NIR, R, G: FLAIR-HUB's aerial models) with FLAIR-HUB's."""
+    if key not in TRAIN_BAND_SETS:
+        raise DatasetError(f"unknown band set {key!r}; choose one of "
+                           f"{', '.join(TRAIN_BAND_SETS)}")
+    names = TRAIN_BAND_SETS[key]
+    if key == "nirrg":
+        return BandSpec(key, names, HUB_AERIAL_MEANS, HUB_AERIAL_STDS)
     idx = [AERIAL_BANDS.index(b) for b in names]
     return BandSpec(key, names, tuple(FLAIR1_MEANS[i] for i in idx),
                     tuple(FLAIR1_STDS[i] for i in idx))
+
+
+def _band_numbers(bands: Bands) -> List[int]:
+    return list(range(1, int(bands) + 1)) if isinstance(bands, (int, np.integer)) \
+        else [int(b) for b in bands]
 
 
 # --------------------------------------------------------------------------- discovery
@@ -403,7 +437,7 @@ def prepare_training_data(root: Optional[PathLike] = None, *,
         val = [p for p in pairs if any(domain_matches(p.domain, d) for d in val_pat)]
     _refuse_empty("train", train, train_pat, counts, source, train_domains is None)
     _refuse_empty("val", val, val_pat, counts, source, val_domains is None)
-    tile = check_patches((train, val), band_spec(bands).count, check_limit, seed)
+    tile = check_patches((train, val), band_spec(bands).indexes, check_limit, seed)
     meta_values, meta_path = None, None
     if metadata:
         meta_path = Path(metadata_json) if metadata_json else _locate_metadata(root, pairs_csv)
@@ -500,7 +534,7 @@ def _split_csv(pairs: List[PatchPair], train_pat: Sequence[str], val_pat: Sequen
 # --------------------------------------------------------------------------- file checks
 
 
-def check_patches(splits: Sequence[Sequence[PatchPair]], bands: int,
+def check_patches(splits: Sequence[Sequence[PatchPair]], bands: Bands,
                   limit: int = DEFAULT_CHECK_LIMIT, seed: int = 0) -> int:
     """Open the patches (all, or ``limit`` per split at random) and return the tile size.
 
@@ -512,7 +546,7 @@ def check_patches(splits: Sequence[Sequence[PatchPair]], bands: int,
 
     Args:
         splits: the patch lists to check (e.g. train and val).
-        bands: the bands the model reads.
+        bands: the bands the model reads (the first N, or band numbers).
         limit: the most patches opened per split.
         seed: the sample's seed.
 
@@ -550,8 +584,9 @@ class Patch:
     profile: Dict[str, Any]
 
 
-def read_patch(pair: PatchPair, bands: int, tile_size: Optional[int] = None) -> Patch:
-    """Read a patch's first ``bands`` bands and its mask, checked as FLAIR patches.
+def read_patch(pair: PatchPair, bands: Bands, tile_size: Optional[int] = None) -> Patch:
+    """Read a patch's bands (the first ``bands``, or those numbers in that order) and its
+    mask, checked as FLAIR patches.
 
     The one reader of training data: training's dataset and the split evaluation both
     read through it, so a patch training refuses is never scored (a 16-bit image
@@ -569,14 +604,14 @@ def read_patch(pair: PatchPair, bands: int, tile_size: Optional[int] = None) -> 
     """
     with _opened(pair) as (img, msk):
         _check_headers(pair, img, msk, bands, tile_size)
-        image = img.read(indexes=list(range(1, bands + 1)))
+        image = img.read(indexes=_band_numbers(bands))
         mask = msk.read(1)
         profile = dict(img.profile)
     _check_mask_values(pair.mask, mask)
     return Patch(image, mask, profile)
 
 
-def check_pair(pair: PatchPair, bands: int, tile_size: Optional[int] = None
+def check_pair(pair: PatchPair, bands: Bands, tile_size: Optional[int] = None
                ) -> Tuple[int, int]:
     """:func:`read_patch`'s checks, reading the mask but only the image's header (the
     pre-flight check of many patches); return the pair's (height, width).
@@ -604,7 +639,7 @@ def _opened(pair: PatchPair) -> Iterator[Tuple[Any, Any]]:
                            f"--pairs-csv)") from None
 
 
-def _check_headers(pair: PatchPair, img: Any, msk: Any, bands: int,
+def _check_headers(pair: PatchPair, img: Any, msk: Any, bands: Bands,
                    tile_size: Optional[int]) -> Tuple[int, int]:
     """Bands, type, mask band, sizes of an open pair; return its (height, width)."""
     _check_image(pair, img.count, img.dtypes[0], bands)
@@ -627,12 +662,15 @@ def _check_headers(pair: PatchPair, img: Any, msk: Any, bands: int,
     return img_shape
 
 
-def _check_image(pair: PatchPair, count: int, dtype: str, bands: int) -> None:
-    if count < bands:
-        names = ", ".join(AERIAL_BANDS[:bands])
+def _check_image(pair: PatchPair, count: int, dtype: str, bands: Bands) -> None:
+    numbers = _band_numbers(bands)
+    if count < max(numbers):
+        names = ", ".join(AERIAL_BANDS[n - 1] for n in numbers if n <= len(AERIAL_BANDS))
         hint = {3: "rgb", 4: "rgbi"}.get(count)
+        first_n = numbers == list(range(1, len(numbers) + 1))
+        what = str(len(numbers)) if first_n else f"bands {','.join(map(str, numbers))}"
         raise DatasetError(
-            f"{pair.image} has {count} band(s) but the model reads {bands} ({names}); "
+            f"{pair.image} has {count} band(s) but the model reads {what} ({names}); "
             + (f"train on --bands {hint}, or " if hint else "")
             + "use 5-band FLAIR patches (R, G, B, NIR, elevation)")
     if dtype != "uint8":
@@ -696,7 +734,7 @@ class FlairPatchDataset(Dataset):
     with its file name rather than a collate error.
     """
 
-    def __init__(self, pairs: Sequence[PatchPair], bands: int, scheme_: TrainScheme,
+    def __init__(self, pairs: Sequence[PatchPair], bands: Bands, scheme_: TrainScheme,
                  tile_size: int, augment: bool = False,
                  metadata: Optional[Mapping[str, Sequence[float]]] = None) -> None:
         self.pairs = list(pairs)

@@ -20,7 +20,7 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 import torch
 
-from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, NODATA
+from ...nomenclature import DEPARTMENTS_TEST_FLAIR1, NODATA, patch_band_indexes
 from ..checkpoints.store import LoadedModel, load_model
 from ..data.patches import (
     DatasetError,
@@ -94,7 +94,7 @@ def evaluate_model_on_split(model: Union[PathLike, LoadedModel], dataset: PathLi
                model.path if isinstance(model, LoadedModel) else model]
     check_output_paths(list(outputs) + kept, inputs, overwrite)
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
-    tile = check_patches((pairs,), loaded.meta.in_channels)
+    tile = check_patches((pairs,), patch_band_indexes(loaded.meta.bands))
     folder = Path(predictions_dir) if keep else Path(tempfile.mkdtemp(prefix="flair-split-"))
     try:
         predicted = _predict_patches(loaded, pairs, tile, folder, dataset, device,
@@ -127,7 +127,7 @@ def _predict_patches(loaded: LoadedModel, pairs: Sequence[PatchPair], tile: int,
         if cancel is not None and cancel():
             raise SplitCancelled(f"stopped after {start} of {len(pairs)} patches")
         batch = pairs[start:start + batch_size]
-        patches = [read_patch(p, meta.in_channels, tile) for p in batch]
+        patches = [read_patch(p, patch_band_indexes(meta.bands), tile) for p in batch]
         extra = ()
         if encodings is not None:
             extra = (torch.tensor([encodings[p.name] for p in batch], device=dev),)

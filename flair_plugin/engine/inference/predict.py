@@ -27,6 +27,7 @@ from ...nomenclature import (
     NODATA,
     flair_class,
     lpis_scheme,
+    patch_band_indexes,
 )
 from ..checkpoints.meta import HUB_ARCHITECTURE
 from ..errors import InputError
@@ -424,6 +425,12 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
     crop_module = None
     if hub is not None:
         bands, runtime = _hub_inputs(meta, inputs, bands, runtime, info or log.info)
+    elif bands is None and _single_raster(inputs) and \
+            tuple(meta.bands) != AERIAL_BANDS[:len(meta.bands)]:
+        # a model trained on other FLAIR bands than the first N (e.g. NIR, R, G)
+        bands = [str(i) for i in patch_band_indexes(meta.bands)]
+        (info or log.info)(f"reading bands {','.join(bands)} as {', '.join(meta.bands)} "
+                           f"(FLAIR's R,G,B,NIR,elevation order; give bands to choose others)")
     if crop_types is not None:
         crop_module = _crop_type_module(loaded)
     if meta.metadata_mlp and not meta.uses_sentinel:
@@ -472,10 +479,7 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
 def _hub_inputs(meta, inputs, bands, runtime: str, say: WarnCallback):
     """A FLAIR-HUB model's band choice and runtime: FLAIR-HUB's channels of an RGBI
     raster unless the user chose bands; torch (its timm backbones are not exported)."""
-    single = isinstance(inputs, (str, os.PathLike)) or (
-        isinstance(inputs, (list, tuple)) and len(inputs) == 1
-        and isinstance(inputs[0], (str, os.PathLike)))
-    if bands is None and single and meta.hub.channels:
+    if bands is None and _single_raster(inputs) and meta.hub.channels:
         bands = [str(c) for c in meta.hub.channels]
         say(f"FLAIR-HUB model: reading bands {','.join(bands)} of the RGBI raster as "
             f"{', '.join(meta.bands)} (give bands to choose others)")
@@ -519,6 +523,13 @@ def _hub_series_opener(modalities: Sequence[str], sentinel, dates, tile: int
                                   tile)]
 
     return open_
+
+
+def _single_raster(inputs) -> bool:
+    """Whether the imagery is one raster given by path (its bands are then chosen by number)."""
+    return isinstance(inputs, (str, os.PathLike)) or (
+        isinstance(inputs, (list, tuple)) and len(inputs) == 1
+        and isinstance(inputs[0], (str, os.PathLike)))
 
 
 def _crop_type_module(loaded) -> torch.nn.Module:

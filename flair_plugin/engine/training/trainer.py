@@ -86,10 +86,10 @@ import torch
 from lightning.pytorch.callbacks import Callback, EarlyStopping
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from ...nomenclature import BAND_SETS, PATCH_SIZE, flair_class
+from ...nomenclature import PATCH_SIZE, TRAIN_BAND_SETS, flair_class
 from .. import options as _opt  # TrainConfig's defaults
 from ..checkpoints.factory import build_module
-from ..checkpoints.meta import FLAIR2_SAT_PATCH_SIZE, TemporalMeta
+from ..checkpoints.meta import FLAIR2_SAT_PATCH_SIZE, HUB_ARCHITECTURE, TemporalMeta
 from ..checkpoints.store import CheckpointError, ModelMeta, load_model, save_checkpoint
 from ..data.patches import (
     TRAIN_SCHEMES,
@@ -290,7 +290,8 @@ def _check_config(c: TrainConfig) -> None:
             raise TrainingError(f"U-T&T temporal branch: {exc}") from None
     need(c.scheme in TRAIN_SCHEMES, f"unknown scheme {c.scheme!r}; choose one of "
                                     f"{', '.join(TRAIN_SCHEMES)}")
-    need(c.bands in BAND_SETS, f"unknown bands {c.bands!r}; choose one of {', '.join(BAND_SETS)}")
+    need(c.bands in TRAIN_BAND_SETS, f"unknown bands {c.bands!r}; choose one of "
+                                     f"{', '.join(TRAIN_BAND_SETS)}")
     need(c.optimizer in OPTIMIZERS, f"unknown optimizer {c.optimizer!r}; choose sgd or adamw")
     need(c.scheduler in SCHEDULERS, f"unknown scheduler {c.scheduler!r}; choose one of "
                                     f"{', '.join(SCHEDULERS)}")
@@ -508,9 +509,11 @@ def read_init_checkpoint(c: TrainConfig, resumed: Optional[Dict[str, Any]] = Non
     loaded = _load_init(c)
     meta = loaded.meta
     if tuple(meta.bands) != band_spec(c.bands).names:
+        keys = [k for k, names in TRAIN_BAND_SETS.items() if names == tuple(meta.bands)]
         raise TrainingError(f"{Path(c.init_checkpoint).name} reads bands {', '.join(meta.bands)} "
                             f"but the training asks {', '.join(band_spec(c.bands).names)}: "
-                            f"choose --bands to match the checkpoint")
+                            f"choose --bands {keys[0] if keys else ''} to match the "
+                            f"checkpoint".replace("bands  to", "bands to"))
     c = dataclasses.replace(c, encoder=meta.encoder, encoder_depth=meta.encoder_depth,
                             decoder_channels=tuple(meta.decoder_channels) or None)
     t = meta.temporal
@@ -584,6 +587,10 @@ def build_network(c: TrainConfig, scheme: TrainScheme,
         means, stds = tuple(loaded.meta.means), tuple(loaded.meta.stds)
     else:
         means, stds = bands.means, bands.stds
+    hub_meta = (resumed or {}).get("model_meta")
+    if hub_meta is not None or (loaded is not None
+                                and loaded.meta.architecture == HUB_ARCHITECTURE):
+        return _hub_network(c, scheme, resumed, loaded, hub_meta)
     meta = model_meta(c, scheme, means, stds, temporal if utt else None)
     net = build_module(meta)
     shape = f"{c.encoder} + U-TAE {list(temporal.encoder_widths)}" if utt else c.encoder
@@ -594,6 +601,58 @@ def build_network(c: TrainConfig, scheme: TrainScheme,
     else:
         note = f"new U-T&T ({shape})" if utt else f"new U-Net {shape}"
     return _ModelPlan(net, meta, c, note)
+
+
+def _hub_network(c: TrainConfig, scheme: TrainScheme, resumed: Optional[Dict[str, Any]],
+                 loaded: Any, saved_meta: Optional[Dict[str, Any]]) -> _ModelPlan:
+    """A FLAIR-HUB network fine-tuned from its checkpoint (or resumed): its encoder,
+    decoders, bands and normalisation as the checkpoint says; its land-cover head kept
+    when the scheme is FLAIR-HUB's (``flairhub``), else started afresh with
+    ``reset_head``. Its other tasks' heads (crop types) are kept, untrained.
+
+    Raises:
+        TrainingError: a U-T&T asked for, a multimodal model, a scheme in another class
+            order without ``reset_head``, or a Swin built for tiles of another size.
+    """
+    if c.model == "utt":
+        raise TrainingError("a FLAIR-HUB checkpoint fine-tunes as its own network: leave "
+                            "the model on unet (aerial)")
+    if resumed is not None:
+        meta = ModelMeta.from_dict(saved_meta)
+        return _ModelPlan(build_module(meta), meta, c,
+                          f"resuming the FLAIR-HUB fine-tuning ({meta.encoder}-"
+                          f"{meta.hub.decoder})")
+    meta, name = loaded.meta, Path(c.init_checkpoint).name
+    hub = meta.hub
+    if hub.series:
+        raise TrainingError(f"{name} also takes {', '.join(hub.series_modalities)}: this "
+                            f"version fine-tunes FLAIR-HUB aerial models only")
+    same_order = tuple(meta.logit_codes) == tuple(scheme.logit_codes)
+    if not same_order and not c.reset_head:
+        raise TrainingError(f"{name} predicts FLAIR-HUB's classes in its own order: train "
+                            f"with --scheme flairhub to keep its land-cover head, or pass "
+                            f"--reset-head to start it afresh for scheme {scheme.key}")
+    task = hub.tasks[0]
+    head = f"main_decoders.{task}.seg_model.segmentation_head."
+    state = dict(loaded.module.state_dict())
+    dropped = ""
+    if c.reset_head:
+        state = {k: v for k, v in state.items() if not k.startswith(head)}
+        dropped = ", land-cover head started afresh"
+    new_hub = dataclasses.replace(hub, task_classes=(scheme.num_logits,)
+                                  + tuple(hub.task_classes[1:]))
+    meta = dataclasses.replace(meta, logit_codes=scheme.logit_codes, hub=new_hub,
+                               class_names=(), class_colours=())
+    try:
+        net = build_module(meta)
+    except CheckpointError as exc:
+        raise TrainingError(f"cannot rebuild {name}: {exc}") from None
+    missing, unexpected = net.load_state_dict(state, strict=False)
+    stray = [k for k in missing if not k.startswith(head)] + list(unexpected)
+    if stray:
+        raise TrainingError(f"{name} does not fit its FLAIR-HUB network: {', '.join(stray[:5])}")
+    return _ModelPlan(net, meta, c, f"fine-tuning FLAIR-HUB {meta.encoder}-{hub.decoder} from "
+                                    f"{name} ({loaded.source_format}){dropped}")
 
 
 def _init_unet_weights(net: torch.nn.Module, loaded, c: TrainConfig,
@@ -652,6 +711,7 @@ class FlairSegmentationModule(L.LightningModule):
         self.register_buffer("sums", torch.zeros(4, dtype=torch.float64), persistent=False)
         self.lr_scheduler: Optional[Any] = None
         self._scheduler_state: Optional[Dict[str, Any]] = None
+        self.model_meta: Optional[Dict[str, Any]] = None  # set for a FLAIR-HUB network
         self.best_miou = float("-inf")
         self.best_epoch = 0
         self.epoch_scores: Optional[Dict[str, Any]] = None
@@ -664,9 +724,9 @@ class FlairSegmentationModule(L.LightningModule):
                 pad_mask: Optional[torch.Tensor] = None):
         """Aerial logits (U-Net), or (aerial, satellite) logits given a series (U-T&T)."""
         x = (image.float() - self.means) / self.stds
-        metadata = metadata if self.net.uses_metadata else None
-        if sentinel is None:
-            return self.net(x, metadata)
+        metadata = metadata if getattr(self.net, "uses_metadata", False) else None
+        if sentinel is None:  # a FLAIR-HUB network takes no metadata argument
+            return self.net(x) if metadata is None else self.net(x, metadata)
         return self.net(x, sentinel.float(), dates.float(), metadata, pad_mask)
 
     def _outputs(self, batch):
@@ -779,6 +839,8 @@ class FlairSegmentationModule(L.LightningModule):
         }
         if self.temporal is not None:  # the whole branch: a resume rebuilds it as it was
             checkpoint["flair"]["temporal"] = self.temporal.to_dict()
+        if self.model_meta is not None:  # a FLAIR-HUB network: rebuilt from its description
+            checkpoint["flair"]["model_meta"] = self.model_meta
 
     def on_load_checkpoint(self, checkpoint: Dict[str, Any]) -> None:
         flair = checkpoint.get("flair") or {}
@@ -1007,7 +1069,7 @@ def _loaders(c: TrainConfig, data: TrainingData, scheme: TrainScheme, world: int
     ``sentinel`` (U-T&T): the patches' series sources and the temporal branch; samples
     then carry their series, batched by :func:`..data.multimodal.collate_multimodal`.
     """
-    bands = band_spec(c.bands).count
+    bands = band_spec(c.bands).indexes
     utt = sentinel is not None
     train_ds = FlairPatchDataset(data.train, bands, scheme, data.tile_size,
                                  c.augment and not utt, data.metadata)
@@ -1079,8 +1141,16 @@ def train(config: TrainConfig, progress: Optional[ProgressCallback] = None,
     L.seed_everything(config.seed, workers=True, verbose=False)
     plan = build_network(config, scheme, resumed, sentinel[1] if sentinel else None, init)
     config = plan.config
+    fixed = plan.meta.hub.img_size if plan.meta.hub is not None else 0
+    if fixed and fixed != data.tile_size:
+        raise TrainingError(f"this FLAIR-HUB model's Swin encoder takes tiles of {fixed} px "
+                            f"but the patches are {data.tile_size} px: convert it for them "
+                            f"first (flair-landcover import --model ... --tile-size "
+                            f"{data.tile_size}) and fine-tune the converted file")
     module = FlairSegmentationModule(plan.net, scheme, plan.means, plan.stds, config,
                                      plan.temporal)
+    if plan.meta.architecture == HUB_ARCHITECTURE:
+        module.model_meta = plan.meta.to_dict()
     train_loader, val_loader, loading = _loaders(config, data, scheme, _world_size(config),
                                                  sentinel)
     say(f"data: {data.describe()}; scheme {scheme.key} ({scheme.description}); bands "
