@@ -144,12 +144,17 @@ def test_models_this_version_cannot_run_say_so():
         _meta_of(lpis_only, "x")
     with pytest.raises(CheckpointError, match="SPOT_RGBI only"):
         _meta_of(spot, "x")
-    state = {f"encoders.{m}.seg_model.model.stem_0.weight": torch.zeros(96, 3, 4, 4)
-             for m in ("AERIAL_RGBI", "SENTINEL2_TS")}
-    state["main_decoders.X.seg_model.segmentation_head.0.weight"] = torch.zeros(19, 64, 1, 1)
-    state["main_decoders.X.seg_model.decoder.psp.out_conv.0.weight"] = torch.zeros(1)
-    with pytest.raises(CheckpointError, match="AERIAL_RGBI \\+ SENTINEL2_TS"):
-        meta_for_hub_state(state, file_name="x", source="x")
+    def state_of(*modalities):
+        state = {f"encoders.{m}.seg_model.model.stem_0.weight": torch.zeros(96, 3, 4, 4)
+                 for m in modalities}
+        state["main_decoders.X.seg_model.segmentation_head.0.weight"] = torch.zeros(19, 64, 1, 1)
+        state["main_decoders.X.seg_model.decoder.psp.out_conv.0.weight"] = torch.zeros(1)
+        return state
+
+    with pytest.raises(CheckpointError, match="AERIAL_RGBI \\+ SPOT_RGBI"):
+        meta_for_hub_state(state_of("AERIAL_RGBI", "SPOT_RGBI"), file_name="x", source="x")
+    with pytest.raises(CheckpointError, match="SENTINEL2_TS encoder .* is not a U-TAE"):
+        meta_for_hub_state(state_of("AERIAL_RGBI", "SENTINEL2_TS"), file_name="x", source="x")
 
 
 def test_random_network_round_trips_through_ign_layout_with_lpis_and_extras(tmp_path):

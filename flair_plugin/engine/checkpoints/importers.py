@@ -511,7 +511,12 @@ def infer_hub_series(state: Mapping[str, Any], modality: str) -> Dict[str, Any]:
     """
     prefix = f"encoders.{modality}."
     utae = {"utae." + k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    shape = infer_temporal_shape(utae)
+    try:
+        shape = infer_temporal_shape(utae)
+    except CheckpointError:
+        raise CheckpointError(f"the {modality} encoder of these FLAIR-HUB weights is not a "
+                              f"U-TAE (no in_conv / temporal_encoder weights): the file is "
+                              f"damaged or not FLAIR-HUB's") from None
     out_conv = [w for _, w in sorted((int(k.split(".")[-2]), _shape(v)[0])
                                      for k, v in utae.items()
                                      if k.startswith("utae.out_conv.conv.conv.")
