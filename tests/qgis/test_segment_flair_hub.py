@@ -144,3 +144,27 @@ def test_qgis_process_runs_a_multimodal_flair_hub_checkpoint(area, sentinel2, hu
                       f"OUTPUT={out}", "BLOCK=64", "HALO=32", "DEVICE=cpu"], env)
     assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
     assert out.with_suffix(".qml").exists()
+
+
+def test_train_fine_tunes_a_flair_hub_checkpoint_then_segments(flair_plugin, hub_model, area,
+                                                               tmp_path):
+    from flair_landcover.flair_plugin.engine.checkpoints.store import read_meta
+    from flair_landcover.synthetic.generator import write_dataset
+
+    root = tmp_path / "flair"
+    write_dataset(root, layout="github", domains={"train": ["D006_2020"], "val": ["D004_2021"]},
+                  zones_per_domain=1, patches_per_zone=4, size=64, seed=1, sentinel=False)
+    out = tmp_path / "run"
+    result = processing.run("flair:train", {
+        "DATASET": str(root), "TRAIN_DOMAINS": "D006", "VAL_DOMAINS": "D004",
+        "SCHEME": "flairhub", "BANDS": "nirrg", "INIT": str(hub_model), "EPOCHS": 1,
+        "BATCH": 4, "OPTIMIZER": "adamw", "LR": 0.001, "DEVICE": "cpu",
+        "OUTPUT_DIR": str(out)}, feedback=QgsProcessingFeedback())
+    model = next(v for v in result.values() if str(v).endswith(".safetensors"))
+    meta = read_meta(model)
+    assert meta.architecture == "flair-hub" and meta.bands == ("nir", "red", "green")
+    lc = tmp_path / "lc.tif"
+    processing.run("flair:segmentaerial", {"INPUT": str(area), "MODEL": str(model),
+                                           "OUTPUT": str(lc), "BLOCK": 64, "HALO": 32,
+                                           "DEVICE": "cpu"}, feedback=QgsProcessingFeedback())
+    assert set(np.unique(_on_the_grid(lc, area))) <= ACTIVE
