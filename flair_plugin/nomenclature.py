@@ -199,6 +199,14 @@ HUB_LANDCOVER_TRAINED = 15
 undefined carry no loss weight): those four are never predicted."""
 HUB_AERIAL = "AERIAL_RGBI"
 HUB_SENTINEL2 = "SENTINEL2_TS"
+HUB_SERIES_OPTIONS: Dict[str, str] = {
+    "SENTINEL2_TS": "the Sentinel-2 series (--sentinel / Sentinel-2)",
+    "SENTINEL1-ASC_TS": "the Sentinel-1 ascending series (--sentinel1-asc / Sentinel-1 "
+                        "ascending)",
+    "SENTINEL1-DESC_TS": "the Sentinel-1 descending series (--sentinel1-desc / Sentinel-1 "
+                         "descending)",
+}
+"""Where each FLAIR-HUB series is given, in the command and in QGIS."""
 HUB_AERIAL_BANDS: Tuple[str, ...] = ("red", "green", "blue", "nir")
 """Band order of FLAIR-HUB's aerial rasters (its channels are 1-based in this order)."""
 HUB_AERIAL_MEANS: Tuple[float, ...] = (106.59, 105.66, 111.35)

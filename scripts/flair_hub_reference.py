@@ -29,17 +29,20 @@ import sys
 from pathlib import Path
 
 
-def build_config(arch: str, tasks: dict, channels: int, aux: bool, series: bool) -> dict:
+def build_config(arch: str, tasks: dict, channels: int, aux: bool, series: bool,
+                 s1: bool = False) -> dict:
     """The parts of FLAIR-HUB's training configuration its model reads (U-TAE values as
     its zonal detection sets them)."""
     mods = ["AERIAL_RGBI", "AERIAL-RLT_PAN", "DEM_ELEV", "SPOT_RGBI", "SENTINEL2_TS",
             "SENTINEL1-ASC_TS", "SENTINEL1-DESC_TS"]
-    used = {"AERIAL_RGBI"} | ({"SENTINEL2_TS"} if series else set())
+    used = ({"AERIAL_RGBI"} | ({"SENTINEL2_TS"} if series else set())
+            | ({"SENTINEL1-ASC_TS", "SENTINEL1-DESC_TS"} if s1 else set()))
     return {
         "modalities": {
             "inputs": {m: m in used for m in mods},
             "inputs_channels": {"AERIAL_RGBI": list(range(1, channels + 1)),
-                                "SENTINEL2_TS": list(range(1, 11))},
+                                "SENTINEL2_TS": list(range(1, 11)),
+                                "SENTINEL1-ASC_TS": [1, 2], "SENTINEL1-DESC_TS": [1, 2]},
             "aux_loss": {m: aux and m == "AERIAL_RGBI" for m in mods},
             "pre_processings": {"calc_elevation": False, "calc_elevation_stack_dsm": False},
         },
@@ -70,6 +73,9 @@ def main(argv=None) -> int:
     parser.add_argument("--aux", action="store_true", help="add an auxiliary decoder")
     parser.add_argument("--series", type=int, default=0, metavar="SIDE",
                         help="add a Sentinel-2 series of this side (pixels), 5 dates")
+    parser.add_argument("--s1", action="store_true",
+                        help="with --series: add Sentinel-1 ascending and descending series "
+                             "of the same side (4 and 3 dates)")
     parser.add_argument("--half", action="store_true",
                         help="round the weights to float16 values (smaller fixture files)")
     parser.add_argument("--name", required=True)
@@ -91,8 +97,11 @@ def main(argv=None) -> int:
     tasks = {"AERIAL_LABEL-COSIA": 19}
     if args.lpis:
         tasks["ALL_LABEL-LPIS"] = 23
-    config = build_config(args.arch, tasks, args.channels, args.aux, bool(args.series))
-    model = FLAIR_HUB_Model(config, {"AERIAL_RGBI": args.size, "SENTINEL2_TS": args.series})
+    config = build_config(args.arch, tasks, args.channels, args.aux, bool(args.series),
+                          args.s1)
+    model = FLAIR_HUB_Model(config, {"AERIAL_RGBI": args.size, "SENTINEL2_TS": args.series,
+                                     "SENTINEL1-ASC_TS": args.series,
+                                     "SENTINEL1-DESC_TS": args.series})
     state = model.state_dict()
     with torch.no_grad():
         for key, value in state.items():
@@ -117,6 +126,15 @@ def main(argv=None) -> int:
         if args.half:
             extra["sentinel2"] = extra["sentinel2"].half().float()
         batch.update(SENTINEL2_TS=extra["sentinel2"], SENTINEL2_DATES=extra["sentinel2_dates"])
+    if args.series and args.s1:
+        for key, mod, dates in (("sentinel1_asc", "SENTINEL1-ASC", [-50.0, 10, 70, 130]),
+                                ("sentinel1_desc", "SENTINEL1-DESC", [-80.0, 0, 100])):
+            series = torch.randn(2, len(dates), 2, args.series, args.series)
+            if args.half:
+                series = series.half().float()
+            extra[key] = series
+            extra[key + "_dates"] = torch.tensor([dates, dates])
+            batch[f"{mod}_TS"], batch[f"{mod}_DATES"] = series, extra[key + "_dates"]
     with torch.no_grad():
         logits, _ = model(batch)
     args.out.mkdir(parents=True, exist_ok=True)

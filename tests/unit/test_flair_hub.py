@@ -355,16 +355,20 @@ def _s2_inputs(seed: int = 0):
                 sentinel2_dates=torch.tensor([[-90.0, 0, 30, 120], [-10.0, 5, 60, 200]]))
 
 
-def _hub_s2_model(seed: int = 6) -> FlairHubModel:
-    """FLAIR-HUB's aerial + Sentinel-2 network as its code sizes it for a ConvNeXt V2
-    (U-TAE widths 64, 64, 128, 128; out_conv 32, 19, 42 with both tasks)."""
+def _hub_s2_model(seed: int = 6, s1: bool = False) -> FlairHubModel:
+    """FLAIR-HUB's aerial + Sentinel-2 (+ Sentinel-1) network as its code sizes it for a
+    ConvNeXt V2 (U-TAE widths 64, 64, 128, 128; out_conv 32, 19, 42 with both tasks)."""
     utae = dict(input_dim=10, encoder_widths=[64, 64, 128, 128],
                 decoder_widths=[64, 64, 128, 128], out_conv=[32, 19, 42], str_conv_k=3,
                 str_conv_s=1, str_conv_p=1, agg_mode="att_group", encoder_norm="group",
                 n_head=16, d_model=256, d_k=4, pad_value=0.0, padding_mode="reflect")
+    series = [("SENTINEL2_TS", utae)]
+    if s1:
+        series += [(m, {**utae, "input_dim": 2}) for m in ("SENTINEL1-ASC_TS",
+                                                          "SENTINEL1-DESC_TS")]
     torch.manual_seed(seed)
     model = FlairHubModel("convnextv2_atto", "upernet", "AERIAL_RGBI", 3,
-                          [(COSIA, 19), (LPIS, 23)], series=[("SENTINEL2_TS", utae)])
+                          [(COSIA, 19), (LPIS, 23)], series=series)
     return model.eval()
 
 
@@ -398,7 +402,7 @@ def test_missing_series_is_named_before_work(tmp_path):
     path = tmp_path / "FLAIR-HUB_LC-D_convnextv2atto-upernet.safetensors"
     save_file(ign_layout(model, aux=False), str(path))
     raster = _rgbi(tmp_path / "rgbi.tif", 64, 64)
-    with pytest.raises(InputError, match="also takes a Sentinel-2 series"):
+    with pytest.raises(InputError, match="also takes a SENTINEL2_TS series"):
         predict(raster, path, tmp_path / "lc.tif", device="cpu")
     assert not (tmp_path / "lc.tif").exists()
 
@@ -417,6 +421,7 @@ IGN_SRC, SMP040 = (os.environ.get("FLAIR_HUB_SRC"), os.environ.get("FLAIR_HUB_SM
     ("swin_tiny_patch4_window7_224-upernet", 224, ["--lpis", "--aux"], None),
     ("swin_tiny_patch4_window7_224-unet", 128, [], 128),
     ("convnextv2_atto-upernet", 64, ["--lpis", "--series", "6"], None),
+    ("convnextv2_atto-upernet", 64, ["--series", "6", "--s1"], None),
 ])
 def test_logits_equal_flair_hub_models_built_by_ign_code(tmp_path, arch, size, extra, img_size):
     import subprocess
@@ -433,7 +438,7 @@ def test_logits_equal_flair_hub_models_built_by_ign_code(tmp_path, arch, size, e
     loaded = load_model(tmp_path / f"{name}.safetensors",
                         hub_options=HubImportOptions(img_size=img_size))
     ref = load_file(str(tmp_path / f"{name}.reference.safetensors"))
-    series = {k: ref[k] for k in ("sentinel2", "sentinel2_dates") if k in ref}
+    series = {k: v for k, v in ref.items() if k.startswith("sentinel")}
     with torch.no_grad():
         ours = loaded.module.task_logits(ref["x"], **series)
     tasks = [k[len("logits."):] for k in ref if k.startswith("logits.")]
@@ -533,3 +538,41 @@ def test_missing_or_misgridded_sentinel2_fails_before_work(tmp_path):
         predict(raster, model, tmp_path / "d.tif", sentinel=[near], dates=dates, block=32,
                 halo=0, device="cpu")
     assert not any(tmp_path.glob("[abcd].tif"))
+
+
+def _s1_stack(folder: Path, name: str, dates: Tuple[str, ...], width: int, height: int,
+              seed: int) -> Tuple[Path, Path]:
+    from helpers_rasters import ORIGIN
+
+    rng = np.random.default_rng(seed)
+    data = rng.normal(-12, 3, (len(dates) * 2, height, width)).astype(np.float32)
+    stack = write_raster(folder / f"{name}.tif", data, pixel=10.0, origin=ORIGIN)
+    dates_file = folder / f"{name}_dates.txt"
+    dates_file.write_text("\n".join(dates) + "\n", encoding="utf-8")
+    return stack, dates_file
+
+
+def test_sentinel2_and_sentinel1_area_through_the_command(tmp_path):
+    from helpers_processes import run
+
+    model = tmp_path / "FLAIR-HUB_LC-F_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(_hub_s2_model(s1=True), aux=False), str(model))
+    assert read_meta(model).hub.series_modalities == (
+        "SENTINEL2_TS", "SENTINEL1-ASC_TS", "SENTINEL1-DESC_TS")
+    raster = _rgbi(tmp_path / "rgbi.tif", 130, 140)
+    s2, s2_dates = _s2_stack(tmp_path, 4, 4)
+    asc, asc_dates = _s1_stack(tmp_path, "s1_asc", ("20210410", "20210722"), 4, 4, 3)
+    desc, desc_dates = _s1_stack(tmp_path, "s1_desc", ("20210301", "20210601", "20210901"),
+                                 4, 4, 4)
+    common = ["predict", "--input", raster, "--model", model, "--sentinel", s2, "--dates",
+              s2_dates, "--block", "64", "--halo", "32", "--device", "cpu", "--quiet"]
+    done = run(*common, "--output", tmp_path / "a.tif")
+    assert done.returncode == 2 and "--sentinel1-asc" in done.stderr
+    assert not (tmp_path / "a.tif").exists()
+    done = run(*common, "--output", tmp_path / "lc.tif", "--sentinel1-asc", asc,
+               "--sentinel1-asc-dates", asc_dates, "--sentinel1-desc", desc,
+               "--sentinel1-desc-dates", desc_dates)
+    assert done.returncode == 0, done.stderr
+    with rasterio.open(tmp_path / "lc.tif") as out:
+        assert (out.width, out.height) == (140, 130)
+        assert set(np.unique(out.read(1))) <= set(FLAIRHUB_ORDER[:15])

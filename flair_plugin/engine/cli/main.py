@@ -111,6 +111,15 @@ def add_prediction_options(parser: argparse.ArgumentParser) -> None:
     s2.add_argument("--cloud-masks", nargs="+", metavar="FILE",
                     help="snow and cloud probabilities 0..100: one 2-band file per date, or "
                          "one stack of dates x 2 bands")
+    s1 = parser.add_argument_group("Sentinel-1 (multimodal FLAIR-HUB models that take it)")
+    for orbit in ("asc", "desc"):
+        name = "ascending" if orbit == "asc" else "descending"
+        s1.add_argument(f"--sentinel1-{orbit}", nargs="+", metavar="FILE",
+                        help=f"Sentinel-1 {name} series: one 2-band GeoTIFF per date (VV, VH; "
+                             f"YYYYMMDD in each name unless --sentinel1-{orbit}-dates), or "
+                             f"one stack of dates x 2 bands with --sentinel1-{orbit}-dates")
+        s1.add_argument(f"--sentinel1-{orbit}-dates", metavar="FILE",
+                        help="its dates file: one YYYYMMDD a line, in band order")
     md = parser.add_argument_group(
         "aerial metadata (U-Nets trained with FLAIR-1's metadata MLP only; each tile's "
         "position comes from the raster)")
@@ -193,7 +202,15 @@ def prediction_options(args: argparse.Namespace) -> dict:
         halo=args.halo, blend=args.blend, batch_size=args.batch_size, device=args.device,
         precision=args.precision, runtime=args.runtime, num_readers=args.readers,
         input_scale=args.input_scale, resample_to_model=args.resample_to_model,
-        nodata_rule=args.nodata, pad=args.pad)
+        nodata_rule=args.nodata, pad=args.pad, **_series_options(args))
+
+
+def _series_options(args: argparse.Namespace) -> dict:
+    """``series`` for :func:`~..inference.predict.predict` when Sentinel-1 is given."""
+    series = {modality: (files, dates) for modality, files, dates in (
+        ("SENTINEL1-ASC_TS", args.sentinel1_asc, args.sentinel1_asc_dates),
+        ("SENTINEL1-DESC_TS", args.sentinel1_desc, args.sentinel1_desc_dates)) if files}
+    return {"series": series} if series else {}
 
 
 # --------------------------------------------------------------------------- main

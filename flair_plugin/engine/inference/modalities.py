@@ -227,12 +227,12 @@ class HubSeriesWindow:
 
 
 class HubSeriesModality(Modality):
-    """A FLAIR-HUB Sentinel-2 series: per tile, the tile's footprint read from every date
-    at :func:`hub_series_side` pixels a side (bilinear, 0 outside the rasters), raw
-    values, with each date's day offset to 15 May of its own year (FLAIR-HUB's
-    reference date). Dates whose window is all 0 count as padding in the U-TAE, as in
-    FLAIR-HUB. Not done (FLAIR-HUB's zonal detection can): cloud filtering and temporal
-    averaging.
+    """A FLAIR-HUB series (Sentinel-2, Sentinel-1 ascending or descending): per tile, the
+    tile's footprint read from every date at :func:`hub_series_side` pixels a side
+    (bilinear, 0 outside the rasters), raw values, with each date's day offset to 15 May
+    of its own year (FLAIR-HUB's reference date). Dates whose window is all 0 count as
+    padding in the U-TAE, as in FLAIR-HUB. Not done (FLAIR-HUB's zonal detection can):
+    cloud filtering and temporal averaging.
 
     Raises (on construction, before any tile is read):
         InputError: the series is in another CRS than the aerial imagery, or does not
@@ -249,6 +249,7 @@ class HubSeriesModality(Modality):
                              f"-t_srs {aerial_crs} -tr 10 10)")
         check_covers(source, aerial_crs, window_bounds(aerial_transform, region))
         self.transform = aerial_transform
+        self.per_date = len(source.data[0][1])
         aerial_pixel = abs(aerial_transform.a)
         self.side = hub_series_side(tile_size, aerial_pixel, abs(source.transform.a))
         if self.side < MIN_SERIES_SIDE:
@@ -274,7 +275,7 @@ class HubSeriesModality(Modality):
 
     def probe_inputs(self, device: torch.device, dtype: torch.dtype
                      ) -> Dict[str, torch.Tensor]:
-        ones = np.ones((len(self.positions), S2_BANDS, self.side, self.side), np.float32)
+        ones = np.ones((len(self.positions), self.per_date, self.side, self.side), np.float32)
         return self.model_inputs([HubSeriesWindow(ones)], device, dtype)
 
 

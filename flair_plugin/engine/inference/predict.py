@@ -15,7 +15,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -23,6 +23,7 @@ from ...nomenclature import (
     AERIAL_BANDS,
     HUB_CROP_TASK,
     HUB_SENTINEL2,
+    HUB_SERIES_OPTIONS,
     LPIS_CLASSES,
     NODATA,
     flair_class,
@@ -341,7 +342,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             progress: Optional[ProgressCallback] = None,
             cancel: Optional[CancelCallback] = None, warn: Optional[WarnCallback] = None,
             info: Optional[WarnCallback] = None, overwrite: bool = False,
-            crop_types: Optional[PathLike] = None) -> PredictionResult:
+            crop_types: Optional[PathLike] = None,
+            series: Optional[Mapping[str, Tuple[object, object]]] = None) -> PredictionResult:
     """Predict a FLAIR land-cover raster with any checkpoint, and write its style.
 
     Args:
@@ -385,6 +387,9 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
             per batch.
         crop_types: also write the crop-type raster of a FLAIR-HUB model with that task
             (values 1..23 = its LPIS classes, 0 = no data; styled); a second pass.
+        series: further series of a multimodal FLAIR-HUB model, by FLAIR-HUB modality
+            (``SENTINEL1-ASC_TS``, ``SENTINEL1-DESC_TS``): ``(files, dates)`` each, laid out
+            as the Sentinel-2 input (one file per date, or a stack with its dates file).
 
     A FLAIR-HUB model reads FLAIR-HUB's channels of an RGBI raster (NIR, R, G = bands
     4, 1, 2 unless ``bands`` says otherwise), runs with torch, and a Swin encoder gets
@@ -394,8 +399,10 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         InputError: a bad input or setting, before any tile is read.
         PredictionCancelled: ``cancel()`` returned True; no output is left behind.
     """
-    protect = _check_before_loading(inputs, model, sentinel, dates, cloud_masks,
-                                    (output, probabilities, confidence, crop_types),
+    series = dict(series or {})
+    others = [f for files, when in series.values() for f in (_paths_of(files) + _paths_of(when))]
+    protect = _check_before_loading(inputs, model, [*_paths_of(sentinel), *others], dates,
+                                    cloud_masks, (output, probabilities, confidence, crop_types),
                                     overwrite)
     loaded = load_model_for_inference(model)
     meta = loaded.meta
@@ -412,8 +419,7 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         halo = UTT_DEFAULT_HALO if halo is None else halo
     elif hub is not None and hub.series:
         block, halo = _hub_tiling(tile_size, block, halo, device)
-        openers.append(_hub_series_opener(hub.series_modalities, sentinel, dates,
-                                          block + 2 * halo))
+        openers.append(_hub_series_opener(hub, sentinel, dates, series, block + 2 * halo))
         if cloud_masks:
             say("this FLAIR-HUB run does not filter cloudy dates: the cloud masks given are "
                 "not used (every date of the series is read)")
@@ -421,6 +427,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
         raise InputError(f"this model ({meta.architecture}) takes no Sentinel-2 series: "
                          f"leave the Sentinel-2 input empty, or use a U-T&T or a multimodal "
                          f"FLAIR-HUB model")
+    if series and not (hub is not None and hub.series):
+        raise InputError(f"this model takes no {', '.join(series)} series: leave them empty")
     module = loaded.module
     crop_module = None
     if hub is not None:
@@ -500,27 +508,38 @@ def _hub_tiling(tile_size: Optional[int], block: Optional[int], halo: Optional[i
             default[1] if halo is None else int(halo))
 
 
-def _hub_series_opener(modalities: Sequence[str], sentinel, dates, tile: int
-                       ) -> OpenModalities:
-    """The series of a multimodal FLAIR-HUB model, checked before any work.
+def _hub_series_opener(hub, sentinel, dates, series: Mapping[str, Tuple[object, object]],
+                       tile: int) -> OpenModalities:
+    """The series of a multimodal FLAIR-HUB model, each checked before any work.
 
     Raises:
-        InputError: a series this version does not read (Sentinel-1), or no Sentinel-2.
+        InputError: a series the model takes and the run lacks (named with the option
+            that gives it), or one it does not take.
     """
-    unread = [m for m in modalities if m != HUB_SENTINEL2]
-    if unread:
-        raise InputError(f"this FLAIR-HUB model also takes {', '.join(unread)}: this version "
-                         f"reads aerial imagery and Sentinel-2 only; use a model without them "
-                         f"(e.g. an LC-D aerial + Sentinel-2 model)")
-    if sentinel is None:
-        raise InputError(f"this FLAIR-HUB model also takes a Sentinel-2 series "
-                         f"({HUB_SENTINEL2}): give one 10-band GeoTIFF per date (YYYYMMDD in "
-                         f"the names) or one stack of dates × 10 bands with its dates file")
+    wanted = hub.series_modalities
+    extra = [m for m in series if m not in wanted]
+    if extra:
+        raise InputError(f"this FLAIR-HUB model takes no {', '.join(extra)} series (it takes "
+                         f"{', '.join(wanted)}): leave {'it' if len(extra) == 1 else 'them'} "
+                         f"empty")
+    given = {HUB_SENTINEL2: (sentinel, dates), **series}
+    for modality in wanted:
+        if given.get(modality, (None, None))[0] is None:
+            option = HUB_SERIES_OPTIONS.get(modality, modality)
+            raise InputError(f"this FLAIR-HUB model also takes a {modality} series: give "
+                             f"{option} (one GeoTIFF per date with YYYYMMDD in its name, or "
+                             f"one stack of dates × bands with its dates file)")
+    shapes = dict(hub.series_shapes())
 
     def open_(grid: Grid, region: PixelWindow, warn: WarnCallback) -> List[Modality]:
-        source = open_sentinel(sentinel, dates)
-        return [HubSeriesModality(HUB_SENTINEL2, source, grid.crs, grid.transform, region,
-                                  tile)]
+        opened = []
+        for modality in wanted:
+            files, when = given[modality]
+            per_date = int(shapes[modality]["input_dim"])
+            source = open_sentinel(files, when, per_date=per_date, what=modality)
+            opened.append(HubSeriesModality(modality, source, grid.crs, grid.transform,
+                                            region, tile))
+        return opened
 
     return open_
 

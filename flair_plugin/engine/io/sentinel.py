@@ -94,47 +94,54 @@ def _resolve_dates(dates, count: int, what: str, names: Sequence[str]) -> List:
     return found
 
 
-def open_sentinel(sentinel, dates=None, cloud_masks=None) -> SentinelSource:
+def open_sentinel(sentinel, dates=None, cloud_masks=None, *, per_date: int = S2_BANDS,
+                  what: str = "Sentinel-2") -> SentinelSource:
     """Check the Sentinel-2 inputs and say where each date's bands are; reads no pixel.
 
     ``sentinel``: one GeoTIFF per date (10 bands B2..B12, FLAIR order) or one stacked
     GeoTIFF of T×10 bands (date after date). ``dates``: a list of dates, a dates file
     (one YYYYMMDD a line, as FLAIR-HUB), or ``None`` to read YYYYMMDD in the per-date file
     names. ``cloud_masks``: one T×2-band stack or one 2-band file per date (snow, cloud
-    probabilities 0..100), optional.
+    probabilities 0..100), optional. ``per_date`` and ``what``: another series laid out
+    the same way (FLAIR-HUB's Sentinel-1: 2 bands a date, VV and VH), named in messages.
+
+    Raises:
+        InputError: a missing or unreadable file, files on different grids, band counts
+            that are not whole dates, dates that do not match.
     """
     paths = _as_paths(sentinel)
     if not paths:
-        raise InputError("no Sentinel-2 file given: give one GeoTIFF per date or a stack")
+        raise InputError(f"no {what} file given: give one GeoTIFF per date or a stack")
     described = [_describe(p) for p in paths]
     first = described[0]
     for path, d in zip(paths[1:], described[1:]):
         if (d[1], tuple(d[2])[:6], d[3], d[4]) != (first[1], tuple(first[2])[:6], first[3],
                                                    first[4]):
             raise InputError(f"{os.path.basename(path)} is not on the grid of "
-                             f"{os.path.basename(paths[0])}: put every Sentinel-2 date on "
+                             f"{os.path.basename(paths[0])}: put every {what} date on "
                              f"one grid (e.g. gdalwarp -tap -tr 10 10) first")
-    if len(paths) == 1 and first[0] != S2_BANDS:
-        data = _stack_layout(paths[0], first[0], S2_BANDS, "bands")
+    if len(paths) == 1 and first[0] != per_date:
+        data = _stack_layout(paths[0], first[0], per_date, "bands")
         count = len(data)
         if dates is None:
             raise InputError(f"{os.path.basename(paths[0])} is a stack of {count} dates: give "
                              f"its dates file (one YYYYMMDD a line, in band order)")
         found = _resolve_dates(dates, count, f"the stack {os.path.basename(paths[0])} "
-                               f"({first[0]} bands = {count} dates × {S2_BANDS})", [])
+                               f"({first[0]} bands = {count} dates × {per_date})", [])
     else:
+        names = (f" ({', '.join(SENTINEL2_BANDS)}, in that order)" if per_date == S2_BANDS
+                 else "")
         for path, d in zip(paths, described):
-            if d[0] < S2_BANDS:
-                raise InputError(f"{os.path.basename(path)} has {d[0]} band(s); a Sentinel-2 "
-                                 f"date needs {S2_BANDS} ({', '.join(SENTINEL2_BANDS)}, in "
-                                 f"that order)")
-            if d[0] > S2_BANDS:
+            if d[0] < per_date:
+                raise InputError(f"{os.path.basename(path)} has {d[0]} band(s); a {what} "
+                                 f"date needs {per_date}{names}")
+            if d[0] > per_date:
                 raise InputError(f"{os.path.basename(path)} has {d[0]} bands: give one file "
-                                 f"of {S2_BANDS} bands per date, or one stack of T×"
-                                 f"{S2_BANDS} bands with a dates file")
-        data = [(p, tuple(range(1, S2_BANDS + 1))) for p in paths]
+                                 f"of {per_date} bands per date, or one stack of T×"
+                                 f"{per_date} bands with a dates file")
+        data = [(p, tuple(range(1, per_date + 1))) for p in paths]
         count = len(data)
-        found = _resolve_dates(dates, count, f"the {count} Sentinel-2 file(s)", paths)
+        found = _resolve_dates(dates, count, f"the {count} {what} file(s)", paths)
     masks = _open_masks(cloud_masks, count, first) if cloud_masks else None
     return SentinelSource(found, data, masks, first[1], first[2], first[3], first[4])
 
