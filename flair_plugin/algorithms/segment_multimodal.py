@@ -21,6 +21,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from .. import dependencies
 from ..engine import options
 from ..styling.layers import raster_file_path
+from .parameters import advanced
 from .segment_aerial import SegmentAerialAlgorithm
 
 
@@ -28,6 +29,11 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
     SENTINEL2 = "SENTINEL2"
     DATES = "DATES"
     CLOUD_MASKS = "CLOUD_MASKS"
+    SENTINEL1_ASC, SENTINEL1_ASC_DATES = "SENTINEL1_ASC", "SENTINEL1_ASC_DATES"
+    SENTINEL1_DESC, SENTINEL1_DESC_DATES = "SENTINEL1_DESC", "SENTINEL1_DESC_DATES"
+    # (parameter, its dates file, FLAIR-HUB modality) of the Sentinel-1 series
+    SENTINEL1 = ((SENTINEL1_ASC, SENTINEL1_ASC_DATES, "SENTINEL1-ASC_TS"),
+                 (SENTINEL1_DESC, SENTINEL1_DESC_DATES, "SENTINEL1-DESC_TS"))
 
     DEFAULT_BLOCK = options.UTT_DEFAULT_BLOCK
     DEFAULT_HALO = options.UTT_DEFAULT_HALO
@@ -57,8 +63,10 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         "Sentinel-2 as IGN publishes it (.safetensors): it reads near-infrared, red and "
         "green, and per tile the Sentinel-2 pixels under the tile (about 10 a side for a "
         "512 px tile, every date, raw values, no cloud filtering; dates counted from 15 "
-        "May). For U-Net and aerial-only FLAIR-HUB models use <i>Land cover from aerial "
-        "imagery</i>.\n"
+        "May). FLAIR-HUB models that also take Sentinel-1 get its ascending and "
+        "descending series (2 bands a date, VV and VH, raw values) in the advanced "
+        "parameters, each with its dates file. For U-Net and aerial-only FLAIR-HUB "
+        "models use <i>Land cover from aerial imagery</i>.\n"
         "<b>Output</b>: FLAIR codes (0 = no data) on the imagery's grid, styled. Optional: "
         "one band of probability per class (0..255) and the confidence of the chosen class "
         "(0..255); for a FLAIR-HUB model with the crop-type task, its 23 crop types, "
@@ -85,6 +93,18 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         self.addParameter(QgsProcessingParameterMultipleLayers(
             self.CLOUD_MASKS, self.tr("Cloud/snow masks (2 bands per date: snow, cloud "
                                       "0..100)"), QgsProcessing.TypeRaster, optional=True))
+        for layers, dates, label in (
+                (self.SENTINEL1_ASC, self.SENTINEL1_ASC_DATES,
+                 self.tr("Sentinel-1 ascending (FLAIR-HUB models that take it: one 2-band "
+                         "VV,VH raster per date, or one T×2-band stack)")),
+                (self.SENTINEL1_DESC, self.SENTINEL1_DESC_DATES,
+                 self.tr("Sentinel-1 descending (FLAIR-HUB models that take it: one 2-band "
+                         "VV,VH raster per date, or one T×2-band stack)"))):
+            self.addParameter(advanced(QgsProcessingParameterMultipleLayers(
+                layers, label, QgsProcessing.TypeRaster, optional=True)))
+            self.addParameter(advanced(QgsProcessingParameterFile(
+                dates, self.tr("Its dates file (one YYYYMMDD a line)"), optional=True,
+                fileFilter=self.tr("Text files (*.txt *.csv);;All files (*)"))))
 
     def _extra_inputs(self, parameters, context) -> dict:
         """The Sentinel-2 series: one file per date or a stack, its dates, its masks."""
@@ -92,10 +112,16 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
         if not sentinel:
             raise QgsProcessingException(self.tr(
                 "Give the Sentinel-2 rasters (one per date, or a stack)."))
+        series = {}
+        for layers, dates, modality in self.SENTINEL1:
+            files = self._raster_files(parameters, layers, context)
+            if files:
+                series[modality] = (files, self.parameterAsFile(parameters, dates, context)
+                                    or None)
         return dict(sentinel=sentinel,
                     dates=self.parameterAsFile(parameters, self.DATES, context) or None,
                     cloud_masks=self._raster_files(parameters, self.CLOUD_MASKS, context)
-                    or None)
+                    or None, **({"series": series} if series else {}))
 
     def _raster_files(self, parameters, name, context):
         files = []

@@ -168,3 +168,43 @@ def test_train_fine_tunes_a_flair_hub_checkpoint_then_segments(flair_plugin, hub
                                            "OUTPUT": str(lc), "BLOCK": 64, "HALO": 32,
                                            "DEVICE": "cpu"}, feedback=QgsProcessingFeedback())
     assert set(np.unique(_on_the_grid(lc, area))) <= ACTIVE
+
+
+def test_multimodal_algorithm_takes_sentinel1_for_models_that_need_it(flair_plugin, area,
+                                                                      sentinel2, tmp_path):
+    import torch
+    from helpers_rasters import ORIGIN, write_raster
+    from qgis.core import QgsProcessingException
+
+    from flair_landcover.models.flair_hub import FlairHubModel
+
+    utae = dict(input_dim=10, encoder_widths=[64, 64, 128, 128],
+                decoder_widths=[64, 64, 128, 128], out_conv=[32, 19], str_conv_k=3,
+                str_conv_s=1, str_conv_p=1, agg_mode="att_group", encoder_norm="group",
+                n_head=16, d_model=256, d_k=4, pad_value=0.0, padding_mode="reflect")
+    torch.manual_seed(3)
+    model = FlairHubModel("convnextv2_atto", "upernet", "AERIAL_RGBI", 3, [(COSIA, 19)],
+                          series=[("SENTINEL2_TS", utae),
+                                  ("SENTINEL1-ASC_TS", {**utae, "input_dim": 2}),
+                                  ("SENTINEL1-DESC_TS", {**utae, "input_dim": 2})]).eval()
+    path = tmp_path / "FLAIR-HUB_LC-F_convnextv2atto-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    rng = np.random.default_rng(4)
+    s1 = {}
+    for orbit, dates in (("ASC", ["20210410", "20210722"]), ("DESC", ["20210601"])):
+        stack = write_raster(tmp_path / f"s1_{orbit}.tif",
+                             rng.normal(-12, 3, (2 * len(dates), 4, 5)).astype(np.float32),
+                             pixel=10.0, origin=ORIGIN)
+        dates_file = tmp_path / f"s1_{orbit}.txt"
+        dates_file.write_text("\n".join(dates) + "\n", encoding="utf-8")
+        s1[f"SENTINEL1_{orbit}"], s1[f"SENTINEL1_{orbit}_DATES"] = [str(stack)], str(dates_file)
+    stack, dates = sentinel2
+    params = {"INPUT": str(area), "SENTINEL2": [str(stack)], "DATES": str(dates),
+              "MODEL": str(path), "BLOCK": 64, "HALO": 32, "DEVICE": "cpu"}
+    with pytest.raises(QgsProcessingException, match="Sentinel-1 ascending"):
+        processing.run("flair:segmentmultimodal", {**params, "OUTPUT": str(tmp_path / "a.tif")},
+                       feedback=QgsProcessingFeedback())
+    out = tmp_path / "lc.tif"
+    processing.run("flair:segmentmultimodal", {**params, **s1, "OUTPUT": str(out)},
+                   feedback=QgsProcessingFeedback())
+    assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
