@@ -433,8 +433,8 @@ def predict(inputs: Union[PathLike, Sequence], model, output: PathLike, *,
     crop_module = None
     if hub is not None:
         bands, runtime = _hub_inputs(meta, inputs, bands, runtime, info or log.info)
-    elif bands is None and _single_raster(inputs) and \
-            tuple(meta.bands) != AERIAL_BANDS[:len(meta.bands)]:
+    elif bands is None and _single_raster(inputs) and set(meta.bands) <= set(AERIAL_BANDS) \
+            and tuple(meta.bands) != AERIAL_BANDS[:len(meta.bands)]:
         # a model trained on other FLAIR bands than the first N (e.g. NIR, R, G)
         bands = [str(i) for i in patch_band_indexes(meta.bands)]
         (info or log.info)(f"reading bands {','.join(bands)} as {', '.join(meta.bands)} "
