@@ -212,6 +212,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
             runtime=self.parameterAsEnumString(parameters, self.RUNTIME, context))
 
+    def _model_running_options(self, meta, parameters, context) -> dict:
+        """:meth:`_running_options` for this model (a subclass may adapt them)."""
+        return self._running_options(parameters, context)
+
     def _add_outputs(self) -> None:
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT, self.tr("Land cover")))
@@ -239,7 +243,8 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             result = predict(
                 sources, loaded, outputs[self.OUTPUT], **extra,
                 extent=self._extent(parameters, context, layer, area),
-                **self._running_options(parameters, context), model_file=model_path,
+                **self._model_running_options(loaded.meta, parameters, context),
+                model_file=model_path,
                 probabilities=outputs.get(self.OUTPUT_PROBABILITIES),
                 confidence=outputs.get(self.OUTPUT_CONFIDENCE),
                 crop_types=outputs.get(self.OUTPUT_CROP_TYPES),

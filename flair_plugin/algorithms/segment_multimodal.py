@@ -106,6 +106,16 @@ class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
                 dates, self.tr("Its dates file (one YYYYMMDD a line)"), optional=True,
                 fileFilter=self.tr("Text files (*.txt *.csv);;All files (*)"))))
 
+    def _model_running_options(self, meta, parameters, context) -> dict:
+        """The U-T&T's tiling defaults (512, 0) are FLAIR-2's: a FLAIR-HUB model left at
+        them gets the engine's choice instead (its Swin's one tile size, or the device's
+        default), so the dialog's defaults run every model."""
+        running = self._running_options(parameters, context)
+        if getattr(meta, "architecture", "") == "flair-hub" and \
+                (running["block"], running["halo"]) == (self.DEFAULT_BLOCK, self.DEFAULT_HALO):
+            running.update(block=None, halo=None)
+        return running
+
     def _extra_inputs(self, parameters, context) -> dict:
         """The Sentinel-2 series: one file per date or a stack, its dates, its masks."""
         sentinel = self._raster_files(parameters, self.SENTINEL2, context)

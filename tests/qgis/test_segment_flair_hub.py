@@ -208,3 +208,27 @@ def test_multimodal_algorithm_takes_sentinel1_for_models_that_need_it(flair_plug
     processing.run("flair:segmentmultimodal", {**params, **s1, "OUTPUT": str(out)},
                    feedback=QgsProcessingFeedback())
     assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
+
+
+def test_multimodal_dialog_defaults_run_a_swin_flair_hub_model(flair_plugin, area, sentinel2,
+                                                               tmp_path):
+    import torch
+
+    from flair_landcover.models.flair_hub import FlairHubModel
+
+    utae = dict(input_dim=10, encoder_widths=[64, 64, 128, 128],
+                decoder_widths=[64, 64, 128, 128], out_conv=[32, 19], str_conv_k=3,
+                str_conv_s=1, str_conv_p=1, agg_mode="att_group", encoder_norm="group",
+                n_head=16, d_model=256, d_k=4, pad_value=0.0, padding_mode="reflect")
+    torch.manual_seed(5)
+    model = FlairHubModel("swin_tiny_patch4_window7_224", "upernet", "AERIAL_RGBI", 3,
+                          [(COSIA, 19)], series=[("SENTINEL2_TS", utae)]).eval()
+    path = tmp_path / "FLAIR-HUB_LC-D_swintiny-upernet.safetensors"
+    save_file(ign_layout(model, aux=False), str(path))
+    stack, dates = sentinel2
+    out = tmp_path / "lc.tif"
+    feedback = QgsProcessingFeedback()
+    processing.run("flair:segmentmultimodal", {
+        "INPUT": str(area), "SENTINEL2": [str(stack)], "DATES": str(dates), "MODEL": str(path),
+        "OUTPUT": str(out), "DEVICE": "cpu"}, feedback=feedback)  # block/halo: the defaults
+    assert set(np.unique(_on_the_grid(out, area))) <= ACTIVE
