@@ -64,11 +64,12 @@ class HubServer:
                 start = int(re.match(r"bytes=(\d+)-", wanted).group(1)) if wanted else 0
                 self._headers(key, 206 if start else 200, start)
                 body = (server.tamper or server.files[key])[start:]
+                mine = len(server.served)  # a cancelled GET may still be writing
                 server.served.append(0)
                 try:
                     for offset in range(0, len(body), 64 * 1024):
                         self.wfile.write(body[offset:offset + 64 * 1024])
-                        server.served[-1] += len(body[offset:offset + 64 * 1024])
+                        server.served[mine] += len(body[offset:offset + 64 * 1024])
                         if server.delay_per_chunk:
                             time.sleep(server.delay_per_chunk)
                 except (BrokenPipeError, ConnectionResetError):

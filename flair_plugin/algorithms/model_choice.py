@@ -33,10 +33,11 @@ def models_folder():
 
 
 def add_model_parameters(algorithm, file_name: str = "MODEL",
-                         published_name: str = "PUBLISHED_MODEL") -> None:
+                         published_name: str = "PUBLISHED_MODEL", series: bool = False) -> None:
     """A model file, or (when none is given) a published model by name. The names are
     static strings (``PUBLISHED_MODEL=FLAIR-INC_rgbie_15cl``): stable on the command line
-    and in saved models as the catalogue grows."""
+    and in saved models as the catalogue grows. ``series``: list the models that also
+    read satellite series (the multimodal algorithm) instead of the aerial-only ones."""
     algorithm.addParameter(QgsProcessingParameterFile(
         file_name, tr(QT_TRANSLATE_NOOP("FlairAlgorithm",
                                         "Model file (or choose an IGN model below)")),
@@ -44,17 +45,18 @@ def add_model_parameters(algorithm, file_name: str = "MODEL",
     choice = QgsProcessingParameterEnum(
         published_name, tr(QT_TRANSLATE_NOOP("FlairAlgorithm",
                                              "Or an IGN model (downloaded on first use)")),
-        options=list(published.PUBLISHED), optional=True, defaultValue=None)
+        options=list(published.choices(series)), optional=True, defaultValue=None)
     choice.setUsesStaticStrings(True)
-    choice.setHelp(catalogue_help())
+    choice.setHelp(catalogue_help(published.choices(series)))
     algorithm.addParameter(choice)
 
 
-def catalogue_help() -> str:
-    """One line a published model, ✓ where it is on this computer already (catalogue
-    data, like class names: not translated)."""
+def catalogue_help(names=None) -> str:
+    """One line a published model (``names``, default all), ✓ where it is on this computer
+    already (catalogue data, like class names: not translated)."""
     folder = models_folder()
-    return "\n".join(published.describe(m, folder)[0] for m in published.PUBLISHED.values())
+    return "\n".join(published.describe(published.PUBLISHED[n], folder)[0]
+                     for n in (names or published.PUBLISHED))
 
 
 def model_path(algorithm, parameters, context, callbacks, file_name: str = "MODEL",

@@ -50,6 +50,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     RED_BAND, GREEN_BAND, BLUE_BAND = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
     NIR_BAND, ELEVATION_BAND = "NIR_BAND", "ELEVATION_BAND"
     MODEL, PUBLISHED_MODEL = "MODEL", "PUBLISHED_MODEL"
+    SERIES_MODELS = False  # the published models offered read aerial imagery alone
     EXTENT = "EXTENT"
     AREA = "AREA"
     BLOCK, HALO, BLEND, BATCH, READERS = "BLOCK", "HALO", "BLEND", "BATCH", "READERS"
@@ -112,7 +113,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_imagery_parameters()
-        add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL)
+        add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL, self.SERIES_MODELS)
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(

@@ -26,6 +26,7 @@ from .segment_aerial import SegmentAerialAlgorithm
 
 
 class SegmentMultimodalAlgorithm(SegmentAerialAlgorithm):
+    SERIES_MODELS = True  # published models offered: those that read satellite series
     SENTINEL2 = "SENTINEL2"
     DATES = "DATES"
     CLOUD_MASKS = "CLOUD_MASKS"

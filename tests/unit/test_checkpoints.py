@@ -38,7 +38,6 @@ from flair_landcover.flair_plugin.engine.checkpoints.store import (
 )
 from flair_landcover.flair_plugin.engine.io.download import (
     FLAIR_INC_VARIANTS,
-    WeightsDownloadError,
     default_cache_dir,
     download_flair_inc,
     flair_inc_url,
@@ -462,16 +461,18 @@ def test_download_returns_a_cached_file_without_the_network(tmp_path, monkeypatc
     assert download_flair_inc("rgbi_12cl", cache_dir=tmp_path) == cached
 
 
-def test_download_without_huggingface_hub_says_what_to_fetch_and_where(tmp_path, monkeypatch):
+def test_download_needs_no_huggingface_hub(tmp_path, monkeypatch):
+    """The file comes over plain HTTP (a hub-like server here); huggingface_hub, when
+    installed, only adds the user's token."""
+    from helpers_hub_server import hub_server
+
     _hub_blocked(monkeypatch)
-    with pytest.raises(WeightsDownloadError) as err:
-        download_flair_inc("rgb_15cl", cache_dir=tmp_path)
-    message = str(err.value)
-    url = ("https://huggingface.co/IGNF/FLAIR-INC_rgb_15cl_resnet34-unet/resolve/main/"
-           "FLAIR-INC_rgb_15cl_resnet34-unet_weights.pth")
-    assert "huggingface_hub package is not installed" in message
-    assert url in message and url == flair_inc_url("rgb_15cl")
-    assert str(tmp_path / "FLAIR-INC_rgb_15cl_resnet34-unet_weights.pth") in message
+    name = "FLAIR-INC_rgb_15cl_resnet34-unet_weights.pth"
+    with hub_server({f"IGNF/FLAIR-INC_rgb_15cl_resnet34-unet/{name}": b"weights"}) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        assert download_flair_inc("rgb_15cl", cache_dir=tmp_path).read_bytes() == b"weights"
+    assert flair_inc_url("rgb_15cl") == ("https://huggingface.co/IGNF/FLAIR-INC_rgb_15cl_"
+                                         "resnet34-unet/resolve/main/" + name)
 
 
 def test_download_offline_says_what_to_fetch_and_where(tmp_path):
@@ -500,6 +501,7 @@ def test_download_variants_and_cache_location(monkeypatch, tmp_path):
     assert len(FLAIR_INC_VARIANTS) == 6 and "rgbie_15cl" in FLAIR_INC_VARIANTS
     with pytest.raises(CheckpointError, match="published ones are rgb_12cl, rgb_15cl"):
         download_flair_inc("rgbie_19cl", cache_dir=tmp_path)
+    monkeypatch.delenv("FLAIR_MODELS_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert default_cache_dir() == tmp_path / "flair_landcover"
     monkeypatch.delenv("XDG_CACHE_HOME")

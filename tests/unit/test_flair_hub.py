@@ -336,7 +336,7 @@ def test_download_knows_flair_hub_names(tmp_path, monkeypatch):
     )
 
     name = "FLAIR-HUB_LC-A_IR_convnextv2base-upernet"
-    assert FLAIR_HUB_MODELS[name][0] == 63.8
+    assert FLAIR_HUB_MODELS[name].miou == 63.8
     args = build_parser().parse_args(["download", "--variant", name])
     assert args.variant == name
     cached = tmp_path / f"{name}.safetensors"

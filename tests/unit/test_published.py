@@ -22,9 +22,15 @@ def hub(monkeypatch):
 
 
 def test_the_catalogue_says_what_users_choose_by():
-    assert len(p.PUBLISHED) == 6 and next(iter(p.PUBLISHED)) == "FLAIR-INC_rgbie_15cl"
+    assert next(iter(p.PUBLISHED)) == "FLAIR-INC_rgbie_15cl"
+    assert sum(n.startswith("FLAIR-INC_") for n in p.PUBLISHED) == 6
+    assert p.PUBLISHED["FLAIR-HUB_LC-A_IR_convnextv2base-upernet"].miou == 63.8
+    aerial, series = p.choices(), p.choices(series=True)
+    assert "FLAIR-HUB_LC-A_IR_convnextv2tiny-upernet" in aerial and not set(aerial) & set(series)
+    assert series == ("FLAIR-HUB_LC-F_swinbase-upernet",)
+    assert "FLAIR-HUB_LC-A_RGB_swinbase-upernet" not in aerial  # needs converting first
     for name, model in p.PUBLISHED.items():
-        assert model.name == name and model.licence and model.size_mb > 0
+        assert model.name == name and model.licence and (model.size_mb or 1) > 0
         assert re.fullmatch(r"https://huggingface.co/IGNF/[\w.-]+/resolve/main/[\w.-]+",
                             model.url(p.HUB))
     assert p.published(MODEL.filename) is MODEL

@@ -152,7 +152,8 @@ def run_download(args: argparse.Namespace) -> int:
     from ..io.download import FLAIR_HUB_MODELS, download_flair_hub, download_flair_inc
 
     # Nothing polls a flag while the file downloads, so the first Ctrl-C stops at once:
-    # the hub writes to a temporary file and moves it into place only when complete.
+    # the bytes go to a hidden .download file, resumed by the next run, and take the
+    # file's name only once whole and checked.
     with ctrl_c_cancels(None, lambda text: None):
         if args.variant in FLAIR_HUB_MODELS:
             print(download_flair_hub(args.variant, cache_dir=args.cache_dir))

@@ -37,9 +37,12 @@ class PublishedModel:
     classes: str
     tile: int  # the patch side the model was trained on, in pixels
     licence: str
-    size_mb: int  # about, for the user's patience
+    size_mb: Optional[int]  # about, for the user's patience (None: not published)
     score: str  # the published score, with its test set
     sha256: Optional[str] = None  # when the catalogue knows it; else the hub's own
+    modalities: Tuple[str, ...] = ("aerial",)  # what a run needs besides the model
+    ready: bool = True  # False: runs only once converted (flair-landcover import ...)
+    miou: Optional[float] = None  # the published mIoU, for sorting and the README
 
     def url(self, endpoint: Optional[str] = None) -> str:
         """The file's direct URL (what to fetch by hand)."""
@@ -59,10 +62,42 @@ def _flair_inc(bands: str, classes: str) -> PublishedModel:
                else "see the model card"))
 
 
-PUBLISHED: Dict[str, PublishedModel] = {
-    m.name: m for m in (_flair_inc(b, c) for b in ("rgbie", "rgbi", "rgb")
-                        for c in ("15cl", "12cl"))}
-"""Every published model this plugin runs, by name; the first is the default choice."""
+def _flair_hub(name: str, inputs: str, miou: Optional[float], params_m: Optional[float],
+               modalities: Tuple[str, ...] = ("aerial",), ready: bool = True,
+               tile: int = 512) -> PublishedModel:
+    backbone = name.split("_")[-1]
+    return PublishedModel(
+        name=name, title=f"FLAIR-HUB {name.split('_')[1]} {backbone}, {inputs}",
+        repo=f"IGNF/{name}", filename=f"{name}.safetensors", inputs=inputs,
+        classes="15 land-cover classes (FLAIR codes)", tile=tile, licence="Etalab 2.0",
+        size_mb=None if params_m is None else round(params_m * 4),
+        score=(f"{miou} mIoU, FLAIR-HUB test (model card)" if miou is not None
+               else "see the model card"), modalities=modalities, ready=ready, miou=miou)
+
+
+_AERIAL_IR = "aerial NIR,R,G (RGBI raster)"
+_AERIAL_RGB = "aerial R,G,B (convert first: flair-landcover import --means --stds)"
+PUBLISHED: Dict[str, PublishedModel] = {m.name: m for m in (
+    *(_flair_inc(b, c) for b in ("rgbie", "rgbi", "rgb") for c in ("15cl", "12cl")),
+    _flair_hub("FLAIR-HUB_LC-A_IR_convnextv2tiny-upernet", _AERIAL_IR, 62.7, 29.8),
+    _flair_hub("FLAIR-HUB_LC-A_IR_convnextv2base-upernet", _AERIAL_IR, 63.8, None),
+    _flair_hub("FLAIR-HUB_LC-A_IR_swinbase-upernet", _AERIAL_IR, None, None, tile=384),
+    _flair_hub("FLAIR-HUB_LC-A_RGB_swinbase-upernet", _AERIAL_RGB, None, None, ready=False,
+               tile=384),
+    _flair_hub("FLAIR-HUB_LC-A_RGB_swinlarge-upernet", _AERIAL_RGB, None, None, ready=False,
+               tile=384),
+    _flair_hub("FLAIR-HUB_LC-F_swinbase-upernet",
+               "aerial NIR,R,G + Sentinel-2 + Sentinel-1 ascending and descending series",
+               64.9, 97.7, modalities=("aerial", "sentinel2", "sentinel1"), tile=384))}
+"""Every published model this plugin knows, by name; the first is the default choice.
+Sizes are 4 bytes a published parameter (None where IGN gives no count)."""
+
+
+def choices(series: bool = False) -> Tuple[str, ...]:
+    """The names a segmentation can run as published: aerial-only models, or with
+    ``series`` those that also read satellite time series."""
+    return tuple(m.name for m in PUBLISHED.values()
+                 if m.ready and (m.modalities != ("aerial",)) == series)
 
 
 def hub_endpoint() -> str:
@@ -132,6 +167,9 @@ def fetch(model: PublishedModel, folder: Union[str, Path], *,
     if is_installed(model, folder):
         return target
     partial = target.with_name(f".{target.name}.download")
+    if _offline():
+        raise WeightsDownloadError(_manual(model, target, "Hugging Face offline mode is on "
+                                                          "(HF_HUB_OFFLINE)"))
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         size, hub_sha = _head(model, proxy)
@@ -232,11 +270,12 @@ def _check_sum(model: PublishedModel, partial: Path, target: Path,
                            f"it was removed)"))
 
 
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _reason(exc: BaseException) -> str:
-    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
-        reason = f"Hugging Face offline mode is on (HF_HUB_OFFLINE) and {reason}"
-    return reason
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _manual(model: PublishedModel, target: Path, reason: str) -> str:
@@ -249,5 +288,6 @@ def describe(model: PublishedModel, folder: Union[str, Path]) -> Tuple[str, bool
     """(the list entry a user reads, whether it is on disk)."""
     installed = is_installed(model, folder)
     mark = "✓ " if installed else ""
-    return (f"{mark}{model.title} ({model.score}; {model.size_mb} MB"
+    size = f"{model.size_mb} MB" if model.size_mb else "size not published"
+    return (f"{mark}{model.name}: {model.title} ({model.score}; {size}"
             f"{'' if installed else ', downloaded on first use'})", installed)
