@@ -350,14 +350,7 @@ class PolygonRasteriser:
             InputError: a polygon that cannot be reprojected to the prediction's CRS.
         """
         gdal, ogr = self.gdal, self.ogr
-        mem = ogr.GetDriverByName("Memory").CreateDataSource("")
-        srs = None
-        if self.grid.crs is not None:
-            srs = self.osr.SpatialReference()
-            srs.ImportFromWkt(self.target_wkt)
-        burn = mem.CreateLayer("b", srs, ogr.wkbMultiPolygon)
-        burn.CreateField(ogr.FieldDefn("v", ogr.OFTInteger))
-        burn.CreateField(ogr.FieldDefn("v2", ogr.OFTReal))
+        mem, burn = self._burn_layer((("v", ogr.OFTInteger), ("v2", ogr.OFTReal)))
         self._filter(window)
         self.layer.ResetReading()
         n = 0
@@ -394,7 +387,7 @@ class PolygonRasteriser:
                                                     gdal.GDT_Float64)
         t = self.grid.window_transform(window)
         raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
-        if srs is not None:
+        if self.grid.crs is not None:
             raster.SetProjection(self.target_wkt)
         gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=v"])
         gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
@@ -462,17 +455,25 @@ class PolygonRasteriser:
         self._position = {fid: i for i, fid in enumerate(fids)}
         return np.asarray(fids, np.int64), np.asarray(codes, np.int64)
 
-    def burn_index(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
-        """(polygon position, -1 outside every polygon; True where several overlap) of
-        ``window``; positions as in :meth:`polygon_index`, which must be called first."""
-        gdal, ogr = self.gdal, self.ogr
+    def _burn_layer(self, fields):
+        """An in-memory layer in the prediction's CRS to burn a window's polygons from
+        (returned with its data source, which must outlive it)."""
+        ogr = self.ogr
         mem = ogr.GetDriverByName("Memory").CreateDataSource("")
         srs = None
         if self.grid.crs is not None:
             srs = self.osr.SpatialReference()
             srs.ImportFromWkt(self.target_wkt)
         burn = mem.CreateLayer("b", srs, ogr.wkbMultiPolygon)
-        burn.CreateField(ogr.FieldDefn("i", ogr.OFTReal))
+        for name, kind in fields:
+            burn.CreateField(ogr.FieldDefn(name, kind))
+        return mem, burn
+
+    def burn_index(self, window: PixelWindow) -> Tuple[np.ndarray, np.ndarray]:
+        """(polygon position, -1 outside every polygon; True where several overlap) of
+        ``window``; positions as in :meth:`polygon_index`, which must be called first."""
+        gdal, ogr = self.gdal, self.ogr
+        mem, burn = self._burn_layer((("i", ogr.OFTReal),))
         self._filter(window)
         self.layer.ResetReading()
         n = 0
@@ -498,7 +499,7 @@ class PolygonRasteriser:
                                                     gdal.GDT_Float64)
         t = self.grid.window_transform(window)
         raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
-        if srs is not None:
+        if self.grid.crs is not None:
             raster.SetProjection(self.target_wkt)
         gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=i"])
         gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
