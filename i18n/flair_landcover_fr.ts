@@ -775,6 +775,58 @@ Quand une ancienne version d'un paquet est déjà chargée, le journal indique d
     </message>
 </context>
 <context>
+    <name>LandcoverPolygonsAlgorithm</name>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="37"/>
+        <source>Land-cover polygons: names, hectares, smoothing</source>
+        <translation>Polygones d'occupation du sol : noms, hectares, lissage</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="39"/>
+        <source>Styles</source>
+        <translation>Styles</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="42"/>
+        <source>Makes land-cover polygons (e.g. from Raster &gt; Conversion &gt; Polygonize of a FLAIR prediction) ready to use: the FLAIR class name of each polygon&apos;s code, in QGIS&apos;s language (&lt;i&gt;class&lt;/i&gt;), its area in hectares (&lt;i&gt;area_ha&lt;/i&gt;, on the ellipsoid of the project), and the FLAIR colours with the class names in the legend.
+
+&lt;b&gt;Smoothing&lt;/b&gt;: polygons traced from pixels have staircase edges; each iteration rounds their corners (Chaikin&apos;s algorithm). 0 keeps the pixel edges exactly; 2 or 3 look like hand-drawn outlines. Neighbouring polygons, smoothed independently, may then overlap or leave gaps of a fraction of a pixel.</source>
+        <translation>Prépare des polygones d'occupation du sol (p. ex. issus de Raster &gt; Conversion &gt; Polygoniser d'une prédiction FLAIR) : le nom de classe FLAIR du code de chaque polygone, dans la langue de QGIS (&lt;i&gt;class&lt;/i&gt;), sa surface en hectares (&lt;i&gt;area_ha&lt;/i&gt;, sur l'ellipsoïde du projet), et les couleurs FLAIR avec les noms des classes dans la légende.
+
+&lt;b&gt;Lissage&lt;/b&gt; : les polygones tracés à partir de pixels ont des bords en escalier ; chaque itération arrondit leurs angles (algorithme de Chaikin). 0 garde exactement les bords des pixels ; 2 ou 3 donnent des contours comme tracés à la main. Des polygones voisins, lissés séparément, peuvent alors se chevaucher ou laisser des interstices d'une fraction de pixel.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="62"/>
+        <source>Land-cover polygons</source>
+        <translation>Polygones d'occupation du sol</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="56"/>
+        <source>Field holding the FLAIR class code</source>
+        <translation>Champ contenant le code de classe FLAIR</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="59"/>
+        <source>Smoothing of the pixel edges (iterations; 0 = none)</source>
+        <translation>Lissage des bords en escalier des pixels (itérations ; 0 = aucun)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="68"/>
+        <source>The polygons could not be read.</source>
+        <translation>Les polygones n'ont pas pu être lus.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="72"/>
+        <source>The polygons have no field {field}.</source>
+        <translation>Les polygones n'ont pas de champ {field}.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/landcover_polygons.py" line="106"/>
+        <source>{n} polygons have no FLAIR code (1..19): no class name</source>
+        <translation>{n} polygones n'ont pas de code FLAIR (1..19) : pas de nom de classe</translation>
+    </message>
+</context>
+<context>
     <name>LowConfidenceAlgorithm</name>
     <message>
         <location filename="../flair_plugin/algorithms/low_confidence.py" line="24"/>
