@@ -129,4 +129,8 @@ class FlairAlgorithm(QgsProcessingAlgorithm):
             raise QgsProcessingException(missing)
         if self.REQUIREMENTS:
             block_triton()  # before torch is first imported in this QGIS process
+            # at once, in the main thread: PyTorch and the model take seconds to load,
+            # which a silent busy bar makes look like a hang
+            feedback.pushInfo(self.tr("Starting: loading PyTorch and the model (a few "
+                                      "seconds)…"))
         return True

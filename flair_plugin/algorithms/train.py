@@ -183,7 +183,8 @@ class TrainAlgorithm(FlairAlgorithm):
         config = TrainConfig(**self._config(parameters, context))
         feedback.pushInfo(self.tr("The run's files (models, log, curves) go to {folder}")
                           .format(folder=config.output_dir))
-        bridge = FeedbackCallbacks(feedback)
+        # one log line per epoch, with the time left; steps only move the bar
+        bridge = FeedbackCallbacks(feedback, text_every_s=None, eta_in_log=True)
         with engine_errors():
             result = train(config, progress=bridge.progress, cancel=bridge.cancel,
                            log=bridge.log)
