@@ -513,14 +513,42 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
     </message>
 </context>
 <context>
+    <name>FeedbackCallbacks</name>
+    <message>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="22"/>
+        <source>{s} s</source>
+        <translation>{s} s</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="24"/>
+        <source>{m} min {s:02d} s</source>
+        <translation>{m} min {s:02d} s</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="26"/>
+        <source>{h} h {m:02d} min</source>
+        <translation>{h} h {m:02d} min</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="65"/>
+        <source>{message} — {percent:.0f} % done, about {left} left</source>
+        <translation>{message} — {percent:.0f} % effectués, environ {left} restantes</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="88"/>
+        <source>{text} — about {left} left</source>
+        <translation>{text} — environ {left} restantes</translation>
+    </message>
+</context>
+<context>
     <name>FlairAlgorithm</name>
     <message>
-        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="48"/>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="101"/>
         <source>stopped on request</source>
         <translation>arrêté à la demande</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="49"/>
+        <location filename="../flair_plugin/algorithms/engine_bridge.py" line="102"/>
         <source>Cancelled: {reason}</source>
         <translation>Annulé : {reason}</translation>
     </message>
@@ -683,6 +711,11 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <location filename="../flair_plugin/engine/options.py" line="213"/>
         <source>16-mixed needs a CUDA GPU; bf16-mixed works on recent GPUs and CPUs</source>
         <translation>16-mixed exige un GPU CUDA ; bf16-mixed fonctionne sur les GPU et processeurs récents</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/base.py" line="134"/>
+        <source>Starting: loading PyTorch and the model (a few seconds)…</source>
+        <translation>Démarrage : chargement de PyTorch et du modèle (quelques secondes)…</translation>
     </message>
 </context>
 <context>
@@ -1480,7 +1513,7 @@ Avancé : &lt;i&gt;block&lt;/i&gt; (512 = le patch de FLAIR-2 ; chaque bloc reç
         <translation>Les fichiers de l'entraînement (modèles, journal, courbes) vont dans {folder}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="192"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="193"/>
         <source>Best validation mIoU {miou:.4f} at epoch {epoch}; {epochs} epoch(s) done</source>
         <translation>Meilleur mIoU de validation {miou:.4f} à l'époque {epoch} ; {epochs} époque(s) effectuée(s)</translation>
     </message>
