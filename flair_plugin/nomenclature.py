@@ -171,6 +171,12 @@ class Scheme:
         kept = tuple(e for e in self.entries if wanted.intersection(e.codes))
         return Scheme(self.key, self.title, kept, self.ignored_values)
 
+    def localized(self, language: str) -> "Scheme":
+        """The same scheme with its entries named in ``language`` (reports, legends)."""
+        entries = tuple(SchemeEntry(e.value, e.label(language), e.colour, e.codes, e.name_fr)
+                        for e in self.entries)
+        return Scheme(self.key, self.title, entries, self.ignored_values)
+
     def labels(self, language: str = "en") -> Dict[int, str]:
         """Raster value -> class name in ``language`` (legends, reports)."""
         return {e.value: e.label(language) for e in self.entries}

@@ -68,3 +68,20 @@ def test_result_legend_in_french_with_the_classes_in_the_map(french, tmp_path):
     legend = {int(e.get("value")): e.get("label") for e in root.iter("paletteEntry")}
     assert legend == {c: CLASS_BY_CODE[c].name_fr for c in present}
     assert set(legend.values()) <= {c.name_fr for c in CLASS_BY_CODE.values()}
+
+
+def test_evaluation_report_names_the_classes_in_french(french, tmp_path):
+    from helpers_rasters import write_raster
+
+    rng = np.random.default_rng(0)
+    reference = rng.integers(1, 8, size=(40, 30)).astype(np.uint8)
+    prediction = np.where(rng.random(reference.shape) < 0.2, 5, reference).astype(np.uint8)
+    pred = write_raster(tmp_path / "pred.tif", prediction)
+    ref = write_raster(tmp_path / "MSK_ref.tif", reference)
+    report, metrics = tmp_path / "rapport.html", tmp_path / "metrics.json"
+    run_qgis_process(["run", "flair:evaluate", "--", f"PREDICTION={pred}",
+                      f"REFERENCE={ref}", "SCHEME=flair19", f"OUTPUT_REPORT={report}",
+                      f"OUTPUT_METRICS={metrics}"], french)
+    html = report.read_text(encoding="utf-8")
+    assert "bâtiment" in html and "zone imperméable" in html and "building" not in html
+    assert "building" in metrics.read_text()  # machine-readable files keep English
