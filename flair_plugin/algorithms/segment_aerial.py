@@ -152,16 +152,20 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.ELEVATION_LAYER, self.tr("Elevation layer (height above ground), if not in "
                                           "the imagery"), optional=True))
+        # Band numbers are advanced: the defaults fit IGN's and FLAIR's files, and five
+        # band fields before the outputs pushed them out of sight.
         for name, label, default in ((self.RED_BAND, self.tr("Red band"), 1),
                                      (self.GREEN_BAND, self.tr("Green band"), 2),
                                      (self.BLUE_BAND, self.tr("Blue band"), 3)):
-            self.addParameter(band_parameter(name, self.INPUT, label, default))
-        self.addParameter(QgsProcessingParameterNumber(
+            self.addParameter(advanced(band_parameter(name, self.INPUT, label, default)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
             self.NIR_BAND, self.tr("Near-infrared band (default: 1 of the near-infrared "
-                                   "layer, else 4 of the imagery)"), minValue=1, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
+                                   "layer, else 4 of the imagery)"), minValue=1,
+            optional=True)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
             self.ELEVATION_BAND, self.tr("Elevation band (default: 1 of the elevation layer, "
-                                         "else 5 of the imagery)"), minValue=1, optional=True))
+                                         "else 5 of the imagery)"), minValue=1,
+            optional=True)))
 
     def _add_running_parameters(self) -> None:
         """Tiling, blending, batching, device: the same options as ``flair-landcover

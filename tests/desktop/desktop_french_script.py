@@ -27,6 +27,21 @@ def run():
     import processing
 
     report = {}
+    # the imagery loaded first, as a user has it: the dialog proposes it
+    iface.addRasterLayer(os.environ["FLAIR_DESKTOP_IMAGE"], "ortho_D075")
+    step("dialog")
+    dialog = processing.createAlgorithmDialog("flair:segmentaerial")
+    dialog.resize(900, 760)
+    dialog.show()
+    for _ in range(20):
+        QgsApplication.processEvents()
+    report["dialog_title"] = dialog.windowTitle()
+    report["dialog_labels"] = [w.text() for w in dialog.findChildren(QLabel) if w.text()]
+    report["dialog_buttons"] = [w.text() for w in dialog.findChildren(QAbstractButton)
+                                if w.text()]
+    step("grab")
+    dialog.grab().save(os.environ["FLAIR_DESKTOP_DIALOG_PNG"])
+    dialog.close()
     step("segment")
     processing.runAndLoadResults("flair:segmentaerial", {
         "INPUT": os.environ["FLAIR_DESKTOP_IMAGE"], "MODEL": os.environ["FLAIR_DESKTOP_MODEL"],
@@ -49,19 +64,6 @@ def run():
     QgsApplication.processEvents()
     iface.mainWindow().grab().save(os.environ["FLAIR_DESKTOP_WINDOW_PNG"])
 
-    step("dialog")
-    dialog = processing.createAlgorithmDialog("flair:segmentaerial")
-    dialog.resize(900, 760)
-    dialog.show()
-    for _ in range(20):
-        QgsApplication.processEvents()
-    report["dialog_title"] = dialog.windowTitle()
-    report["dialog_labels"] = [w.text() for w in dialog.findChildren(QLabel) if w.text()]
-    report["dialog_buttons"] = [w.text() for w in dialog.findChildren(QAbstractButton)
-                                if w.text()]
-    step("grab")
-    dialog.grab().save(os.environ["FLAIR_DESKTOP_DIALOG_PNG"])
-    dialog.close()
     return report
 
 
