@@ -553,32 +553,32 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <translation>Annulé : {reason}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="349"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="358"/>
         <source>Report</source>
         <translation>Rapport</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="350"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="359"/>
         <source>HTML files (*.html)</source>
         <translation>Fichiers HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="351"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="360"/>
         <source>Metrics (JSON; a CSV is written beside it)</source>
         <translation>Métriques (JSON ; un CSV est écrit à côté)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="352"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="361"/>
         <source>JSON files (*.json)</source>
         <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="353"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="362"/>
         <source>mIoU (FLAIR convention)</source>
         <translation>mIoU (convention FLAIR)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="354"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="363"/>
         <source>mIoU over the classes present in either raster</source>
         <translation>mIoU sur les classes présentes dans l'un ou l'autre raster</translation>
     </message>
@@ -999,7 +999,7 @@ Un pixel sous deux polygones est compté pour l'un d'eux ; le journal dit combie
         <translation>Occupation du sol d'une orthophotographie (U-Net)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="213"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="217"/>
         <source>Land cover</source>
         <translation>Occupation du sol</translation>
     </message>
@@ -1054,87 +1054,87 @@ Un pixel sous deux polygones est compté pour l'un d'eux ; le journal dit combie
         <translation>Couche d'élévation (hauteur au-dessus du sol), si elle n'est pas dans l'imagerie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="155"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
         <source>Red band</source>
         <translation>Bande rouge</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="155"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
         <source>Green band</source>
         <translation>Bande verte</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="155"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
         <source>Blue band</source>
         <translation>Bande bleue</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="159"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="161"/>
         <source>Near-infrared band (default: 1 of the near-infrared layer, else 4 of the imagery)</source>
         <translation>Bande proche infrarouge (par défaut : 1 de la couche proche infrarouge, sinon 4 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="162"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="165"/>
         <source>Elevation band (default: 1 of the elevation layer, else 5 of the imagery)</source>
         <translation>Bande d'élévation (par défaut : 1 de la couche d'élévation, sinon 5 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="179"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="183"/>
         <source>Blending of overlapping tiles</source>
         <translation>Fusion des tuiles qui se recouvrent</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="181"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="185"/>
         <source>Tiles per batch (0 = automatic)</source>
         <translation>Tuiles par lot (0 = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="181"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="185"/>
         <source>Reader threads (0 = automatic)</source>
         <translation>Fils de lecture (0 = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="215"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="219"/>
         <source>Class probabilities</source>
         <translation>Probabilités des classes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="218"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="222"/>
         <source>Confidence</source>
         <translation>Confiance</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="251"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="255"/>
         <source>Device {device} ({runtime} {precision}), batch {batch}, block {block} halo {halo}; {done} tiles computed, {skipped} skipped (no data); {width}x{height} px in {seconds:.1f} s = {speed:.2f} Mpx/s</source>
         <translation>Matériel {device} ({runtime} {precision}), lot {batch}, bloc {block} marge {halo} ; {done} tuiles calculées, {skipped} ignorées (sans donnée) ; {width}x{height} px en {seconds:.1f} s = {speed:.2f} Mpx/s</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="285"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="289"/>
         <source>{layer} is not a raster file (provider {provider}): save it as a GeoTIFF (Export &gt; Save As...) and use that file.</source>
         <translation>{layer} n'est pas un fichier raster (fournisseur {provider}) : enregistrez-le en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="306"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="310"/>
         <source>The model needs bands this algorithm cannot provide: {bands}.</source>
         <translation>Le modèle a besoin de bandes que cet algorithme ne peut pas fournir : {bands}.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="331"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="335"/>
         <source>The area of interest does not overlap the extent.</source>
         <translation>La zone d'intérêt ne recoupe pas l'emprise.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="342"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="346"/>
         <source>{path}: outputs are written as GeoTIFF; give a .tif file name.</source>
         <translation>{path} : les sorties sont écrites en GeoTIFF ; donnez un nom de fichier en .tif.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="349"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="353"/>
         <source>{name} &lt;- {file} band {band}</source>
         <translation>{name} &lt;- {file} bande {band}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="352"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="356"/>
         <source>Model: {architecture} {encoder}, {classes} classes, trained at {pixel} m. Bands: {bands}</source>
         <translation>Modèle : {architecture} {encoder}, {classes} classes, entraîné à {pixel} m. Bandes : {bands}</translation>
     </message>
@@ -1162,52 +1162,52 @@ Avancé (le terme technique entre parenthèses, comme dans la commande sans inte
 &lt;b&gt;Modèles entraînés avec les métadonnées aériennes de FLAIR-1&lt;/b&gt; (un .ckpt FLAIR-1 avec le MLP de métadonnées) : il leur faut aussi la &lt;i&gt;date de prise de vue&lt;/i&gt; (AAAA-MM-JJ), l'&lt;i&gt;heure&lt;/i&gt; (HHhMM), la &lt;i&gt;caméra&lt;/i&gt; et l'&lt;i&gt;altitude du sol&lt;/i&gt; de la zone (m), dans les paramètres avancés ; la position de chaque tuile est tirée de l'imagerie. Ou cochez &lt;i&gt;Exécuter sans la branche métadonnées du modèle&lt;/i&gt;, comme la détection par zone de l'IGN. Les autres modèles ignorent ces paramètres.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="169"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="173"/>
         <source>Tile size, output pixels (multiple of 32; empty = automatic)</source>
         <translation>Taille des tuiles, en pixels de sortie (multiple de 32 ; vide = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="169"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="173"/>
         <source>Context margin around each tile, pixels (multiple of 32; empty = automatic)</source>
         <translation>Marge de contexte autour de chaque tuile, en pixels (multiple de 32 ; vide = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="189"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="193"/>
         <source>Numeric precision</source>
         <translation>Précision numérique</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="191"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="195"/>
         <source>Computing library on a CPU</source>
         <translation>Bibliothèque de calcul sur processeur</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="209"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="213"/>
         <source>Legend: every class the model can predict (default: the classes in the map)</source>
         <translation>Légende : toutes les classes que le modèle peut prédire (par défaut : les classes présentes sur la carte)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="371"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="375"/>
         <source>Land cover — {input}</source>
         <translation>Occupation du sol — {input}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="375"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="379"/>
         <source>0 % (unsure)</source>
         <translation>0 % (incertain)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="375"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="379"/>
         <source>100 % (sure)</source>
         <translation>100 % (sûr)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="377"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="381"/>
         <source>Confidence — {input}</source>
         <translation>Confiance — {input}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="379"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="383"/>
         <source>Class probabilities — {input}</source>
         <translation>Probabilités des classes — {input}</translation>
     </message>
@@ -1215,12 +1215,12 @@ Avancé (le terme technique entre parenthèses, comme dans la commande sans inte
 <context>
     <name>SegmentCatalogueAlgorithm</name>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="42"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="44"/>
         <source>Land cover from a folder of aerial tiles (U-Net)</source>
         <translation>Occupation du sol d'un dossier de dalles aériennes (U-Net)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="46"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="48"/>
         <source>Maps the FLAIR land-cover classes over a whole folder of orthophoto tiles, such as a BD ORTHO delivery (5 km tiles, GeoTIFF or JPEG 2000, searched in sub-folders).
 
 The tiles are read as one mosaic: each output tile gets its context from the neighbouring tiles, so the result is exactly that of one run over the whole mosaic, without seams at the tile edges.
@@ -1239,79 +1239,84 @@ Les dalles sont lues comme une seule mosaïque : chaque dalle de sortie tire son
 Dans QGIS, les dalles sont calculées l'une après l'autre ; pour plusieurs GPU ou une grappe de calcul, lancez la commande flair-landcover catalogue (Ray, SLURM) et ouvrez ici son landcover.vrt.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="67"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="69"/>
         <source>Folder of imagery tiles (RGB, or R,G,B,NIR,elevation)</source>
         <translation>Dossier des dalles d'imagerie (RVB, ou R, V, B, PIR, élévation)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="70"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="72"/>
         <source>Folder of near-infrared tiles (e.g. BD ORTHO IRC), if not in the imagery</source>
         <translation>Dossier des dalles proche infrarouge (p. ex. BD ORTHO IRC), si elles ne sont pas dans l'imagerie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="70"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="72"/>
         <source>Folder of elevation tiles, if not in the imagery</source>
         <translation>Dossier des dalles d'élévation, si elles ne sont pas dans l'imagerie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="77"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="79"/>
         <source>Red band</source>
         <translation>Bande rouge</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="77"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="79"/>
         <source>Green band</source>
         <translation>Bande verte</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="77"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="79"/>
         <source>Blue band</source>
         <translation>Bande bleue</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="82"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="84"/>
         <source>Near-infrared band (default: 1 of the near-infrared tiles, else 4 of the imagery)</source>
         <translation>Bande proche infrarouge (par défaut : 1 des dalles proche infrarouge, sinon 4 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="82"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="84"/>
         <source>Elevation band (default: 1 of the elevation tiles, else 5 of the imagery)</source>
         <translation>Bande d'élévation (par défaut : 1 des dalles d'élévation, sinon 5 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="90"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="92"/>
         <source>Output tile size (pixels; empty = one per input tile)</source>
         <translation>Taille des dalles de sortie (pixels ; vide = une par dalle d'entrée)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="97"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="99"/>
         <source>Output folder (run again into it to resume)</source>
         <translation>Dossier de sortie (relancez dans ce dossier pour reprendre)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="137"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="101"/>
         <source>Land cover</source>
         <translation>Occupation du sol</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="100"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="102"/>
         <source>Tiles computed by this run</source>
         <translation>Dalles calculées par ce lancement</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="102"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="104"/>
         <source>Tiles finished by earlier runs</source>
         <translation>Dalles terminées par des lancements précédents</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="122"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="124"/>
         <source>{computed} tiles computed, {reused} finished by earlier runs, {retries} retried; {seconds:.1f} s, {speed:.2f} Mpx/s; mosaic: {mosaic}</source>
         <translation>{computed} dalles calculées, {reused} terminées par des lancements précédents, {retries} relancées ; {seconds:.1f} s, {speed:.2f} Mpx/s ; mosaïque : {mosaic}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="163"/>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="172"/>
         <source>The model needs bands this algorithm cannot provide: {bands}.</source>
         <translation>Le modèle a besoin de bandes que cet algorithme ne peut pas fournir : {bands}.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="140"/>
+        <source>Land cover — {input}</source>
+        <translation>Occupation du sol — {input}</translation>
     </message>
 </context>
 <context>

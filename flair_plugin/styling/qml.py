@@ -122,6 +122,11 @@ def is_our_style(qml_path: PathLike) -> bool:
     return any(o.get("name") == MARKER for o in root.iter("Option"))
 
 
+def palette_values(qml_path: PathLike) -> list:
+    """The values a paletted style names, in its order (empty if none)."""
+    return [int(e.get("value")) for e in ET.parse(str(qml_path)).getroot().iter("paletteEntry")]
+
+
 def would_replace_users_style(target: PathLike, replace: bool = False) -> bool:
     """True when writing ``target`` would replace a style this plugin did not write."""
     return Path(target).exists() and not replace and not is_our_style(target)

@@ -51,3 +51,8 @@ def test_confidence_style_is_a_ramp_from_unsure_to_sure(tmp_path):
     assert items == [("0", "a"), ("128", "b"), ("191", "c"), ("255", "d")]
     path = qml.write_sidecar(tmp_path / "conf.tif", "flair19", text=text)
     assert qml.is_our_style(path) and "colorrampshader" in path.read_text()
+
+
+def test_palette_values_read_back_what_was_written(tmp_path):
+    path = qml.write_sidecar(tmp_path / "x.tif", "flair19", codes=[3, 1, 14], language="fr")
+    assert qml.palette_values(path) == [1, 3, 14]
