@@ -53,12 +53,12 @@ class FeedbackCallbacks:
         now = self.clock()
         if self._origin is None:
             self._origin = (now, fraction)
-            self._last_text_at = now  # the first text once there is a rate to tell
         self._fraction = fraction
         self.feedback.setProgress(100.0 * fraction)
         if not message or self.text_every_s is None:
             return
-        if now - self._last_text_at < self.text_every_s:
+        # the first text at once (what is being done), then one every text_every_s
+        if self._last_text_at is not None and now - self._last_text_at < self.text_every_s:
             return
         self._last_text_at = now
         left = self.time_left()

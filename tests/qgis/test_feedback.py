@@ -52,7 +52,8 @@ def test_progress_texts_say_the_time_left_and_are_not_one_per_call(qgis_app):
     for tile in range(1, 26):  # a tile every 0.4 s: 25 tiles in 10 s
         clock.now = 0.4 * tile
         bridge.progress(tile / 100, f"{tile}/100 tiles, 1.20 Mpx/s")
-    assert feedback.texts == ["25/100 tiles, 1.20 Mpx/s — 25 % done, about 30 s left"]
+    assert feedback.texts == ["0/100 tiles",  # at once: what is being done
+                              "25/100 tiles, 1.20 Mpx/s — 25 % done, about 30 s left"]
     assert feedback.progress() == 25
     assert [duration_text(s) for s in (45, 250, 7500)] == ["45 s", "4 min 10 s", "2 h 05 min"]
 
