@@ -1187,7 +1187,7 @@ Avancé (le terme technique entre parenthèses, comme dans la commande sans inte
         <translation>Légende : toutes les classes que le modèle peut prédire (par défaut : les classes présentes sur la carte)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="375"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="383"/>
         <source>Land cover — {input}</source>
         <translation>Occupation du sol — {input}</translation>
     </message>
@@ -1202,12 +1202,12 @@ Avancé (le terme technique entre parenthèses, comme dans la commande sans inte
         <translation>100 % (sûr)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="381"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="386"/>
         <source>Confidence — {input}</source>
         <translation>Confiance — {input}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="383"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="388"/>
         <source>Class probabilities — {input}</source>
         <translation>Probabilités des classes — {input}</translation>
     </message>

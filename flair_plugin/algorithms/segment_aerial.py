@@ -261,7 +261,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
                  done=result.tiles_done, skipped=result.tiles_skipped, width=result.width,
                  height=result.height, seconds=result.elapsed_s,
                  speed=result.megapixels_per_s))
-        self._style(result, parameters, context, layer)
+        self._style(result, parameters, context, layer, feedback)
         return {key: (str(path) if path else None) for key, path in (
             (self.OUTPUT, result.output), (self.OUTPUT_PROBABILITIES, result.probabilities),
             (self.OUTPUT_CONFIDENCE, result.confidence))}
@@ -361,23 +361,28 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     # ------------------------------------------------------------------ styling
 
-    def _style(self, result, parameters, context, layer) -> None:
+    def _style(self, result, parameters, context, layer, feedback) -> None:
         """Legends in QGIS's language listing the classes in the map (every class the model
         predicts on request), a colour ramp on the confidence, and layer names saying what
         they hold and of which imagery ("Land cover — ortho_D075"). The engine wrote an
         English sidecar with all the model's classes; ours is rewritten, a user's kept."""
         sidecar = qml.sidecar_path(result.output)
-        if qml.is_our_style(sidecar):
-            codes = list(result.codes)
-            if not self.parameterAsBoolean(parameters, self.LEGEND_ALL_CLASSES, context):
-                codes = present_codes(str(result.output), candidates=codes) or codes
-            qml.write_sidecar(result.output, "flair19", codes=codes, language=self.language)
+        try:  # the rasters are written: a style that cannot be is a warning, not a failure
+            if qml.is_our_style(sidecar):
+                codes = list(result.codes)
+                if not self.parameterAsBoolean(parameters, self.LEGEND_ALL_CLASSES, context):
+                    codes = present_codes(str(result.output), candidates=codes) or codes
+                qml.write_sidecar(result.output, "flair19", codes=codes,
+                                  language=self.language)
+            if result.confidence and not qml.would_replace_users_style(
+                    qml.sidecar_path(result.confidence)):
+                qml.write_sidecar(result.confidence, "confidence", text=qml.confidence_qml(
+                    labels=(self.tr("0 % (unsure)"), "50 %", "75 %", self.tr("100 % (sure)"))))
+        except OSError as error:
+            feedback.pushWarning(str(error))
         styled = [(result.output, sidecar, self.tr("Land cover — {input}"))]
         if result.confidence:
             confidence = qml.sidecar_path(result.confidence)
-            if not qml.would_replace_users_style(confidence):
-                qml.write_sidecar(result.confidence, "confidence", text=qml.confidence_qml(
-                    labels=(self.tr("0 % (unsure)"), "50 %", "75 %", self.tr("100 % (sure)"))))
             styled.append((result.confidence, confidence, self.tr("Confidence — {input}")))
         if result.probabilities:
             styled.append((result.probabilities, None,
