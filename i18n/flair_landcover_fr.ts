@@ -996,7 +996,7 @@ Un pixel sous deux polygones est compté pour l'un d'eux ; le journal dit combie
     <message>
         <location filename="../flair_plugin/algorithms/segment_aerial.py" line="70"/>
         <source>Land cover from aerial imagery (U-Net)</source>
-        <translation>Occupation du sol d'une orthophotographie (U-Net)</translation>
+        <translation>Segmenter une orthophotographie (U-Net)</translation>
     </message>
     <message>
         <location filename="../flair_plugin/algorithms/segment_aerial.py" line="217"/>
@@ -1217,7 +1217,7 @@ Avancé (le terme technique entre parenthèses, comme dans la commande sans inte
     <message>
         <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="44"/>
         <source>Land cover from a folder of aerial tiles (U-Net)</source>
-        <translation>Occupation du sol d'un dossier de dalles aériennes (U-Net)</translation>
+        <translation>Segmenter un dossier de dalles (U-Net)</translation>
     </message>
     <message>
         <location filename="../flair_plugin/algorithms/segment_catalogue.py" line="48"/>
@@ -1324,7 +1324,7 @@ Dans QGIS, les dalles sont calculées l'une après l'autre ; pour plusieurs GPU 
     <message>
         <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="36"/>
         <source>Land cover from aerial imagery and Sentinel-2 (U-T&amp;T)</source>
-        <translation>Occupation du sol d'une orthophotographie et de Sentinel-2 (U-T&amp;T)</translation>
+        <translation>Segmenter ortho + Sentinel-2 (U-T&amp;T)</translation>
     </message>
     <message>
         <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="41"/>
@@ -1340,11 +1340,11 @@ Dans QGIS, les dalles sont calculées l'une après l'autre ; pour plusieurs GPU 
 Advanced: &lt;i&gt;block&lt;/i&gt; (512 = FLAIR-2's patch; each block gets the Sentinel-2 series around its centre), &lt;i&gt;halo&lt;/i&gt; = context added on each side (0 as FLAIR-2 by default; multiples of 32), &lt;i&gt;blend&lt;/i&gt; crop keeps each tile's centre, hann/gaussian average overlapping probabilities (give a halo for them to overlap); &lt;i&gt;batch&lt;/i&gt; tiles per forward pass; &lt;i&gt;reader threads&lt;/i&gt;; &lt;i&gt;device&lt;/i&gt; and &lt;i&gt;precision&lt;/i&gt;.</source>
         <translation>Cartographie les classes FLAIR avec un modèle U-T&amp;T de FLAIR-2, qui voit l'orthophotographie aérienne (0,2 m) et une année d'images Sentinel-2 (10 m) autour de chaque tuile aérienne de 512 px.
 
-&lt;b&gt;Imagerie&lt;/b&gt; et choix des bandes : comme dans &lt;i&gt;Occupation du sol d'une orthophotographie&lt;/i&gt;.
+&lt;b&gt;Imagerie&lt;/b&gt; et choix des bandes : comme dans &lt;i&gt;Segmenter une orthophotographie&lt;/i&gt;.
 &lt;b&gt;Sentinel-2&lt;/b&gt; : soit un GeoTIFF par date avec les 10 bandes B2, B3, B4, B5, B6, B7, B8, B8A, B11, B12 dans cet ordre (la date est lue dans le AAAAMMJJ de chaque nom de fichier, sauf si un fichier de dates est donné), soit un GeoTIFF empilant T dates × 10 bandes, date après date, avec un fichier de dates. Tous sur une même grille, couvrant toute la zone ; un SCR différent de celui de l'imagerie est reprojeté à la volée (plus proche voisin).
 &lt;b&gt;Fichier de dates&lt;/b&gt; : une date par ligne (AAAAMMJJ, comme FLAIR-HUB), dans l'ordre des bandes.
 &lt;b&gt;Masques nuages/neige&lt;/b&gt; : probabilités de neige et de nuage 0..100, un fichier à 2 bandes par date ou une pile de T × 2 bandes ; nécessaires aux modèles qui écartent les dates nuageuses (comme ceux de FLAIR-2). Là où toutes les dates sont nuageuses, la moins nuageuse est utilisée et un avertissement dit combien de tuiles sont concernées.
-&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint U-T&amp;T (pour les modèles U-Net, utilisez &lt;i&gt;Occupation du sol d'une orthophotographie&lt;/i&gt;).
+&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint U-T&amp;T (pour les modèles U-Net, utilisez &lt;i&gt;Segmenter une orthophotographie&lt;/i&gt;).
 &lt;b&gt;Sortie&lt;/b&gt; : codes FLAIR (0 = sans donnée) sur la grille de l'imagerie, stylés. En option : une bande de probabilité par classe (0..255) et la confiance de la classe retenue (0..255).
 
 Avancé : &lt;i&gt;block&lt;/i&gt; (512 = le patch de FLAIR-2 ; chaque bloc reçoit la série Sentinel-2 autour de son centre), &lt;i&gt;halo&lt;/i&gt; = contexte ajouté de chaque côté (0 comme FLAIR-2 par défaut ; multiples de 32), &lt;i&gt;blend&lt;/i&gt; : crop garde le centre de chaque tuile, hann/gaussian font la moyenne des probabilités qui se recouvrent (donnez une marge pour qu'elles se recouvrent) ; &lt;i&gt;batch&lt;/i&gt; : tuiles par passe du réseau ; &lt;i&gt;fils de lecture&lt;/i&gt; ; &lt;i&gt;matériel&lt;/i&gt; et &lt;i&gt;précision&lt;/i&gt;.</translation>
@@ -1535,7 +1535,7 @@ Cancel stops at the next step, keeps a resumable state and ends the algorithm as
 
 &lt;b&gt;Jeu de données&lt;/b&gt; : le dossier des patchs, quelle que soit l'arborescence : les fichiers sont trouvés par leur nom, le domaine (D006_2020…) par le nom du dossier. Répartition : les domaines officiels d'entraînement et de validation de FLAIR, sauf si vous listez des domaines (p. ex. D006,D007_2020) ou donnez un CSV de paires image,masque[,split].
 &lt;b&gt;Classes&lt;/b&gt; : 15cl (FLAIR-INC : coupe, mixte, ligneux et autre ignorés), 19cl, 12cl ou baseline13. &lt;b&gt;Bandes&lt;/b&gt; : rgbie, rgbi ou rgb.
-À chaque époque, le journal affiche le mIoU de validation (convention FLAIR), et le dossier de sortie reçoit best.flair.safetensors (à utiliser dans « Occupation du sol d'une orthophotographie »), last.flair.safetensors, un état de reprise, un journal CSV et un PNG des courbes.
+À chaque époque, le journal affiche le mIoU de validation (convention FLAIR), et le dossier de sortie reçoit best.flair.safetensors (à utiliser dans « Segmenter une orthophotographie »), last.flair.safetensors, un état de reprise, un journal CSV et un PNG des courbes.
 Annuler arrête à l'itération suivante, garde un état de reprise et termine l'algorithme en échec (pour qu'un modèle de traitement ou un lot ne continue pas avec un modèle inachevé) : relancez avec le même dossier de sortie et « Reprendre » coché (et autant d'époques que vous voulez au total).
 &lt;b&gt;Dossier de sortie&lt;/b&gt; : laissé temporaire, l'entraînement reçoit son propre dossier sous « FLAIR trainings » à côté du projet enregistré (ou dans vos Documents) : QGIS supprime son dossier temporaire en quittant. « Reprendre » sans dossier continue le dernier entraînement enregistré là.</translation>
     </message>

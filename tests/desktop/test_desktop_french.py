@@ -53,7 +53,7 @@ def test_french_dialog_layers_and_legend_in_the_real_desktop(tmp_path):
     report = json.loads(result.read_text())
     assert "error" not in report, report.get("error")
 
-    assert report["dialog_title"] == "Occupation du sol d'une orthophotographie (U-Net)"
+    assert report["dialog_title"] == "Segmenter une orthophotographie (U-Net)"
     labels = "\n".join(report["dialog_labels"])
     for text in ("Fichier du modèle (ou choisir un modèle de l'IGN ci-dessous)",
                  "Orthophotographie (RVB", "Bande rouge", "Occupation du sol"):

@@ -37,7 +37,7 @@ def french(tmp_path_factory):
 
 def test_toolbox_names_in_french(french):
     listed = run_qgis_process(["list"], french).stdout
-    assert "flair:segmentaerial\tOccupation du sol d'une orthophotographie (U-Net)" in listed
+    assert "flair:segmentaerial\tSegmenter une orthophotographie (U-Net)" in listed
     assert "flair:train\tEntraîner un modèle FLAIR" in listed
     assert "Land cover from aerial imagery" not in listed
 
