@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export QT_QPA_PLATFORM ?= offscreen
 export XDG_RUNTIME_DIR ?= /tmp/runtime-$(shell id -u)
 
-.PHONY: setup lint test demo bench package clean
+.PHONY: setup lint test demo bench package translations clean
 
 setup: $(VENV)/.installed $(SITE)/flair_landcover $(VENV)/bin/flair-landcover
 
@@ -56,8 +56,15 @@ bench: setup
 	$(PY) benchmarks/bench_training.py $(BENCH_ARGS)
 	$(PY) benchmarks/bench_catalogue.py $(BENCH_ARGS)
 
+# The zip compiles the translations (lrelease: i18n/*.ts -> .qm) and ships the .qm.
 package:
 	/usr/bin/python3 scripts/package.py --output dist/flair_landcover.zip
+
+# Developers: re-extract the texts of the code into i18n/*.ts (pylupdate5; translations
+# already made are kept), then compile the .qm that QGIS loads. After a merge, run it,
+# translate the new <translation type="unfinished"> entries, commit the .ts.
+translations:
+	/usr/bin/python3 scripts/translations.py
 
 clean:
 	rm -rf dist demo-output .pytest_cache

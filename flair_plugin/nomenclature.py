@@ -33,6 +33,11 @@ class FlairClass:
     code: int
     name: str
     colour: str  # "#rrggbb", the official FLAIR colour
+    name_fr: str = ""  # IGN's official French name (FLAIR-HUB's documentation)
+
+    def label(self, language: str = "en") -> str:
+        """The class name in ``language`` ("fr" or "en"); English for any other."""
+        return self.name_fr if language == "fr" and self.name_fr else self.name
 
     @property
     def rgb(self) -> Tuple[int, int, int]:
@@ -40,25 +45,25 @@ class FlairClass:
 
 
 CLASSES: Tuple[FlairClass, ...] = (
-    FlairClass(1, "building", "#db0e9a"),
-    FlairClass(2, "pervious surface", "#938e7b"),
-    FlairClass(3, "impervious surface", "#f80c00"),
-    FlairClass(4, "bare soil", "#a97101"),
-    FlairClass(5, "water", "#1553ae"),
-    FlairClass(6, "coniferous", "#194a26"),
-    FlairClass(7, "deciduous", "#46e483"),
-    FlairClass(8, "brushwood", "#f3a60d"),
-    FlairClass(9, "vineyard", "#660082"),
-    FlairClass(10, "herbaceous vegetation", "#55ff00"),
-    FlairClass(11, "agricultural land", "#fff30d"),
-    FlairClass(12, "plowed land", "#e4df7c"),
-    FlairClass(13, "swimming pool", "#3de6eb"),
-    FlairClass(14, "snow", "#ffffff"),
-    FlairClass(15, "clear cut", "#8ab3a0"),
-    FlairClass(16, "mixed", "#6b714f"),
-    FlairClass(17, "ligneous", "#c5dc42"),
-    FlairClass(18, "greenhouse", "#9999ff"),
-    FlairClass(19, "other", "#000000"),
+    FlairClass(1, "building", "#db0e9a", "bâtiment"),
+    FlairClass(2, "pervious surface", "#938e7b", "zone perméable"),
+    FlairClass(3, "impervious surface", "#f80c00", "zone imperméable"),
+    FlairClass(4, "bare soil", "#a97101", "sol nu"),
+    FlairClass(5, "water", "#1553ae", "eau"),
+    FlairClass(6, "coniferous", "#194a26", "conifère"),
+    FlairClass(7, "deciduous", "#46e483", "feuillu"),
+    FlairClass(8, "brushwood", "#f3a60d", "broussaille"),
+    FlairClass(9, "vineyard", "#660082", "vigne"),
+    FlairClass(10, "herbaceous vegetation", "#55ff00", "surface herbacée"),
+    FlairClass(11, "agricultural land", "#fff30d", "culture"),
+    FlairClass(12, "plowed land", "#e4df7c", "terre labourée"),
+    FlairClass(13, "swimming pool", "#3de6eb", "piscine"),
+    FlairClass(14, "snow", "#ffffff", "neige"),
+    FlairClass(15, "clear cut", "#8ab3a0", "coupe"),
+    FlairClass(16, "mixed", "#6b714f", "mixte"),
+    FlairClass(17, "ligneous", "#c5dc42", "ligneux"),
+    FlairClass(18, "greenhouse", "#9999ff", "serre"),
+    FlairClass(19, "other", "#000000", "autre"),
 )
 
 CLASS_BY_CODE: Dict[int, FlairClass] = {c.code: c for c in CLASSES}
@@ -105,6 +110,11 @@ class SchemeEntry:
     name: str
     colour: str
     codes: Tuple[int, ...]
+    name_fr: str = ""  # French name; empty = the English one
+
+    def label(self, language: str = "en") -> str:
+        """The name in ``language`` ("fr" or "en"); English for any other."""
+        return self.name_fr if language == "fr" and self.name_fr else self.name
 
 
 @dataclass(frozen=True)
@@ -161,16 +171,28 @@ class Scheme:
         kept = tuple(e for e in self.entries if wanted.intersection(e.codes))
         return Scheme(self.key, self.title, kept, self.ignored_values)
 
+    def localized(self, language: str) -> "Scheme":
+        """The same scheme with its entries named in ``language`` (reports, legends)."""
+        entries = tuple(SchemeEntry(e.value, e.label(language), e.colour, e.codes, e.name_fr)
+                        for e in self.entries)
+        return Scheme(self.key, self.title, entries, self.ignored_values)
+
+    def labels(self, language: str = "en") -> Dict[int, str]:
+        """Raster value -> class name in ``language`` (legends, reports)."""
+        return {e.value: e.label(language) for e in self.entries}
+
 
 def _flair19() -> Scheme:
-    entries = tuple(SchemeEntry(c.code, c.name, c.colour, (c.code,)) for c in CLASSES)
+    entries = tuple(SchemeEntry(c.code, c.name, c.colour, (c.code,), c.name_fr)
+                    for c in CLASSES)
     ignored = tuple(c for c in CODES if c not in FLAIR1_SCORED_CODES)
     return Scheme("flair19", "FLAIR codes 1..19 (annotations, this plugin's predictions)",
                   entries, ignored)
 
 
 def _flair19_index() -> Scheme:
-    entries = tuple(SchemeEntry(c.code - 1, c.name, c.colour, (c.code,)) for c in CLASSES)
+    entries = tuple(SchemeEntry(c.code - 1, c.name, c.colour, (c.code,), c.name_fr)
+                    for c in CLASSES)
     ignored = tuple(c - 1 for c in CODES if c not in FLAIR1_SCORED_CODES)
     return Scheme("flair19-index", "FLAIR codes minus 1, 0..18 (official FLAIR-1 zone "
                   "detection output)", entries, ignored)
@@ -178,9 +200,11 @@ def _flair19_index() -> Scheme:
 
 def _baseline13() -> Scheme:
     # FLAIR-1 legacy / FLAIR-2: codes > 13 become 13, then minus 1; index 12 is "other".
-    entries = [SchemeEntry(c.code - 1, c.name, c.colour, (c.code,)) for c in CLASSES[:12]]
+    entries = [SchemeEntry(c.code - 1, c.name, c.colour, (c.code,), c.name_fr)
+               for c in CLASSES[:12]]
     other = CLASS_BY_CODE[19]
-    entries.append(SchemeEntry(12, other.name, other.colour, tuple(range(13, 20))))
+    entries.append(SchemeEntry(12, other.name, other.colour, tuple(range(13, 20)),
+                               other.name_fr))
     return Scheme("baseline13", "13-class baseline, 0..12 (FLAIR-1 legacy and FLAIR-2)",
                   tuple(entries), (12,))
 
@@ -275,8 +299,8 @@ def _flairhub() -> Scheme:
     entries = []
     for index, code in enumerate(FLAIRHUB_ORDER):
         c = CLASS_BY_CODE[code]
-        name = "undefined" if code == 19 else c.name
-        entries.append(SchemeEntry(index, name, c.colour, (code,)))
+        name, name_fr = ("undefined", "indéterminé") if code == 19 else (c.name, c.name_fr)
+        entries.append(SchemeEntry(index, name, c.colour, (code,), name_fr))
     # FLAIR-HUB leaves "undefined" out of its scores (*unconfirmed*: see README).
     return Scheme("flairhub", "FLAIR-HUB order, 0..18", tuple(entries), (18,))
 
@@ -368,14 +392,16 @@ PIXEL_SIZE_M = 0.2
 PATCH_SIZE = 512
 
 
-def legend(scheme_key: str = "flair19",
-           codes: Optional[Sequence[int]] = None) -> List[Tuple[int, str, str]]:
-    """(value, name, colour) rows of a scheme, optionally only for some codes."""
+def legend(scheme_key: str = "flair19", codes: Optional[Sequence[int]] = None,
+           language: str = "en") -> List[Tuple[int, str, str]]:
+    """(value, name, colour) rows of a scheme, optionally only for some codes, named in
+    ``language`` ("en" or "fr")."""
     s = scheme(scheme_key)
     if codes is not None:
         s = s.subset(codes)
-    return [(e.value, e.name, e.colour) for e in s.entries]
+    return [(e.value, e.label(language), e.colour) for e in s.entries]
 
 
-def class_names(codes: Iterable[int]) -> Mapping[int, str]:
-    return {c: flair_class(c).name for c in codes}
+def class_names(codes: Iterable[int], language: str = "en") -> Mapping[int, str]:
+    """FLAIR code -> class name in ``language`` ("en" or "fr")."""
+    return {c: flair_class(c).label(language) for c in codes}

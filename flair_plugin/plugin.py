@@ -9,7 +9,7 @@ checks for them.
 
 from qgis.core import QgsApplication
 
-from . import dependencies, installer
+from . import dependencies, i18n, installer
 from .provider import FlairProvider
 
 INSTALL_ALGORITHM = "flair:installpackages"
@@ -19,6 +19,7 @@ class FlairPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.provider = None
+        i18n.install_translator()  # before the provider: its names are read translated
         installer.activate(installer.default_folder(QgsApplication.qgisSettingsDirPath()))
 
     def initProcessing(self):  # noqa: N802 (QGIS calls this name; qgis_process too)
@@ -41,8 +42,8 @@ class FlairPlugin:
         from qgis.PyQt.QtCore import QCoreApplication
         from qgis.PyQt.QtWidgets import QPushButton
 
-        def tr(text):
-            return QCoreApplication.translate("FlairPlugin", text)
+        def tr(text):  # pylupdate5 files these calls under "@default" (no QObject class)
+            return QCoreApplication.translate("@default", text)
 
         bar = self.iface.messageBar()
         item = bar.createMessage(tr("FLAIR land cover"), tr(
@@ -63,3 +64,4 @@ class FlairPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
+        i18n.remove_translator()

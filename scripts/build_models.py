@@ -1,8 +1,9 @@
 """Build the Graphical Modeler workflows shipped in ``resources/models/``.
 
-The models are generated, not drawn by hand, because they embed facts of the
-nomenclature (the class names of the polygons): regenerate them after changing it
-(``python scripts/build_models.py``; a test fails when a shipped model is out of date).
+The models are generated, not drawn by hand, so that every parameter of every step has a
+value (a step with an unset parameter is drawn red in the Graphical Modeler): regenerate
+them after adding a parameter to an algorithm they use (``python scripts/build_models.py``;
+a test fails when a shipped model is out of date).
 Users open the ``.model3`` files in the Graphical Modeler to adapt them.
 """
 
@@ -17,12 +18,23 @@ REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "resources" / "models"
 
 
-def class_name_expression(code_field: str = "code") -> str:
-    """A QGIS expression giving the FLAIR class name of a code field."""
-    from flair_landcover.flair_plugin.nomenclature import CLASSES
+def fill_unset_parameters(child) -> None:
+    """Give every parameter of a step that the workflow leaves unset its default, as a
+    fixed value: the Graphical Modeler draws a step with an unset mandatory parameter in
+    red and Run warns "This model is not valid" (parameters added to an algorithm later are
+    covered when the workflow is rebuilt)."""
+    from qgis.core import QgsProcessingDestinationParameter
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
 
-    whens = " ".join(f"WHEN \"{code_field}\" = {c.code} THEN '{c.name}'" for c in CLASSES)
-    return f"CASE {whens} END"
+    if child.algorithm() is None:
+        sys.exit(f"{child.algorithmId()} is not registered: is its provider loaded?")
+    given = child.parameterSources()
+    for definition in child.algorithm().parameterDefinitions():
+        if definition.name() in given or isinstance(definition,
+                                                    QgsProcessingDestinationParameter):
+            continue
+        child.addParameterSources(definition.name(),
+                                  [Source.fromStaticValue(definition.defaultValue())])
 
 
 def landcover_to_polygons():
@@ -41,23 +53,32 @@ def landcover_to_polygons():
     model = QgsProcessingModelAlgorithm("Land cover to polygons", "Workflows", "workflows")
     model.setHelpContent({"ALG_DESC": (
         "Segments an orthophoto with a FLAIR U-Net, removes patches smaller than the minimum "
-        "size (GDAL sieve), and turns the result into polygons with the class code and the "
-        "FLAIR class name: ready to edit, to intersect with parcels or to count areas."),
+        "size (GDAL sieve), and turns the result into polygons with the class code, the "
+        "FLAIR class name (in QGIS's language) and the area in hectares, in the FLAIR "
+        "colours; optionally smoothed (rounded pixel edges): ready to edit, to intersect "
+        "with parcels or to sum areas."),
         "ALG_CREATOR": "FLAIR Land Cover"})
     params = [
-        QgsProcessingParameterRasterLayer("imagery", "Aerial imagery"),
-        QgsProcessingParameterRasterLayer("nir", "Near-infrared layer (optional)",
+        QgsProcessingParameterFile("model", "Model (checkpoint file)", fileFilter=(
+            "FLAIR models (*.safetensors *.pth *.ckpt);;All files (*)")),
+        QgsProcessingParameterRasterLayer("imagery", "Aerial imagery (orthophoto)"),
+        QgsProcessingParameterRasterLayer("nir", "Near-infrared layer (e.g. BD ORTHO IRC)",
                                           optional=True),
-        QgsProcessingParameterRasterLayer("elevation", "Elevation layer (optional)",
-                                          optional=True),
-        QgsProcessingParameterFile("model", "Model (checkpoint file)"),
+        QgsProcessingParameterRasterLayer("elevation", "Elevation layer (height above "
+                                          "ground)", optional=True),
         QgsProcessingParameterNumber("min_pixels", "Smallest patch kept (pixels; 100 px = "
                                      "4 m² at 0.2 m)", defaultValue=100, minValue=0),
+        QgsProcessingParameterNumber("smoothing", "Smoothing of the pixel edges "
+                                     "(iterations; 0 = none)", defaultValue=0, minValue=0,
+                                     maxValue=5),
     ]
     for i, p in enumerate(params):
         component = QgsProcessingModelParameter(p.name())
         component.setPosition(QPointF(120, 60 + 70 * i))
         model.addModelParameter(p, component)
+    # the dialog's order: the model, the imagery, then the options (QGIS sorts by name
+    # otherwise)
+    model.setParameterOrder([p.name() for p in params])
 
     def child(child_id, algorithm, sources, x, outputs=None):
         c = QgsProcessingModelChildAlgorithm(algorithm)
@@ -68,6 +89,7 @@ def landcover_to_polygons():
             c.addParameterSources(name, [source])
         if outputs:
             c.setModelOutputs(outputs)
+        fill_unset_parameters(c)
         model.addChildAlgorithm(c)
 
     def out(child_id, name, description):
@@ -90,17 +112,33 @@ def landcover_to_polygons():
         "INPUT": Source.fromChildOutput("remove_small_patches", "OUTPUT"),
         "BAND": Source.fromStaticValue(1),
         "FIELD": Source.fromStaticValue("code")}, 860)
-    child("name_classes", "native:fieldcalculator", {
+    child("name_classes", "flair:landcoverpolygons", {
         "INPUT": Source.fromChildOutput("polygonize", "OUTPUT"),
-        "FIELD_NAME": Source.fromStaticValue("class"),
-        "FIELD_TYPE": Source.fromStaticValue(2),
-        "FIELD_LENGTH": Source.fromStaticValue(40),
-        "FORMULA": Source.fromStaticValue(class_name_expression())}, 1080,
+        "CODE_FIELD": Source.fromStaticValue("code"),
+        "SMOOTHING": Source.fromModelParameter("smoothing")}, 1080,
         out("name_classes", "OUTPUT", "Land cover polygons"))
     return model
 
 
 BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons}
+
+
+def _import_this_checkout() -> None:
+    """Import ``flair_landcover`` from the repository this script is in, even when the
+    venv links another checkout under that name (several worktrees, one venv)."""
+    import tempfile
+
+    try:
+        import flair_landcover
+
+        if Path(flair_landcover.__file__).resolve().parent == REPO:
+            return
+    except ImportError:
+        pass
+    sys.modules.pop("flair_landcover", None)
+    holder = Path(tempfile.mkdtemp(prefix="flair-pkg-"))
+    os.symlink(REPO, holder / "flair_landcover")
+    sys.path.insert(0, str(holder))
 
 
 def main(argv=None) -> int:
@@ -109,14 +147,20 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=MODELS, help="folder to write to")
     folder = parser.parse_args(argv).output
-    try:
-        import flair_landcover  # noqa: F401
-    except ImportError:
-        sys.exit("Run with the project's venv (make setup links flair_landcover into it).")
+    _import_this_checkout()
     from qgis.core import QgsApplication
 
     app = QgsApplication([], False)
     app.initQgis()
+    # the steps' algorithms, to read their parameters: GDAL's and QGIS's, and ours
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    from flair_landcover.flair_plugin.plugin import FlairPlugin
+
+    Processing.initialize()
+    plugin = FlairPlugin(None)
+    plugin.initProcessing()
     folder.mkdir(parents=True, exist_ok=True)
     for name, build in BUILDERS.items():
         if not build().toFile(str(folder / name)):

@@ -14,8 +14,8 @@ from typing import Iterator, Optional, Sequence
 
 REPO = Path(__file__).resolve().parents[1]
 RUNTIME = ("metadata.txt", "__init__.py", "README.md", "LICENSE", "requirements.txt",
-           "flair_plugin", "models", "resources")
-SKIPPED = ("__pycache__", "*.pyc", ".*")
+           "flair_plugin", "models", "resources", "i18n")
+SKIPPED = ("__pycache__", "*.pyc", ".*", "*.ts")  # .ts: compiled to the .qm QGIS reads
 
 
 def runtime_files(repo: Path = REPO) -> Iterator[Path]:
@@ -30,7 +30,20 @@ def runtime_files(repo: Path = REPO) -> Iterator[Path]:
                     yield f
 
 
+def _translations():
+    """scripts/translations.py, loaded by path: scripts/ is no package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("flair_translations",
+                                                  Path(__file__).with_name("translations.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def build(output: Path, folder: str = "flair_landcover", repo: Path = REPO) -> Path:
+    """The zip at ``output``, its translations compiled first (lrelease: .ts -> .qm)."""
+    _translations().release(repo)
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.name + ".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -6,6 +6,7 @@ from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
 from .install_packages import InstallPackagesAlgorithm
+from .landcover_polygons import LandcoverPolygonsAlgorithm
 from .low_confidence import LowConfidenceAlgorithm
 from .polygon_statistics import PolygonStatisticsAlgorithm
 from .segment_aerial import SegmentAerialAlgorithm
@@ -16,4 +17,4 @@ from .train import TrainAlgorithm
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
               SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
               DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm,
-              LowConfidenceAlgorithm, CompareAlgorithm)
+              LowConfidenceAlgorithm, CompareAlgorithm, LandcoverPolygonsAlgorithm)

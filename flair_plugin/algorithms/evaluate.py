@@ -218,7 +218,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
                     "The prediction and the reference are the same file: the scores compare "
                     "a layer with itself. Choose the annotation as reference."))
             write_reports(result, outputs[self.OUTPUT_REPORT],
-                          outputs.get(self.OUTPUT_METRICS), feedback)
+                          outputs.get(self.OUTPUT_METRICS), feedback, self.language)
         styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")
                                           .format(mode=mode), agreement_legend(mode, scheme)),
                   self.OUTPUT_ERRORS: ("errors", self.tr("Errors (predicted class)"),
@@ -312,13 +312,22 @@ def report_files(report_path: str, metrics_path) -> list:
             str(Path(metrics_path).with_suffix(".csv")) if metrics_path else None]
 
 
-def write_reports(result, report_path: str, metrics_path, feedback) -> None:
-    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked."""
-    from ..engine.evaluation import report
+def write_reports(result, report_path: str, metrics_path, feedback,
+                  language: str = "en") -> None:
+    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked.
+    Class names in ``language`` in the log and the report (for people); the JSON and CSV
+    keep the English names (for scripts, the same on every machine)."""
+    import dataclasses
 
-    for line in report.summary_lines(result):
+    from ..engine.evaluation import report
+    from ..engine.evaluation.metrics import ConfusionMatrix
+
+    shown = result if language == "en" else dataclasses.replace(
+        result, confusion=ConfusionMatrix(result.scheme.localized(language),
+                                          result.confusion.matrix))
+    for line in report.summary_lines(shown):
         feedback.pushInfo(line)
-    report.write_html(result, report_path, overwrite=True)
+    report.write_html(shown, report_path, overwrite=True)
     if metrics_path:
         report.write_json(result, metrics_path, overwrite=True)
         report.write_csv(result, Path(metrics_path).with_suffix(".csv"), overwrite=True)

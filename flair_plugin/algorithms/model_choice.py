@@ -23,8 +23,11 @@ MODEL_FILTER = QT_TRANSLATE_NOOP(
 
 
 def tr(text: str) -> str:
-    """``text`` (marked with QT_TRANSLATE_NOOP("FlairAlgorithm", ...)) translated."""
-    return QCoreApplication.translate("FlairAlgorithm", text)
+    """``text`` translated: pylupdate5 files this module's ``tr("...")`` calls under
+    "@default" (no class), the QT_TRANSLATE_NOOP texts under "FlairAlgorithm"."""
+    translated = QCoreApplication.translate("@default", text)
+    return translated if translated != text else QCoreApplication.translate(
+        "FlairAlgorithm", text)
 
 
 def models_folder():

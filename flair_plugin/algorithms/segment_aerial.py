@@ -26,7 +26,7 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from .. import dependencies
 from ..engine import options
 from ..styling import qml
-from ..styling.layers import StylePostProcessor, raster_file_path
+from ..styling.layers import StylePostProcessor, present_codes, raster_file_path
 from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .model_choice import add_model_parameters
@@ -59,6 +59,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
     OUTPUT_PROBABILITIES = "OUTPUT_PROBABILITIES"
     OUTPUT_CONFIDENCE = "OUTPUT_CONFIDENCE"
     OUTPUT_CROP_TYPES = "OUTPUT_CROP_TYPES"
+    LEGEND_ALL_CLASSES = "LEGEND_ALL_CLASSES"
     ACQUISITION_DATE, ACQUISITION_TIME = "ACQUISITION_DATE", "ACQUISITION_TIME"
     CAMERA, ALTITUDE, IGNORE_METADATA = "CAMERA", "ALTITUDE", "IGNORE_METADATA"
 
@@ -97,13 +98,15 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "probability per class (0..255) and the confidence of the chosen class (0..255); "
         "for a FLAIR-HUB model with the crop-type task, a styled raster of its 23 crop "
         "types (1..23, French LPIS classes), computed in a second pass.\n\n"
-        "Advanced: <i>block</i> = output pixels per tile, <i>halo</i> = context added on "
-        "each side (multiples of 32; more halo = fewer seams, more compute); <i>blend</i> "
-        "crop keeps each tile's centre like IGN's zone detection, hann/gaussian average "
-        "overlapping probabilities; <i>batch</i> tiles per forward pass; <i>reader "
-        "threads</i>; <i>device</i>, <i>precision</i> and <i>runtime</i> (automatic: bf16 "
-        "where the processor or GPU computes it natively, ONNX Runtime or OpenVINO on a "
-        "CPU when installed, each checked against fp32 on the first tile).\n\n"
+        "Advanced (the technical term in brackets, as in the headless command): <i>Tile "
+        "size</i> (block) = output pixels per tile, <i>Context margin</i> (halo) = context "
+        "added on each side (multiples of 32; a wider margin = fewer seams, more compute); "
+        "<i>Blending</i> (blend): crop keeps each tile's centre like IGN's zone detection, "
+        "hann/gaussian average overlapping probabilities; <i>Tiles per batch</i> (batch) per "
+        "forward pass; <i>Reader threads</i>; <i>Device</i>, <i>Numeric precision</i> "
+        "(precision) and <i>Computing library</i> (runtime) (automatic: bf16 where the "
+        "processor or GPU computes it natively, ONNX Runtime or OpenVINO on a CPU when "
+        "installed, each checked against fp32 on the first tile).\n\n"
         "<b>Models trained with FLAIR-1's aerial metadata</b> (a FLAIR-1 .ckpt with the "
         "metadata MLP) also need the flight's <i>acquisition date</i> (YYYY-MM-DD), "
         "<i>time</i> (HHhMM), <i>camera</i> and the area's <i>ground altitude</i> (m), in "
@@ -112,8 +115,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         "Other models ignore these parameters.")
 
     def initAlgorithm(self, config=None):  # noqa: N802
-        self._add_imagery_parameters()
+        # The order a user thinks in: which model, on which imagery, then the optional
+        # layers and band numbers.
         add_model_parameters(self, self.MODEL, self.PUBLISHED_MODEL, self.SERIES_MODELS)
+        self._add_imagery_parameters()
         self.addParameter(QgsProcessingParameterExtent(self.EXTENT, self.tr("Extent"),
                                                        optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
@@ -161,25 +166,30 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.ELEVATION_LAYER, self.tr("Elevation layer (height above ground), if not in "
                                           "the imagery"), optional=True))
+        # Band numbers are advanced: the defaults fit IGN's and FLAIR's files, and five
+        # band fields before the outputs pushed them out of sight.
         for name, label, default in ((self.RED_BAND, self.tr("Red band"), 1),
                                      (self.GREEN_BAND, self.tr("Green band"), 2),
                                      (self.BLUE_BAND, self.tr("Blue band"), 3)):
-            self.addParameter(band_parameter(name, self.INPUT, label, default))
-        self.addParameter(QgsProcessingParameterNumber(
+            self.addParameter(advanced(band_parameter(name, self.INPUT, label, default)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
             self.NIR_BAND, self.tr("Near-infrared band (default: 1 of the near-infrared "
-                                   "layer, else 4 of the imagery)"), minValue=1, optional=True))
-        self.addParameter(QgsProcessingParameterNumber(
+                                   "layer, else 4 of the imagery)"), minValue=1,
+            optional=True)))
+        self.addParameter(advanced(QgsProcessingParameterNumber(
             self.ELEVATION_BAND, self.tr("Elevation band (default: 1 of the elevation layer, "
-                                         "else 5 of the imagery)"), minValue=1, optional=True))
+                                         "else 5 of the imagery)"), minValue=1,
+            optional=True)))
 
     def _add_running_parameters(self) -> None:
         """Tiling, blending, batching, device: the same options as ``flair-landcover
         predict``, with the same choices, defaults and help."""
         for name, label, default, minimum, text in (
-                (self.BLOCK, self.tr("Output block size (pixels, multiple of 32; empty = "
+                (self.BLOCK, self.tr("Tile size, output pixels (multiple of 32; empty = "
                                      "automatic)"), self.DEFAULT_BLOCK, 32, options.BLOCK_HELP),
-                (self.HALO, self.tr("Halo around each block (pixels, multiple of 32; empty = "
-                                    "automatic)"), self.DEFAULT_HALO, 0, options.HALO_HELP)):
+                (self.HALO, self.tr("Context margin around each tile, pixels (multiple of 32; "
+                                    "empty = automatic)"), self.DEFAULT_HALO, 0,
+                 options.HALO_HELP)):
             param = QgsProcessingParameterNumber(name, label, defaultValue=default,
                                                  minValue=minimum, optional=default is None)
             param.setHelp(translated(text))
@@ -194,10 +204,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
             param.setHelp(translated(text))
             self.addParameter(advanced(param))
         self.addParameter(device_parameter(self.DEVICE))
-        self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Precision"),
+        self.addParameter(advanced(option_parameter(self.PRECISION, self.tr("Numeric precision"),
                                                     options.PRECISION)))
         self.addParameter(advanced(option_parameter(
-            self.RUNTIME, self.tr("Runtime on a CPU (auto, torch, ONNX Runtime, OpenVINO)"),
+            self.RUNTIME, self.tr("Computing library on a CPU"),
             options.RUNTIME)))
 
     def _running_options(self, parameters, context) -> dict:
@@ -218,6 +228,10 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
         return self._running_options(parameters, context)
 
     def _add_outputs(self) -> None:
+        self.addParameter(advanced(QgsProcessingParameterBoolean(
+            self.LEGEND_ALL_CLASSES, self.tr("Legend: every class the model can predict "
+                                             "(default: the classes in the map)"),
+            defaultValue=False)))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT, self.tr("Land cover")))
         self.addParameter(QgsProcessingParameterRasterDestination(
@@ -267,9 +281,7 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
                  done=result.tiles_done, skipped=result.tiles_skipped, width=result.width,
                  height=result.height, seconds=result.elapsed_s,
                  speed=result.megapixels_per_s))
-        self._style(result.output, context)
-        if result.crop_types:
-            self._style(result.crop_types, context)
+        self._style(result, parameters, context, layer, feedback)
         return {key: (str(path) if path else None) for key, path in (
             (self.OUTPUT, result.output), (self.OUTPUT_PROBABILITIES, result.probabilities),
             (self.OUTPUT_CONFIDENCE, result.confidence),
@@ -373,9 +385,39 @@ class SegmentAerialAlgorithm(FlairAlgorithm):
 
     # ------------------------------------------------------------------ styling
 
-    def _style(self, output, context) -> None:
-        """The engine wrote the sidecar; apply it when the toolbox loads the output."""
-        sidecar = qml.sidecar_path(output)
-        if qml.is_our_style(sidecar) and context.willLoadLayerOnCompletion(str(output)):
-            details = context.layerToLoadOnCompletionDetails(str(output))
-            details.setPostProcessor(StylePostProcessor.create(str(sidecar)))
+    def _style(self, result, parameters, context, layer, feedback) -> None:
+        """Legends in QGIS's language listing the classes in the map (every class the model
+        predicts on request), a colour ramp on the confidence, and layer names saying what
+        they hold and of which imagery ("Land cover — ortho_D075"). The engine wrote an
+        English sidecar with all the model's classes; ours is rewritten, a user's kept."""
+        sidecar = qml.sidecar_path(result.output)
+        try:  # the rasters are written: a style that cannot be is a warning, not a failure
+            if qml.is_our_style(sidecar):
+                codes = list(result.codes)
+                if not self.parameterAsBoolean(parameters, self.LEGEND_ALL_CLASSES, context):
+                    codes = present_codes(str(result.output), candidates=codes) or codes
+                qml.write_sidecar(result.output, "flair19", codes=codes,
+                                  language=self.language)
+            if result.confidence and not qml.would_replace_users_style(
+                    qml.sidecar_path(result.confidence)):
+                qml.write_sidecar(result.confidence, "confidence", text=qml.confidence_qml(
+                    labels=(self.tr("0 % (unsure)"), "50 %", "75 %", self.tr("100 % (sure)"))))
+        except OSError as error:
+            feedback.pushWarning(str(error))
+        styled = [(result.output, sidecar, self.tr("Land cover — {input}"))]
+        if result.confidence:
+            confidence = qml.sidecar_path(result.confidence)
+            styled.append((result.confidence, confidence, self.tr("Confidence — {input}")))
+        if result.probabilities:
+            styled.append((result.probabilities, None,
+                           self.tr("Class probabilities — {input}")))
+        if result.crop_types:  # styled by the engine (FLAIR-HUB's 23 LPIS classes)
+            styled.append((result.crop_types, qml.sidecar_path(result.crop_types),
+                           self.tr("Crop types — {input}")))
+        for path, style, name in styled:
+            if not context.willLoadLayerOnCompletion(str(path)):
+                continue
+            details = context.layerToLoadOnCompletionDetails(str(path))
+            details.setPostProcessor(StylePostProcessor.create(
+                str(style) if style and qml.is_our_style(style) else "",
+                name.format(input=layer.name())))

@@ -10,6 +10,8 @@ stopped. For several GPUs or machines, the same job runs headless (``flair-landc
 catalogue``).
 """
 
+import os
+
 from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
@@ -126,6 +128,7 @@ class SegmentCatalogueAlgorithm(SegmentAerialAlgorithm):
                  retries=result.retries, seconds=result.elapsed_s,
                  speed=result.megapixels_per_s, mosaic=result.mosaic))
         self._mosaic = str(result.mosaic)
+        self._input_name = os.path.basename(os.path.normpath(inputs[0]))
         return {self.OUTPUT: self._mosaic, self.OUTPUT_FOLDER: folder,
                 self.TILES_COMPUTED: result.tiles_computed,
                 self.TILES_REUSED: result.tiles_reused}
@@ -134,11 +137,17 @@ class SegmentCatalogueAlgorithm(SegmentAerialAlgorithm):
         """Main thread: have the mosaic loaded, styled, when the toolbox ran it."""
         mosaic = getattr(self, "_mosaic", None)
         if mosaic and context.project() is not None:
-            details = QgsProcessingContext.LayerDetails(self.tr("Land cover"),
-                                                        context.project(), self.OUTPUT)
+            details = QgsProcessingContext.LayerDetails(
+                self.tr("Land cover — {input}").format(input=self._input_name),
+                context.project(),
+                self.OUTPUT)
             sidecar = qml.sidecar_path(mosaic)
             if qml.is_our_style(sidecar):
-                details.setPostProcessor(StylePostProcessor.create(str(sidecar)))
+                if self.language != "en":  # the engine's legend is English: same classes
+                    qml.write_sidecar(mosaic, "flair19", codes=qml.palette_values(sidecar),
+                                      language=self.language)
+                details.setPostProcessor(StylePostProcessor.create(
+                    str(sidecar), details.name))
             context.addLayerToLoadOnCompletion(mosaic, details)
         return {}
 

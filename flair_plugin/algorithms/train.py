@@ -54,8 +54,8 @@ class TrainAlgorithm(FlairAlgorithm):
     HELP = QT_TRANSLATE_NOOP(
         "TrainAlgorithm",
         "Trains a FLAIR U-Net on FLAIR data on your disk (the FLAIR-1/FLAIR-2 download, or "
-        "your own patches named IMG_<id>.tif / MSK_<id>.tif), or fine-tunes an existing "
-        "model (this plugin's, or a FLAIR-INC .pth).\n\n"
+        "your own patches named IMG_&lt;id&gt;.tif / MSK_&lt;id&gt;.tif), or fine-tunes an "
+        "existing model (this plugin's, or a FLAIR-INC .pth).\n\n"
         "<b>Dataset</b>: the folder holding the patches, in any layout: files are found by "
         "name, the domain (D006_2020...) by folder name. Splits: FLAIR's official train and "
         "validation domains unless you list domains (e.g. D006,D007_2020), or give a CSV "
@@ -91,7 +91,7 @@ class TrainAlgorithm(FlairAlgorithm):
 
     def _add_data_parameters(self) -> None:
         self.addParameter(QgsProcessingParameterFile(
-            self.DATASET, self.tr("FLAIR dataset folder"),
+            self.DATASET, self.tr("FLAIR dataset folder (or a CSV of pairs below)"),
             behavior=QgsProcessingParameterFile.Folder, optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.PAIRS_CSV, self.tr("Or: CSV of image,mask[,split] pairs"), optional=True,
@@ -109,7 +109,7 @@ class TrainAlgorithm(FlairAlgorithm):
                                            options.TRAIN_SCHEME))
         self.addParameter(option_parameter(self.BANDS, self.tr("Bands"), options.TRAIN_BANDS))
         self.addParameter(QgsProcessingParameterFile(
-            self.INIT, self.tr("Fine-tune from this model (optional)"), optional=True,
+            self.INIT, self.tr("Fine-tune from this model"), optional=True,
             fileFilter=self.tr("FLAIR models (*.safetensors *.pth *.ckpt)")))
         self.addParameter(QgsProcessingParameterBoolean(
             self.RESUME, self.tr("Resume the run in the output folder"), defaultValue=False))
@@ -130,9 +130,12 @@ class TrainAlgorithm(FlairAlgorithm):
             self.BATCH, self.tr("Batch size"), defaultValue=options.DEFAULT_TRAIN_BATCH_SIZE,
             minValue=1))
         self.addParameter(device_parameter(self.DEVICE))
+        # Empty (not 0.000000) = the optimiser's default; 5 decimals show 0.00002 and the
+        # like, where QGIS's automatic 6 showed a default of 0 as "0.000000".
         lr = QgsProcessingParameterNumber(
-            self.LR, self.tr("Learning rate (0 = the optimiser's FLAIR default)"),
-            QgsProcessingParameterNumber.Double, defaultValue=0.0, minValue=0.0)
+            self.LR, self.tr("Learning rate (empty = the optimiser's FLAIR default)"),
+            QgsProcessingParameterNumber.Double, minValue=0.0, optional=True)
+        lr.setMetadata({"widget_wrapper": {"decimals": 5}})
         lr.setHelp(translated(options.LR_HELP))
         self.addParameter(advanced(lr))
         self.addParameter(advanced(option_parameter(self.OPTIMIZER, self.tr("Optimiser"),
@@ -180,7 +183,8 @@ class TrainAlgorithm(FlairAlgorithm):
         config = TrainConfig(**self._config(parameters, context))
         feedback.pushInfo(self.tr("The run's files (models, log, curves) go to {folder}")
                           .format(folder=config.output_dir))
-        bridge = FeedbackCallbacks(feedback)
+        # one log line per epoch, with the time left; steps only move the bar
+        bridge = FeedbackCallbacks(feedback, text_every_s=None, eta_in_log=True)
         with engine_errors():
             result = train(config, progress=bridge.progress, cancel=bridge.cancel,
                            log=bridge.log)
@@ -211,7 +215,8 @@ class TrainAlgorithm(FlairAlgorithm):
             metadata=self.parameterAsBoolean(p, self.METADATA, c),
             epochs=self.parameterAsInt(p, self.EPOCHS, c),
             batch_size=self.parameterAsInt(p, self.BATCH, c),
-            lr=self.parameterAsDouble(p, self.LR, c) or None,
+            lr=(self.parameterAsDouble(p, self.LR, c) or None) if p.get(self.LR) not in (None, "")
+            else None,
             optimizer=self.parameterAsEnumString(p, self.OPTIMIZER, c),
             precision=self.parameterAsEnumString(p, self.PRECISION, c),
             accelerator=ACCELERATORS[self.parameterAsEnumString(p, self.DEVICE, c)],

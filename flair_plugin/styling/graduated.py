@@ -9,8 +9,10 @@ thread, and under ``qgis_process`` where layer post-processors never run.
 from typing import Sequence, Tuple
 
 from qgis.core import (
+    QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
     QgsGraduatedSymbolRenderer,
+    QgsRendererCategory,
     QgsRendererRange,
     QgsVectorLayer,
 )
@@ -71,3 +73,41 @@ def style_graduated(path: str, field: str,
         with atomic_path(sidecar, overwrite=True) as temp:
             layer.saveNamedStyle(str(temp))
     return True
+
+
+def style_categorized(path: str, field: str, categories: Sequence[Tuple[int, str, str]],
+                      opacity: int = 200) -> bool:
+    """Give the GeoPackage at ``path`` a categorized default style on ``field``: one
+    (value, colour, label) category each, FLAIR's colours for land-cover polygons.
+
+    Saved as in :func:`style_graduated` (in the GeoPackage, and a sidecar unless a user's
+    style is there). Returns False when the file cannot be opened as a layer.
+    """
+    layer = QgsVectorLayer(path, "styled", "ogr")
+    if not layer.isValid():
+        return False
+    layer.setRenderer(categorized_renderer(field, categories, opacity))
+    layer.setCustomProperty(qml.MARKER, field)
+    layer.saveStyleToDatabase("flair", "FLAIR land cover", True, "")
+    sidecar = qml.sidecar_path(path)
+    if not qml.would_replace_users_style(sidecar):
+        with atomic_path(sidecar, overwrite=True) as temp:
+            layer.saveNamedStyle(str(temp))
+    return True
+
+
+def categorized_renderer(field: str, categories: Sequence[Tuple[int, str, str]],
+                         opacity: int = 200) -> QgsCategorizedSymbolRenderer:
+    """One fill per (value, colour, label); a white class gets a grey outline so that it
+    shows on a white background."""
+    rows = []
+    for value, colour, label in categories:
+        fill = QColor(colour)
+        fill.setAlpha(opacity)
+        outline = "#9a9a9a" if colour.lower() == "#ffffff" else "#505050"
+        symbol = QgsFillSymbol.createSimple({"color": fill.name(QColor.HexArgb),
+                                             "outline_color": outline,
+                                             "outline_width": "0.15"})
+        symbol.setColor(fill)
+        rows.append(QgsRendererCategory(value, symbol, label))
+    return QgsCategorizedSymbolRenderer(field, rows)

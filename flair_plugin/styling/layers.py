@@ -4,7 +4,7 @@ The QML itself comes from :mod:`.qml`, so a layer styled here and a raster style
 sidecar on a machine without QGIS look exactly the same.
 """
 
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 from qgis.core import (
     Qgis,
@@ -74,18 +74,24 @@ class StylePostProcessor(QgsProcessingLayerPostProcessorInterface):
 
     _alive: List["StylePostProcessor"] = []
 
-    def __init__(self, qml_path: str):
+    def __init__(self, qml_path: str, layer_name: str = ""):
         super().__init__()
         self.qml_path = qml_path
+        self.layer_name = layer_name
 
     @classmethod
-    def create(cls, qml_path: str) -> "StylePostProcessor":
-        processor = cls(qml_path)
+    def create(cls, qml_path: str, layer_name: str = "") -> "StylePostProcessor":
+        """``layer_name``: what the layer is called in the Layers panel (after QGIS's own
+        naming, which would call every run "Land cover"); empty = QGIS's name."""
+        processor = cls(qml_path, layer_name)
         cls._alive.append(processor)
         return processor
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802
-        apply_qml(layer, self.qml_path)
+        if self.qml_path:
+            apply_qml(layer, self.qml_path)
+        if self.layer_name:
+            layer.setName(self.layer_name)
 
 
 def apply_qml(layer: QgsRasterLayer, qml_path: str) -> None:
@@ -94,3 +100,18 @@ def apply_qml(layer: QgsRasterLayer, qml_path: str) -> None:
         raise QgsProcessingException(f"Could not apply style {qml_path}: {message}")
     layer.triggerRepaint()
     layer.emitStyleChanged()
+
+
+def present_codes(path: str, band: int = 1,
+                  candidates: Optional[Sequence[int]] = None) -> List[int]:
+    """The class values (1..255) present in ``band`` of the raster at ``path``, exactly
+    (GDAL's full histogram, streamed: no whole-raster array); only ``candidates`` when
+    given. For legends that list what the map holds."""
+    from osgeo import gdal
+
+    dataset = gdal.Open(str(path))
+    if dataset is None:
+        raise QgsProcessingException(f"Could not open {path}")
+    counts = dataset.GetRasterBand(band).GetHistogram(-0.5, 255.5, 256, 0, 0)
+    wanted = set(candidates) if candidates is not None else set(range(1, 256))
+    return [value for value, n in enumerate(counts) if n and value in wanted]

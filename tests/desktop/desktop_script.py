@@ -23,7 +23,7 @@ def run():
         "INPUT": os.environ["FLAIR_DESKTOP_IMAGE"], "MODEL": os.environ["FLAIR_DESKTOP_MODEL"],
         "BLOCK": 128, "HALO": 32, "OUTPUT": os.environ["FLAIR_DESKTOP_OUTPUT"]})
     layer = QgsProject.instance().mapLayer(result["OUTPUT"]) or next(
-        iter(QgsProject.instance().mapLayersByName("Land cover")), None)
+        iter(QgsProject.instance().mapLayersByName("Land cover — area")), None)
     report["layers"] = [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
     node = QgsProject.instance().layerTreeRoot().findLayer(layer.id()) if layer else None
     report["in_layer_tree"] = node is not None

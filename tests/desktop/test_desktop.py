@@ -15,6 +15,7 @@ from helpers_desktop import make_profile
 from helpers_models import our_checkpoint
 
 from flair_landcover.flair_plugin.nomenclature import CLASS_BY_CODE
+from flair_landcover.flair_plugin.styling.qml import swatch
 from flair_landcover.synthetic.generator import write_mosaic
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,9 +49,12 @@ def test_segment_in_the_real_desktop(tmp_path):
     assert report["in_layer_tree"] and report["renderer"] == "paletted"
     with rasterio.open(output) as src:
         codes = set(np.unique(src.read(1))) - {0}
-    names = {CLASS_BY_CODE[c].name for c in range(1, 20)}
-    assert set(report["legend"]) >= names - {"Band 1"}  # every class the model can predict
-    assert report["palette"]["building"] == "#db0e9a"
+    # the legend lists the classes in the map, in the FLAIR colours
+    assert sorted(t for t in report["legend"] if not t.startswith("Band")) == sorted(
+        CLASS_BY_CODE[c].name for c in codes)
+    assert report["palette"] == {CLASS_BY_CODE[c].name: swatch(CLASS_BY_CODE[c].colour)
+                                 for c in codes}
+    assert "Land cover — area" in report["layers"]
 
     from PIL import Image
 

@@ -53,7 +53,7 @@ def test_every_class_colour_and_name(flair_plugin, tmp_path, scheme_key):
     assert qml.is_our_style(sidecar)
     # QGIS applies the sidecar when it loads the raster: read the legend QGIS shows.
     shown = palette(QgsRasterLayer(str(raster), "pred"))
-    expected = {e.value: (e.name, e.colour) for e in scheme.entries}
+    expected = {e.value: (e.name, qml.swatch(e.colour)) for e in scheme.entries}
     assert shown == expected
 
 

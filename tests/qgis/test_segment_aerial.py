@@ -62,8 +62,24 @@ def test_output_on_the_input_grid_with_model_classes_and_style(flair_plugin, are
     layer = QgsRasterLayer(str(out), "landcover")  # styled by its sidecar
     renderer = layer.renderer()
     assert isinstance(renderer, QgsPalettedRasterRenderer)
-    assert {c.value for c in renderer.classes()} == active
-    assert {c.label for c in renderer.classes()} >= {"building", "water"}
+    # the legend lists the classes in the map, not every class the model knows
+    assert {c.value for c in renderer.classes()} == set(np.unique(codes)) - {0}
+
+
+def test_legend_of_every_model_class_on_request_and_a_confidence_ramp(flair_plugin, area,
+                                                                      models, tmp_path):
+    out, confidence = tmp_path / "all.tif", tmp_path / "all_confidence.tif"
+    segment(INPUT=str(area), MODEL=str(models["ours"]), OUTPUT=str(out),
+            OUTPUT_CONFIDENCE=str(confidence), LEGEND_ALL_CLASSES=True)
+    layer = QgsRasterLayer(str(out), "landcover")  # kept: its renderer dies with it
+    classes = layer.renderer().classes()
+    assert {c.value for c in classes} == set(range(1, 20))
+    assert {c.label for c in classes} >= {"building", "water"}
+    confidence_layer = QgsRasterLayer(str(confidence), "confidence")
+    ramp = confidence_layer.renderer()
+    assert ramp.type() == "singlebandpseudocolor"
+    items = ramp.shader().rasterShaderFunction().colorRampItemList()
+    assert [i.value for i in items] == [0, 128, 191, 255]
 
 
 def test_separate_nir_and_elevation_layers_equal_the_stacked_raster(flair_plugin, area,

@@ -5,7 +5,13 @@ import sys
 from pathlib import Path
 
 from helpers_qgis import linked_plugin_env, run_qgis_process
-from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsVectorLayer
+from qgis.core import (
+    QgsApplication,
+    QgsCategorizedSymbolRenderer,
+    QgsProcessingContext,
+    QgsProcessingModelAlgorithm,
+    QgsVectorLayer,
+)
 
 from flair_landcover.flair_plugin.resources import model_paths
 
@@ -18,6 +24,31 @@ def test_workflows_are_listed_under_the_provider(flair_plugin):
     assert [a.displayName() for a in workflows] == ["Land cover to polygons"]
     assert workflows[0].group() == "Workflows"
     assert workflows[0].shortHelpString()
+
+
+def test_landcover_to_polygons_is_valid_in_the_modeler(flair_plugin, tmp_path):
+    """No red step in the Graphical Modeler, no "model is not valid" warning on Run, and
+    the inputs in the order a user thinks in."""
+    model = QgsProcessingModelAlgorithm()
+    assert model.fromFile(next(p for p in model_paths() if p.endswith("polygons.model3")))
+    assert model.validate() == (True, [])
+    for child_id in model.childAlgorithms():
+        assert model.validateChildAlgorithm(child_id) == (True, []), child_id
+    names = [p.parameterName() for p in model.orderedParameters()]
+    assert names == ["model", "imagery", "nir", "elevation", "min_pixels", "smoothing"]
+    from helpers_models import our_checkpoint
+
+    from flair_landcover.synthetic.generator import write_mosaic
+
+    image = tmp_path / "area.tif"
+    write_mosaic(image, tmp_path / "area_MSK.tif", 64, 64, seed=4)
+    context = QgsProcessingContext()
+    ok, message = model.checkParameterValues(
+        {"model": str(our_checkpoint(tmp_path / "tiny.flair.safetensors")),
+         "imagery": str(image), "min_pixels": 20, "smoothing": 0,
+         "segment:Land cover raster": "TEMPORARY_OUTPUT",
+         "name_classes:Land cover polygons": "TEMPORARY_OUTPUT"}, context)
+    assert ok, message
 
 
 def test_shipped_models_are_up_to_date(tmp_path):
@@ -47,14 +78,33 @@ def test_landcover_to_polygons_runs_in_qgis_process(tmp_path):
     env = linked_plugin_env(tmp_path)
     polygons = tmp_path / "polygons.gpkg"
     raster = tmp_path / "landcover.tif"
-    run_qgis_process(["run", "flair:Land cover to polygons", "--", f"imagery={image}",
-                      f"model={model}", "min_pixels=20",
-                      f"name_classes:Land cover polygons={polygons}",
-                      f"segment:Land cover raster={raster}"], env)
+    smooth = tmp_path / "smooth.gpkg"
+    for output, smoothing in ((polygons, 0), (smooth, 2)):
+        run_qgis_process(["run", "flair:Land cover to polygons", "--", f"imagery={image}",
+                          f"model={model}", "min_pixels=20", f"smoothing={smoothing}",
+                          f"name_classes:Land cover polygons={output}",
+                          f"segment:Land cover raster={raster}"], env)
     layer = QgsVectorLayer(str(polygons), "polygons")
     assert layer.isValid() and layer.featureCount() > 0
-    from flair_landcover.flair_plugin.nomenclature import flair_class
+    from flair_landcover.flair_plugin.nomenclature import CLASS_BY_CODE, flair_class
 
     for feature in layer.getFeatures():
         assert feature["class"] == flair_class(feature["code"]).name
+    # hectares: 200 x 150 px at 0.2 m = 0.12 ha, all covered by polygons
+    total = sum(f["area_ha"] for f in layer.getFeatures())
+    assert abs(total - 200 * 150 * 0.04 / 10_000) < 1e-3, total
+    # opens styled: the FLAIR colours and names, from the style saved in the GeoPackage
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsCategorizedSymbolRenderer)
+    assert renderer.classAttribute() == "code"
+    colours = {int(c.value()): c.symbol().color().name() for c in renderer.categories()}
+    assert colours[1] == CLASS_BY_CODE[1].colour and colours[5] == CLASS_BY_CODE[5].colour
+    # smoothing rounds the pixel staircase: more vertices, about the same area
+    smoothed = QgsVectorLayer(str(smooth), "smooth")
+
+    def vertices(lyr):
+        return sum(len(list(f.geometry().vertices())) for f in lyr.getFeatures())
+
+    assert vertices(smoothed) > vertices(layer)
+    assert abs(sum(f["area_ha"] for f in smoothed.getFeatures()) - total) < 0.1 * total
     assert raster.exists() and raster.with_suffix(".qml").exists()

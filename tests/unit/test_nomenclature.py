@@ -55,3 +55,12 @@ def test_official_splits():
     assert len(n.DOMAINS_TRAIN) == 32 and len(n.DOMAINS_VAL) == 8
     assert not set(n.DOMAINS_TRAIN) & set(n.DOMAINS_VAL)
     assert len(n.FLAIR1_MEANS) == len(n.FLAIR1_STDS) == len(n.AERIAL_BANDS) == 5
+
+
+def test_every_class_has_its_official_french_name():
+    assert all(c.name_fr for c in n.CLASSES)
+    assert n.flair_class(1).label("fr") == "bâtiment"
+    assert n.flair_class(12).label("fr") == "terre labourée"
+    assert n.flair_class(12).label("de") == "plowed land"  # English is the fallback
+    assert n.scheme("flairhub").labels("fr")[18] == "indéterminé"
+    assert n.legend("baseline13", language="fr")[-1][1] == "autre"
