@@ -4,31 +4,6 @@
 <context>
     <name>@default</name>
     <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="42"/>
-        <source>Model file (or choose an IGN model below)</source>
-        <translation>Fichier du modèle (ou choisir un modèle de l'IGN ci-dessous)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="47"/>
-        <source>IGN model (downloaded on first use; on this computer: {names})</source>
-        <translation>Modèle de l'IGN (téléchargé à la première utilisation ; sur cet ordinateur : {names})</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="47"/>
-        <source>none yet</source>
-        <translation>aucun pour l'instant</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="72"/>
-        <source>Choose a model: a model file, or one of IGN&apos;s published models (downloaded on first use)</source>
-        <translation>Choisissez un modèle : un fichier de modèle, ou l'un des modèles publiés par l'IGN (téléchargé à la première utilisation)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="78"/>
-        <source>Downloading {name} ({size} MB) into {folder}</source>
-        <translation>Téléchargement de {name} ({size} Mo) dans {folder}</translation>
-    </message>
-    <message>
         <location filename="../flair_plugin/plugin.py" line="49"/>
         <source>FLAIR land cover</source>
         <translation>Occupation du sol FLAIR</translation>
@@ -268,22 +243,22 @@ Un téléchargement interrompu reprend là où il s'était arrêté ; le fichier
 Hors ligne, le journal donne l'adresse exacte à ouvrir dans un navigateur et où déposer le fichier.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/download_model.py" line="39"/>
+        <location filename="../flair_plugin/algorithms/download_model.py" line="38"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/download_model.py" line="46"/>
+        <location filename="../flair_plugin/algorithms/download_model.py" line="44"/>
         <source>Model file</source>
         <translation>Fichier du modèle</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/download_model.py" line="55"/>
+        <location filename="../flair_plugin/algorithms/download_model.py" line="53"/>
         <source>{name} is already on this computer</source>
         <translation>{name} est déjà sur cet ordinateur</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/download_model.py" line="59"/>
+        <location filename="../flair_plugin/algorithms/download_model.py" line="57"/>
         <source>{name}: {path} ({inputs}; {classes}; {score}; licence {licence})</source>
         <translation>{name} : {path} ({inputs} ; {classes} ; {score} ; licence {licence})</translation>
     </message>
@@ -583,11 +558,6 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <translation>mIoU sur les classes présentes dans l'un ou l'autre raster</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/model_choice.py" line="19"/>
-        <source>FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)</source>
-        <translation>Modèles FLAIR (*.safetensors *.pth *.ckpt);;Notre format (*.safetensors);;Poids FLAIR-INC (*.pth);;FLAIR-1 Lightning (*.ckpt);;Tous les fichiers (*)</translation>
-    </message>
-    <message>
         <location filename="../flair_plugin/algorithms/parameters.py" line="33"/>
         <source>Class scheme of the raster values</source>
         <translation>Nomenclature des valeurs du raster</translation>
@@ -683,32 +653,22 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <translation>unet : aérien seul (FLAIR-1) ; utt : aérien + séries Sentinel-2 (U-T&amp;T de FLAIR-2, exige les fichiers SEN2_sp_* et flair-2_centroids_sp_to_patch.json)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/engine/options.py" line="191"/>
-        <source>classes learnt: 15cl = FLAIR-1 main / FLAIR-INC (clear cut, mixed, ligneous and other ignored), 19cl all, 12cl the first 12, baseline13 the 13-class baseline</source>
-        <translation>classes apprises : 15cl = FLAIR-1 principal / FLAIR-INC (coupe, mixte, ligneux et autre ignorés), 19cl toutes, 12cl les 12 premières, baseline13 la référence à 13 classes</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/engine/options.py" line="197"/>
-        <source>input bands: R,G,B (+ near-infrared, + elevation)</source>
-        <translation>bandes d'entrée : R, V, B (+ proche infrarouge, + élévation)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/engine/options.py" line="200"/>
+        <location filename="../flair_plugin/engine/options.py" line="203"/>
         <source>sgd (momentum 0.9), as FLAIR-1; or adamw</source>
         <translation>sgd (momentum 0,9), comme FLAIR-1 ; ou adamw</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/engine/options.py" line="205"/>
+        <location filename="../flair_plugin/engine/options.py" line="208"/>
         <source>learning rate (default: {lr_sgd:g} with sgd, {lr_adamw:g} with adamw)</source>
         <translation>taux d'apprentissage (par défaut : {lr_sgd:g} avec sgd, {lr_adamw:g} avec adamw)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/engine/options.py" line="208"/>
+        <location filename="../flair_plugin/engine/options.py" line="211"/>
         <source>plateau: halve the learning rate after 10 epochs without a better validation mIoU; cosine: cosine decay; none: constant</source>
         <translation>plateau : divise le taux d'apprentissage par deux après 10 époques sans meilleur mIoU de validation ; cosine : décroissance en cosinus ; none : constant</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/engine/options.py" line="213"/>
+        <location filename="../flair_plugin/engine/options.py" line="216"/>
         <source>16-mixed needs a CUDA GPU; bf16-mixed works on recent GPUs and CPUs</source>
         <translation>16-mixed exige un GPU CUDA ; bf16-mixed fonctionne sur les GPU et processeurs récents</translation>
     </message>
@@ -716,6 +676,41 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <location filename="../flair_plugin/algorithms/base.py" line="134"/>
         <source>Starting: loading PyTorch and the model (a few seconds)…</source>
         <translation>Démarrage : chargement de PyTorch et du modèle (quelques secondes)…</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/model_choice.py" line="19"/>
+        <source>FLAIR models (*.safetensors *.pth *.ckpt);;Our format (*.safetensors);;FLAIR-HUB weights (*.safetensors);;FLAIR-INC weights (*.pth);;FLAIR-1 Lightning (*.ckpt);;All files (*)</source>
+        <translation>Modèles FLAIR (*.safetensors *.pth *.ckpt);;Notre format (*.safetensors);;Poids FLAIR-HUB (*.safetensors);;Poids FLAIR-INC (*.pth);;FLAIR-1 Lightning (*.ckpt);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/model_choice.py" line="44"/>
+        <source>Model file (or choose an IGN model below)</source>
+        <translation>Fichier du modèle (ou choisissez un modèle de l'IGN ci-dessous)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/model_choice.py" line="48"/>
+        <source>Or an IGN model (downloaded on first use)</source>
+        <translation>Ou un modèle de l'IGN (téléchargé à la première utilisation)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/model_choice.py" line="80"/>
+        <source>Choose a model: a model file, or one of IGN&apos;s published models (downloaded on first use)</source>
+        <translation>Choisissez un modèle : un fichier de modèle, ou l'un des modèles publiés par l'IGN (téléchargé à la première utilisation)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/model_choice.py" line="86"/>
+        <source>Downloading {name} ({size} MB) into {folder}</source>
+        <translation>Téléchargement de {name} ({size} Mo) dans {folder}</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/engine/options.py" line="191"/>
+        <source>classes learnt: 15cl = FLAIR-1 main / FLAIR-INC (clear cut, mixed, ligneous and other ignored), 19cl all, 12cl the first 12, baseline13 the 13-class baseline, flairhub = FLAIR-HUB&apos;s 15 classes in its order (to fine-tune its models)</source>
+        <translation>classes apprises : 15cl = FLAIR-1 principal / FLAIR-INC (coupe, mixte, ligneux et autre ignorés), 19cl toutes, 12cl les 12 premières, baseline13 la référence à 13 classes, flairhub = les 15 classes de FLAIR-HUB dans son ordre (pour affiner ses modèles)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/engine/options.py" line="199"/>
+        <source>input bands: R,G,B (+ near-infrared, + elevation); nirrg = NIR,R,G (FLAIR-HUB&apos;s aerial models)</source>
+        <translation>bandes d'entrée : R, V, B (+ proche infrarouge, + élévation) ; nirrg = PIR, R, V (les modèles aériens de FLAIR-HUB)</translation>
     </message>
 </context>
 <context>
@@ -994,158 +989,208 @@ Un pixel sous deux polygones est compté pour l'un d'eux ; le journal dit combie
 <context>
     <name>SegmentAerialAlgorithm</name>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="70"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="72"/>
         <source>Land cover from aerial imagery (U-Net)</source>
         <translation>Segmenter une orthophotographie (U-Net)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="217"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="235"/>
         <source>Land cover</source>
         <translation>Occupation du sol</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="115"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="122"/>
         <source>Extent</source>
         <translation>Emprise</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="117"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="124"/>
         <source>Area of interest (polygons: a commune, a mask); outside it the output is no data</source>
         <translation>Zone d'intérêt (polygones : une commune, un masque) ; hors de la zone, la sortie est sans donnée</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="128"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="142"/>
         <source>Acquisition date (YYYY-MM-DD), for models trained with aerial metadata</source>
         <translation>Date de prise de vue (AAAA-MM-JJ), pour les modèles entraînés avec les métadonnées aériennes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="128"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="142"/>
         <source>Acquisition time (HHhMM, e.g. 10h35), for models trained with aerial metadata</source>
         <translation>Heure de prise de vue (HHhMM, p. ex. 10h35), pour les modèles entraînés avec les métadonnées aériennes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="128"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="142"/>
         <source>Camera (e.g. UCE-M3-f120), for models trained with aerial metadata</source>
         <translation>Caméra (p. ex. UCE-M3-f120), pour les modèles entraînés avec les métadonnées aériennes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="137"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="151"/>
         <source>Ground altitude (m), for models trained with aerial metadata</source>
         <translation>Altitude du sol (m), pour les modèles entraînés avec les métadonnées aériennes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="141"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="155"/>
         <source>Run without the model&apos;s metadata branch (as IGN&apos;s zone detection)</source>
         <translation>Exécuter sans la branche métadonnées du modèle (comme la détection par zone de l'IGN)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="146"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="160"/>
         <source>Aerial imagery (RGB, or a FLAIR 5-band R,G,B,NIR,elevation raster)</source>
         <translation>Orthophotographie (RVB, ou raster FLAIR à 5 bandes R, V, B, PIR, élévation)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="149"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="163"/>
         <source>Near-infrared layer (e.g. BD ORTHO IRC), if not in the imagery</source>
         <translation>Couche proche infrarouge (p. ex. BD ORTHO IRC), si elle n'est pas dans l'imagerie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="152"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="166"/>
         <source>Elevation layer (height above ground), if not in the imagery</source>
         <translation>Couche d'élévation (hauteur au-dessus du sol), si elle n'est pas dans l'imagerie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="171"/>
         <source>Red band</source>
         <translation>Bande rouge</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="171"/>
         <source>Green band</source>
         <translation>Bande verte</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="157"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="171"/>
         <source>Blue band</source>
         <translation>Bande bleue</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="161"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="175"/>
         <source>Near-infrared band (default: 1 of the near-infrared layer, else 4 of the imagery)</source>
         <translation>Bande proche infrarouge (par défaut : 1 de la couche proche infrarouge, sinon 4 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="165"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="179"/>
         <source>Elevation band (default: 1 of the elevation layer, else 5 of the imagery)</source>
         <translation>Bande d'élévation (par défaut : 1 de la couche d'élévation, sinon 5 de l'imagerie)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="183"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="197"/>
         <source>Blending of overlapping tiles</source>
         <translation>Fusion des tuiles qui se recouvrent</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="185"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="199"/>
         <source>Tiles per batch (0 = automatic)</source>
         <translation>Tuiles par lot (0 = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="185"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="199"/>
         <source>Reader threads (0 = automatic)</source>
         <translation>Fils de lecture (0 = automatique)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="219"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="237"/>
         <source>Class probabilities</source>
         <translation>Probabilités des classes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="222"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="240"/>
         <source>Confidence</source>
         <translation>Confiance</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="255"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="275"/>
         <source>Device {device} ({runtime} {precision}), batch {batch}, block {block} halo {halo}; {done} tiles computed, {skipped} skipped (no data); {width}x{height} px in {seconds:.1f} s = {speed:.2f} Mpx/s</source>
         <translation>Matériel {device} ({runtime} {precision}), lot {batch}, bloc {block} marge {halo} ; {done} tuiles calculées, {skipped} ignorées (sans donnée) ; {width}x{height} px en {seconds:.1f} s = {speed:.2f} Mpx/s</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="289"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="310"/>
         <source>{layer} is not a raster file (provider {provider}): save it as a GeoTIFF (Export &gt; Save As...) and use that file.</source>
         <translation>{layer} n'est pas un fichier raster (fournisseur {provider}) : enregistrez-le en GeoTIFF (Exporter &gt; Enregistrer sous…) et utilisez ce fichier.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="310"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="331"/>
         <source>The model needs bands this algorithm cannot provide: {bands}.</source>
         <translation>Le modèle a besoin de bandes que cet algorithme ne peut pas fournir : {bands}.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="335"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="356"/>
         <source>The area of interest does not overlap the extent.</source>
         <translation>La zone d'intérêt ne recoupe pas l'emprise.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="346"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="370"/>
         <source>{path}: outputs are written as GeoTIFF; give a .tif file name.</source>
         <translation>{path} : les sorties sont écrites en GeoTIFF ; donnez un nom de fichier en .tif.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="353"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="377"/>
         <source>{name} &lt;- {file} band {band}</source>
         <translation>{name} &lt;- {file} bande {band}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="356"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="380"/>
         <source>Model: {architecture} {encoder}, {classes} classes, trained at {pixel} m. Bands: {bands}</source>
         <translation>Modèle : {architecture} {encoder}, {classes} classes, entraîné à {pixel} m. Bandes : {bands}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="77"/>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="187"/>
+        <source>Tile size, output pixels (multiple of 32; empty = automatic)</source>
+        <translation>Taille des tuiles, en pixels de sortie (multiple de 32 ; vide = automatique)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="187"/>
+        <source>Context margin around each tile, pixels (multiple of 32; empty = automatic)</source>
+        <translation>Marge de contexte autour de chaque tuile, en pixels (multiple de 32 ; vide = automatique)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="207"/>
+        <source>Numeric precision</source>
+        <translation>Précision numérique</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="209"/>
+        <source>Computing library on a CPU</source>
+        <translation>Bibliothèque de calcul sur processeur</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="231"/>
+        <source>Legend: every class the model can predict (default: the classes in the map)</source>
+        <translation>Légende : toutes les classes que le modèle peut prédire (par défaut : les classes présentes sur la carte)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="407"/>
+        <source>Land cover — {input}</source>
+        <translation>Occupation du sol — {input}</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="403"/>
+        <source>0 % (unsure)</source>
+        <translation>0 % (incertain)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="403"/>
+        <source>100 % (sure)</source>
+        <translation>100 % (sûr)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="410"/>
+        <source>Confidence — {input}</source>
+        <translation>Confiance — {input}</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="412"/>
+        <source>Class probabilities — {input}</source>
+        <translation>Probabilités des classes — {input}</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="79"/>
         <source>Maps the FLAIR land-cover classes (building, impervious surface, water, coniferous, vineyard...) on an aerial orthophoto at about 0.2 m with a FLAIR U-Net, tile by tile, so rasters of any size work.
 
 &lt;b&gt;Imagery&lt;/b&gt;: a raster with red, green, blue (and for 4- or 5-band models near-infrared and elevation). IGN ships BD ORTHO RGB, IRC and elevation separately: give the IRC raster as &lt;i&gt;Near-infrared layer&lt;/i&gt; (infrared is its band 1) and the elevation (height above ground, 1 unit = 0.2 m as in FLAIR) as &lt;i&gt;Elevation layer&lt;/i&gt;; they are resampled on the fly onto the imagery&apos;s pixel grid.
-&lt;b&gt;Model&lt;/b&gt;: a checkpoint of this plugin (.safetensors), a FLAIR-INC .pth exactly as published by IGN on Hugging Face, or a FLAIR-1 .ckpt. The model says which bands it needs; the band numbers say where to find them.
+&lt;b&gt;Model&lt;/b&gt;: a checkpoint of this plugin (.safetensors), a FLAIR-INC .pth exactly as published by IGN on Hugging Face, a FLAIR-1 .ckpt, or an aerial FLAIR-HUB model (IGN&apos;s 2025 models, e.g. FLAIR-HUB_LC-A_IR_convnextv2base-upernet.safetensors, as published: they read near-infrared, red and green, so give an RGBI raster or the near-infrared layer). The model says which bands it needs; the band numbers say where to find them.
 &lt;b&gt;Extent&lt;/b&gt;: only this area (any CRS).
-&lt;b&gt;Output&lt;/b&gt;: a GeoTIFF of FLAIR codes 1..19 (0 = no data) on the imagery&apos;s grid, styled with the FLAIR colours (a .qml is written beside it). Optional: one band of probability per class (0..255) and the confidence of the chosen class (0..255).
+&lt;b&gt;Output&lt;/b&gt;: a GeoTIFF of FLAIR codes 1..19 (0 = no data) on the imagery&apos;s grid, styled with the FLAIR colours (a .qml is written beside it). Optional: one band of probability per class (0..255) and the confidence of the chosen class (0..255); for a FLAIR-HUB model with the crop-type task, a styled raster of its 23 crop types (1..23, French LPIS classes), computed in a second pass.
 
 Advanced (the technical term in brackets, as in the headless command): &lt;i&gt;Tile size&lt;/i&gt; (block) = output pixels per tile, &lt;i&gt;Context margin&lt;/i&gt; (halo) = context added on each side (multiples of 32; a wider margin = fewer seams, more compute); &lt;i&gt;Blending&lt;/i&gt; (blend): crop keeps each tile&apos;s centre like IGN&apos;s zone detection, hann/gaussian average overlapping probabilities; &lt;i&gt;Tiles per batch&lt;/i&gt; (batch) per forward pass; &lt;i&gt;Reader threads&lt;/i&gt;; &lt;i&gt;Device&lt;/i&gt;, &lt;i&gt;Numeric precision&lt;/i&gt; (precision) and &lt;i&gt;Computing library&lt;/i&gt; (runtime) (automatic: bf16 where the processor or GPU computes it natively, ONNX Runtime or OpenVINO on a CPU when installed, each checked against fp32 on the first tile).
 
@@ -1153,63 +1198,23 @@ Advanced (the technical term in brackets, as in the headless command): &lt;i&gt;
         <translation>Cartographie les classes d'occupation du sol FLAIR (bâtiment, zone imperméable, eau, conifère, vigne…) sur une orthophotographie aérienne à environ 0,2 m avec un U-Net FLAIR, tuile par tuile : les rasters de toute taille conviennent.
 
 &lt;b&gt;Imagerie&lt;/b&gt; : un raster rouge, vert, bleu (et, pour les modèles à 4 ou 5 bandes, proche infrarouge et élévation). L'IGN diffuse séparément la BD ORTHO RVB, l'IRC et l'élévation : donnez le raster IRC comme &lt;i&gt;Couche proche infrarouge&lt;/i&gt; (l'infrarouge est sa bande 1) et l'élévation (hauteur au-dessus du sol, 1 unité = 0,2 m comme dans FLAIR) comme &lt;i&gt;Couche d'élévation&lt;/i&gt; ; elles sont rééchantillonnées à la volée sur la grille de pixels de l'imagerie.
-&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint de cette extension (.safetensors), un .pth FLAIR-INC tel que publié par l'IGN sur Hugging Face, ou un .ckpt FLAIR-1. Le modèle dit de quelles bandes il a besoin ; les numéros de bande disent où les trouver.
+&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint de cette extension (.safetensors), un .pth FLAIR-INC tel que publié par l'IGN sur Hugging Face, un .ckpt FLAIR-1, ou un modèle FLAIR-HUB aérien (les modèles 2025 de l'IGN, p. ex. FLAIR-HUB_LC-A_IR_convnextv2base-upernet.safetensors, tels que publiés : ils lisent le proche infrarouge, le rouge et le vert, donnez donc un raster RVBI ou la couche proche infrarouge). Le modèle dit de quelles bandes il a besoin ; les numéros de bande disent où les trouver.
 &lt;b&gt;Emprise&lt;/b&gt; : uniquement cette zone (tout SCR).
-&lt;b&gt;Sortie&lt;/b&gt; : un GeoTIFF de codes FLAIR 1..19 (0 = sans donnée) sur la grille de l'imagerie, stylé avec les couleurs FLAIR (un .qml est écrit à côté). En option : une bande de probabilité par classe (0..255) et la confiance de la classe retenue (0..255).
+&lt;b&gt;Sortie&lt;/b&gt; : un GeoTIFF de codes FLAIR 1..19 (0 = sans donnée) sur la grille de l'imagerie, stylé avec les couleurs FLAIR (un .qml est écrit à côté). En option : une bande de probabilité par classe (0..255) et la confiance de la classe retenue (0..255) ; pour un modèle FLAIR-HUB qui a la tâche des cultures, un raster stylé de ses 23 types de cultures (1..23, classes RPG), calculé dans une seconde passe.
 
 Avancé (le terme technique entre parenthèses, comme dans la commande sans interface) : &lt;i&gt;Taille des tuiles&lt;/i&gt; (block) = pixels de sortie par tuile, &lt;i&gt;Marge de contexte&lt;/i&gt; (halo) = contexte ajouté de chaque côté (multiples de 32 ; une marge plus large = moins de raccords visibles, plus de calcul) ; &lt;i&gt;Fusion&lt;/i&gt; (blend) : crop garde le centre de chaque tuile comme la détection par zone de l'IGN, hann/gaussian font la moyenne des probabilités qui se recouvrent ; &lt;i&gt;Tuiles par lot&lt;/i&gt; (batch) par passe du réseau ; &lt;i&gt;Fils de lecture&lt;/i&gt; ; &lt;i&gt;Matériel de calcul&lt;/i&gt;, &lt;i&gt;Précision numérique&lt;/i&gt; (precision) et &lt;i&gt;Bibliothèque de calcul&lt;/i&gt; (runtime) (automatique : bf16 là où le processeur ou le GPU le calcule nativement, ONNX Runtime ou OpenVINO sur processeur s'ils sont installés, chacun vérifié par rapport à fp32 sur la première tuile).
 
 &lt;b&gt;Modèles entraînés avec les métadonnées aériennes de FLAIR-1&lt;/b&gt; (un .ckpt FLAIR-1 avec le MLP de métadonnées) : il leur faut aussi la &lt;i&gt;date de prise de vue&lt;/i&gt; (AAAA-MM-JJ), l'&lt;i&gt;heure&lt;/i&gt; (HHhMM), la &lt;i&gt;caméra&lt;/i&gt; et l'&lt;i&gt;altitude du sol&lt;/i&gt; de la zone (m), dans les paramètres avancés ; la position de chaque tuile est tirée de l'imagerie. Ou cochez &lt;i&gt;Exécuter sans la branche métadonnées du modèle&lt;/i&gt;, comme la détection par zone de l'IGN. Les autres modèles ignorent ces paramètres.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="173"/>
-        <source>Tile size, output pixels (multiple of 32; empty = automatic)</source>
-        <translation>Taille des tuiles, en pixels de sortie (multiple de 32 ; vide = automatique)</translation>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="135"/>
+        <source>Crop types (FLAIR-HUB models with the LPIS task)</source>
+        <translation>Types de cultures (modèles FLAIR-HUB avec la tâche RPG)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="173"/>
-        <source>Context margin around each tile, pixels (multiple of 32; empty = automatic)</source>
-        <translation>Marge de contexte autour de chaque tuile, en pixels (multiple de 32 ; vide = automatique)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="193"/>
-        <source>Numeric precision</source>
-        <translation>Précision numérique</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="195"/>
-        <source>Computing library on a CPU</source>
-        <translation>Bibliothèque de calcul sur processeur</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="213"/>
-        <source>Legend: every class the model can predict (default: the classes in the map)</source>
-        <translation>Légende : toutes les classes que le modèle peut prédire (par défaut : les classes présentes sur la carte)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="383"/>
-        <source>Land cover — {input}</source>
-        <translation>Occupation du sol — {input}</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="379"/>
-        <source>0 % (unsure)</source>
-        <translation>0 % (incertain)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="379"/>
-        <source>100 % (sure)</source>
-        <translation>100 % (sûr)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="386"/>
-        <source>Confidence — {input}</source>
-        <translation>Confiance — {input}</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="388"/>
-        <source>Class probabilities — {input}</source>
-        <translation>Probabilités des classes — {input}</translation>
+        <location filename="../flair_plugin/algorithms/segment_aerial.py" line="415"/>
+        <source>Crop types — {input}</source>
+        <translation>Types de cultures — {input}</translation>
     </message>
 </context>
 <context>
@@ -1322,20 +1327,50 @@ Dans QGIS, les dalles sont calculées l'une après l'autre ; pour plusieurs GPU 
 <context>
     <name>SegmentMultimodalAlgorithm</name>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="36"/>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="43"/>
         <source>Land cover from aerial imagery and Sentinel-2 (U-T&amp;T)</source>
         <translation>Segmenter ortho + Sentinel-2 (U-T&amp;T)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="41"/>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="87"/>
+        <source>Sentinel-2 (one 10-band raster per date, or one T×10-band stack)</source>
+        <translation>Sentinel-2 (un raster à 10 bandes par date, ou une pile de T×10 bandes)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="90"/>
+        <source>Dates file (one YYYYMMDD a line; default: dates in the file names)</source>
+        <translation>Fichier de dates (une date AAAAMMJJ par ligne ; par défaut : les dates des noms de fichiers)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="106"/>
+        <source>Text files (*.txt *.csv);;All files (*)</source>
+        <translation>Fichiers texte (*.txt *.csv);;Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="94"/>
+        <source>Cloud/snow masks (2 bands per date: snow, cloud 0..100)</source>
+        <translation>Masques nuages/neige (2 bandes par date : neige, nuage 0..100)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="124"/>
+        <source>Give the Sentinel-2 rasters (one per date, or a stack).</source>
+        <translation>Donnez les rasters Sentinel-2 (un par date, ou une pile).</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="142"/>
+        <source>{layer} is not a raster file: save it as a GeoTIFF and use that file.</source>
+        <translation>{layer} n'est pas un fichier raster : enregistrez-le en GeoTIFF et utilisez ce fichier.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="48"/>
         <source>Maps the FLAIR classes with a FLAIR-2 U-T&amp;T model, which sees the aerial orthophoto (0.2 m) and a year of Sentinel-2 images (10 m) around each 512 px aerial tile.
 
 &lt;b&gt;Imagery&lt;/b&gt; and band choices: as in &lt;i&gt;Land cover from aerial imagery&lt;/i&gt;.
 &lt;b&gt;Sentinel-2&lt;/b&gt;: either one GeoTIFF per date with the 10 bands B2, B3, B4, B5, B6, B7, B8, B8A, B11, B12 in that order (the date is read from YYYYMMDD in each file name unless a dates file is given), or one GeoTIFF stacking T dates × 10 bands, date after date, with a dates file. All on one grid, covering the whole area; another CRS than the imagery's is reprojected on the fly (nearest).
 &lt;b&gt;Dates file&lt;/b&gt;: one date a line (YYYYMMDD, as FLAIR-HUB), in band order.
 &lt;b&gt;Cloud/snow masks&lt;/b&gt;: snow and cloud probabilities 0..100, one 2-band file per date or one stack of T × 2 bands; needed by models that drop cloudy dates (as FLAIR-2's). Where every date is cloudy, the least cloudy one is used and a warning says how many tiles were concerned.
-&lt;b&gt;Model&lt;/b&gt;: a U-T&amp;T checkpoint (for U-Net models use &lt;i&gt;Land cover from aerial imagery&lt;/i&gt;).
-&lt;b&gt;Output&lt;/b&gt;: FLAIR codes (0 = no data) on the imagery's grid, styled. Optional: one band of probability per class (0..255) and the confidence of the chosen class (0..255).
+&lt;b&gt;Model&lt;/b&gt;: a U-T&amp;T checkpoint, or a FLAIR-HUB model taking aerial imagery and Sentinel-2 as IGN publishes it (.safetensors): it reads near-infrared, red and green, and per tile the Sentinel-2 pixels under the tile (about 10 a side for a 512 px tile, every date, raw values, no cloud filtering; dates counted from 15 May). FLAIR-HUB models that also take Sentinel-1 get its ascending and descending series (2 bands a date, VV and VH, raw values) in the advanced parameters, each with its dates file. For U-Net and aerial-only FLAIR-HUB models use &lt;i&gt;Land cover from aerial imagery&lt;/i&gt;.
+&lt;b&gt;Output&lt;/b&gt;: FLAIR codes (0 = no data) on the imagery's grid, styled. Optional: one band of probability per class (0..255) and the confidence of the chosen class (0..255); for a FLAIR-HUB model with the crop-type task, its 23 crop types, styled.
 
 Advanced: &lt;i&gt;block&lt;/i&gt; (512 = FLAIR-2's patch; each block gets the Sentinel-2 series around its centre), &lt;i&gt;halo&lt;/i&gt; = context added on each side (0 as FLAIR-2 by default; multiples of 32), &lt;i&gt;blend&lt;/i&gt; crop keeps each tile's centre, hann/gaussian average overlapping probabilities (give a halo for them to overlap); &lt;i&gt;batch&lt;/i&gt; tiles per forward pass; &lt;i&gt;reader threads&lt;/i&gt;; &lt;i&gt;device&lt;/i&gt; and &lt;i&gt;precision&lt;/i&gt;.</source>
         <translation>Cartographie les classes FLAIR avec un modèle U-T&amp;T de FLAIR-2, qui voit l'orthophotographie aérienne (0,2 m) et une année d'images Sentinel-2 (10 m) autour de chaque tuile aérienne de 512 px.
@@ -1344,40 +1379,25 @@ Advanced: &lt;i&gt;block&lt;/i&gt; (512 = FLAIR-2's patch; each block gets the S
 &lt;b&gt;Sentinel-2&lt;/b&gt; : soit un GeoTIFF par date avec les 10 bandes B2, B3, B4, B5, B6, B7, B8, B8A, B11, B12 dans cet ordre (la date est lue dans le AAAAMMJJ de chaque nom de fichier, sauf si un fichier de dates est donné), soit un GeoTIFF empilant T dates × 10 bandes, date après date, avec un fichier de dates. Tous sur une même grille, couvrant toute la zone ; un SCR différent de celui de l'imagerie est reprojeté à la volée (plus proche voisin).
 &lt;b&gt;Fichier de dates&lt;/b&gt; : une date par ligne (AAAAMMJJ, comme FLAIR-HUB), dans l'ordre des bandes.
 &lt;b&gt;Masques nuages/neige&lt;/b&gt; : probabilités de neige et de nuage 0..100, un fichier à 2 bandes par date ou une pile de T × 2 bandes ; nécessaires aux modèles qui écartent les dates nuageuses (comme ceux de FLAIR-2). Là où toutes les dates sont nuageuses, la moins nuageuse est utilisée et un avertissement dit combien de tuiles sont concernées.
-&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint U-T&amp;T (pour les modèles U-Net, utilisez &lt;i&gt;Segmenter une orthophotographie&lt;/i&gt;).
-&lt;b&gt;Sortie&lt;/b&gt; : codes FLAIR (0 = sans donnée) sur la grille de l'imagerie, stylés. En option : une bande de probabilité par classe (0..255) et la confiance de la classe retenue (0..255).
+&lt;b&gt;Modèle&lt;/b&gt; : un checkpoint U-T&amp;T, ou un modèle FLAIR-HUB prenant l'imagerie aérienne et Sentinel-2 tel que publié par l'IGN (.safetensors) : il lit le proche infrarouge, le rouge et le vert et, par tuile, les pixels Sentinel-2 sous la tuile (environ 10 de côté pour une tuile de 512 px, toutes les dates, valeurs brutes, sans filtrage des nuages ; dates comptées depuis le 15 mai). Les modèles FLAIR-HUB qui prennent aussi Sentinel-1 reçoivent ses séries ascendante et descendante (2 bandes par date, VV et VH, valeurs brutes) dans les paramètres avancés, chacune avec son fichier de dates. Pour les U-Net et les modèles FLAIR-HUB aériens seuls, utilisez &lt;i&gt;Segmenter une orthophotographie&lt;/i&gt;.
+&lt;b&gt;Sortie&lt;/b&gt; : codes FLAIR (0 = sans donnée) sur la grille de l'imagerie, stylés. En option : une bande de probabilité par classe (0..255) et la confiance de la classe retenue (0..255) ; pour un modèle FLAIR-HUB qui a la tâche des cultures, ses 23 types de cultures, stylés.
 
 Avancé : &lt;i&gt;block&lt;/i&gt; (512 = le patch de FLAIR-2 ; chaque bloc reçoit la série Sentinel-2 autour de son centre), &lt;i&gt;halo&lt;/i&gt; = contexte ajouté de chaque côté (0 comme FLAIR-2 par défaut ; multiples de 32), &lt;i&gt;blend&lt;/i&gt; : crop garde le centre de chaque tuile, hann/gaussian font la moyenne des probabilités qui se recouvrent (donnez une marge pour qu'elles se recouvrent) ; &lt;i&gt;batch&lt;/i&gt; : tuiles par passe du réseau ; &lt;i&gt;fils de lecture&lt;/i&gt; ; &lt;i&gt;matériel&lt;/i&gt; et &lt;i&gt;précision&lt;/i&gt;.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="73"/>
-        <source>Sentinel-2 (one 10-band raster per date, or one T×10-band stack)</source>
-        <translation>Sentinel-2 (un raster à 10 bandes par date, ou une pile de T×10 bandes)</translation>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="97"/>
+        <source>Sentinel-1 ascending (FLAIR-HUB models that take it: one 2-band VV,VH raster per date, or one T×2-band stack)</source>
+        <translation>Sentinel-1 ascendant (modèles FLAIR-HUB qui le prennent : un raster à 2 bandes VV, VH par date, ou une pile de T×2 bandes)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="76"/>
-        <source>Dates file (one YYYYMMDD a line; default: dates in the file names)</source>
-        <translation>Fichier de dates (une date AAAAMMJJ par ligne ; par défaut : les dates des noms de fichiers)</translation>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="97"/>
+        <source>Sentinel-1 descending (FLAIR-HUB models that take it: one 2-band VV,VH raster per date, or one T×2-band stack)</source>
+        <translation>Sentinel-1 descendant (modèles FLAIR-HUB qui le prennent : un raster à 2 bandes VV, VH par date, ou une pile de T×2 bandes)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="76"/>
-        <source>Text files (*.txt *.csv);;All files (*)</source>
-        <translation>Fichiers texte (*.txt *.csv);;Tous les fichiers (*)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="80"/>
-        <source>Cloud/snow masks (2 bands per date: snow, cloud 0..100)</source>
-        <translation>Masques nuages/neige (2 bandes par date : neige, nuage 0..100)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="88"/>
-        <source>Give the Sentinel-2 rasters (one per date, or a stack).</source>
-        <translation>Donnez les rasters Sentinel-2 (un par date, ou une pile).</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="100"/>
-        <source>{layer} is not a raster file: save it as a GeoTIFF and use that file.</source>
-        <translation>{layer} n'est pas un fichier raster : enregistrez-le en GeoTIFF et utilisez ce fichier.</translation>
+        <location filename="../flair_plugin/algorithms/segment_multimodal.py" line="106"/>
+        <source>Its dates file (one YYYYMMDD a line)</source>
+        <translation>Son fichier de dates (un AAAAMMJJ par ligne)</translation>
     </message>
 </context>
 <context>
