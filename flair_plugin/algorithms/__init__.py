@@ -5,6 +5,7 @@ from .compare import CompareAlgorithm
 from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
+from .export_patches import ExportPatchesAlgorithm
 from .install_packages import InstallPackagesAlgorithm
 from .low_confidence import LowConfidenceAlgorithm
 from .polygon_statistics import PolygonStatisticsAlgorithm
@@ -14,6 +15,7 @@ from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
-              SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
+              SegmentCatalogueAlgorithm, ExportPatchesAlgorithm, TrainAlgorithm,
+              EvaluateAlgorithm, EvaluateModelAlgorithm,
               DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm,
               LowConfidenceAlgorithm, CompareAlgorithm)

@@ -57,6 +57,16 @@ def _write_text(path: PathLike, text: str, overwrite: bool) -> str:
     return path
 
 
+def write_text(path: PathLike, text: str, *, overwrite: bool = False) -> str:
+    """Any text output of an evaluation, written as the reports are (see
+    :func:`_write_text`).
+
+    Raises:
+        InputError: as :func:`_write_text`.
+    """
+    return _write_text(path, text, overwrite)
+
+
 def write_json(result: EvaluationResult, path: PathLike, *, overwrite: bool = False) -> str:
     """The whole result (scores, matrix, pixel counts, settings) as strict JSON."""
     return _write_text(path, json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n",
