@@ -58,7 +58,7 @@ def test_export_fine_tune_segment_and_before_after_report(flair_plugin, scene, t
 
     tuned = run("flair:train", {
         "PAIRS_CSV": exported["PAIRS_CSV"], "INIT": exported["MODEL_FILE"], "SCHEME": "15cl",
-        "BANDS": "rgbie", "EPOCHS": 1, "BATCH": 4, "OPTIMIZER": "adamw", "LR": 0.003,
+        "BANDS": "rgbie", "EPOCHS": 3, "BATCH": 4, "OPTIMIZER": "adamw", "LR": 0.01,
         "DEVICE": "cpu", "OUTPUT_DIR": str(tmp_path / "run")})
     assert tuned["BEST_MODEL"].endswith("best.flair.safetensors")
 

@@ -15,9 +15,11 @@ REPO = Path(__file__).resolve().parents[2]
 def test_workflows_are_listed_under_the_provider(flair_plugin):
     provider = QgsApplication.processingRegistry().providerById("flair")
     workflows = [a for a in provider.algorithms() if isinstance(a, QgsProcessingModelAlgorithm)]
-    assert [a.displayName() for a in workflows] == ["Land cover to polygons"]
-    assert workflows[0].group() == "Workflows"
-    assert workflows[0].shortHelpString()
+    assert sorted(a.displayName() for a in workflows) == ["Fine-tune on your polygons",
+                                                          "Land cover to polygons"]
+    for workflow in workflows:
+        assert workflow.group() == "Workflows"
+        assert workflow.shortHelpString()
 
 
 def test_shipped_models_are_up_to_date(tmp_path):
@@ -58,3 +60,54 @@ def test_landcover_to_polygons_runs_in_qgis_process(tmp_path):
     for feature in layer.getFeatures():
         assert feature["class"] == flair_class(feature["code"]).name
     assert raster.exists() and raster.with_suffix(".qml").exists()
+
+
+def test_fine_tune_workflow_is_valid_in_the_modeler(flair_plugin):
+    """Every step's algorithm exists and every required input is connected: what the
+    Graphical Modeler checks before it runs or opens a model."""
+    model = QgsProcessingModelAlgorithm()
+    path = next(p for p in model_paths() if p.endswith("fine_tune_on_polygons.model3"))
+    assert model.fromFile(path)
+    steps = model.childAlgorithms()
+    assert {c.algorithmId() for c in steps.values()} == {
+        "flair:exportpatches", "flair:train", "flair:segmentaerial", "flair:evaluate"}
+    for child_id, child in steps.items():
+        assert child.algorithm() is not None, child_id
+        ok, errors = model.validateChildAlgorithm(child_id)
+        assert ok, (child_id, errors)
+    # the chain: export -> fine-tune -> segment -> before/after evaluation
+    assert model.dependsOnChildAlgorithms("before_after") >= {
+        "export_patches", "fine_tune", "segment_after", "segment_before"}
+
+
+def test_fine_tune_workflow_runs_in_qgis_process(tmp_path):
+    from helpers_models import our_checkpoint
+    from helpers_rasters import ORIGIN
+    from helpers_vectors import pixel_rectangle, write_polygons
+    from osgeo import ogr
+
+    from flair_landcover.synthetic.generator import write_mosaic
+
+    image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
+    write_mosaic(image, mask, 192, 192, seed=4, origin=ORIGIN)
+    model = our_checkpoint(tmp_path / "base.flair.safetensors")
+    rects = {"annotations": [(0, 0, 60, 60, 6), (100, 0, 180, 50, 5), (0, 130, 60, 190, 1)],
+             "held_out": [(70, 70, 120, 120, 6), (130, 130, 190, 190, 5)]}
+    layers = {}
+    for name, boxes in rects.items():
+        layers[name] = write_polygons(
+            tmp_path / f"{name}.gpkg",
+            [(pixel_rectangle(ORIGIN, 0.2, c0, r0, c1, r1), {"code": v})
+             for c0, r0, c1, r1, v in boxes], [("code", ogr.OFTInteger)])
+    env = linked_plugin_env(tmp_path)
+    report = tmp_path / "before_after.html"
+    run_qgis_process(["run", "flair:Fine-tune on your polygons", "--", f"imagery={image}",
+                      f"model={model}", f"annotations={layers['annotations']}",
+                      "class_field=code", f"held_out={layers['held_out']}", "epochs=1",
+                      f"fine_tune:Fine-tuning run (models, log)={tmp_path / 'run'}",
+                      f"segment_before:Land cover (base model)={tmp_path / 'before.tif'}",
+                      f"segment_after:Land cover (fine-tuned)={tmp_path / 'after.tif'}",
+                      f"before_after:Before/after report={report}"], env, timeout=600)
+    assert (tmp_path / "run" / "best.flair.safetensors").exists()
+    assert (tmp_path / "before.tif").exists() and (tmp_path / "after.tif").exists()
+    assert "IoU gain per class" in report.read_text()
