@@ -104,7 +104,10 @@ class EvaluateAlgorithm(FlairAlgorithm):
         "class where wrong). Then 'Compare layer over layer' loads them as map themes.\n\n"
         "<b>Before/after</b>: give a second land cover as <i>Land cover before</i> (e.g. the "
         "base model's map, the first one being the fine-tuned model's): both are scored "
-        "against the same annotations and the report opens with the IoU gain per class.")
+        "against the same annotations and the report opens with the IoU gain per class. "
+        "Both maps are read as <i>What the prediction's values mean</i> says, without the "
+        "check that guesses another scheme (a base model that confuses classes would fool "
+        "it).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
@@ -219,9 +222,11 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 errors_path=outputs.get(self.OUTPUT_ERRORS),
                 confusion_path=outputs.get(self.OUTPUT_CONFUSION),
                 sinks=[grid] if grid else [],
-                overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
-            # the same reference, mapping and area for both: the gain is the models' alone;
-            # the map before is not judged for its scheme (see evaluate_rasters)
+                overwrite=True, progress=bridge.progress, cancel=bridge.cancel,
+                check_scheme=baseline is None)
+            # the same reference, mapping and area for both: the gain is the models' alone.
+            # Before/after compares two maps of the declared scheme (this plugin's maps):
+            # not judged for it, since a model that confuses classes looks shifted
             before = (evaluate_rasters(baseline, reference, **settings, check_scheme=False,
                                        progress=bridge.progress, cancel=bridge.cancel)
                       if baseline else None)

@@ -89,10 +89,11 @@ def test_fine_tune_workflow_runs_in_qgis_process(tmp_path):
     from flair_landcover.synthetic.generator import write_mosaic
 
     image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
-    write_mosaic(image, mask, 192, 192, seed=4, origin=ORIGIN)
-    model = our_checkpoint(tmp_path / "base.flair.safetensors")
-    rects = {"annotations": [(0, 0, 60, 60, 6), (100, 0, 180, 50, 5), (0, 130, 60, 190, 1)],
-             "held_out": [(70, 70, 120, 120, 6), (130, 130, 190, 190, 5)]}
+    write_mosaic(image, mask, 384, 384, seed=4, origin=ORIGIN)
+    # 64 px patches: the default split blocks (4 x 4 patches) cut the area in four
+    model = our_checkpoint(tmp_path / "base.flair.safetensors", tile_size=64)
+    rects = {"annotations": [(0, 0, 60, 60, 6), (300, 0, 380, 50, 5), (0, 300, 60, 380, 1)],
+             "held_out": [(100, 100, 200, 200, 6), (300, 300, 380, 380, 5)]}
     layers = {}
     for name, boxes in rects.items():
         layers[name] = write_polygons(

@@ -1055,9 +1055,9 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
         cancel: called before each block; returning True stops with
             :class:`EvaluationCancelled`, leaving no file.
         check_scheme: judge the prediction's declared scheme against the reference
-            (:class:`SchemeFit`). False for the map *before* fine-tuning in a before/after
-            comparison: a base model that confuses classes can look shifted, and the map
-            after, from the same pipeline, was judged already.
+            (:class:`SchemeFit`). False for the maps of a before/after comparison of
+            models: a model that confuses neighbouring classes looks like a map shifted
+            by one, and the comparison is of maps whose scheme is known.
 
     Raises:
         InputError: a bad input or setting (before any work), or no pixel compared.
