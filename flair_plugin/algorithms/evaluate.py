@@ -335,31 +335,14 @@ def report_files(report_path: str, metrics_path) -> list:
 
 
 def write_reports(result, report_path: str, metrics_path, feedback, before=None) -> None:
-    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked.
-    With ``before`` (the evaluation of a map before fine-tuning, against the same
-    reference): the before/after report, and both evaluations with the gains in the JSON."""
-    import json
-
+    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked
+    (:func:`..engine.evaluation.report.write_report_files`; with ``before``, the
+    before/after report)."""
     from ..engine.evaluation import report
 
-    for line in report.summary_lines(result):
+    for line in report.write_report_files(result, report_path, metrics_path,
+                                          overwrite=True, before=before):
         feedback.pushInfo(line)
-    if before is None:
-        report.write_html(result, report_path, overwrite=True)
-    else:
-        for line in report.gain_lines(before, result):
-            feedback.pushInfo(line)
-        report.write_comparison_html(before, result, report_path,
-                                     labels=("Before (base model)", "After (fine-tuned)"),
-                                     overwrite=True)
-    if metrics_path:
-        if before is None:
-            report.write_json(result, metrics_path, overwrite=True)
-        else:
-            report.write_text(metrics_path, json.dumps(report.comparison_dict(before, result),
-                                                       indent=2, allow_nan=False) + "\n",
-                              overwrite=True)
-        report.write_csv(result, Path(metrics_path).with_suffix(".csv"), overwrite=True)
 
 
 def miou_outputs(result) -> dict:

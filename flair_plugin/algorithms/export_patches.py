@@ -21,7 +21,6 @@ from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 from .. import dependencies
 from ..engine import options
 from ..styling.layers import raster_file_path
-from .base import FlairAlgorithm
 from .engine_bridge import FeedbackCallbacks, engine_errors
 from .model_choice import add_model_parameters
 from .model_choice import model_path as model_path_of
@@ -29,13 +28,11 @@ from .parameters import advanced, mapping_value, polygon_layer_path
 from .segment_aerial import SegmentAerialAlgorithm
 
 
-class ExportPatchesAlgorithm(FlairAlgorithm):
-    INPUT = SegmentAerialAlgorithm.INPUT
-    NIR_LAYER, ELEVATION_LAYER = SegmentAerialAlgorithm.NIR_LAYER, \
-        SegmentAerialAlgorithm.ELEVATION_LAYER
-    RED_BAND, GREEN_BAND, BLUE_BAND = "RED_BAND", "GREEN_BAND", "BLUE_BAND"
-    NIR_BAND, ELEVATION_BAND = "NIR_BAND", "ELEVATION_BAND"
-    MODEL, PUBLISHED_MODEL = "MODEL", "PUBLISHED_MODEL"
+class ExportPatchesAlgorithm(SegmentAerialAlgorithm):
+    """Inherits the segmentation's imagery and model parameters (names, band sources and
+    their translations): the patches are read exactly as the maps will be; everything
+    else (parameters, outputs, the work) is its own."""
+
     ANNOTATIONS, CLASS_FIELD, CLASS_RASTER = "ANNOTATIONS", "CLASS_FIELD", "CLASS_RASTER"
     MAPPING, AREA = "MAPPING", "AREA"
     TILE_SIZE, VAL_SHARE, SPLIT_BLOCK = "TILE_SIZE", "VAL_SHARE", "SPLIT_BLOCK"
@@ -72,11 +69,6 @@ class ExportPatchesAlgorithm(FlairAlgorithm):
         "'Train a FLAIR model' as its CSV of pairs), class_counts.csv and export.json. The "
         "class counts per split are in the log: a class absent from validation cannot be "
         "scored, one absent from training cannot be learnt.")
-
-    _add_imagery_parameters = SegmentAerialAlgorithm._add_imagery_parameters
-    _raster = SegmentAerialAlgorithm._raster
-    _band_sources = SegmentAerialAlgorithm._band_sources
-    _optional_int = SegmentAerialAlgorithm._optional_int
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self._add_imagery_parameters()

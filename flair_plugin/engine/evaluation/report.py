@@ -57,16 +57,6 @@ def _write_text(path: PathLike, text: str, overwrite: bool) -> str:
     return path
 
 
-def write_text(path: PathLike, text: str, *, overwrite: bool = False) -> str:
-    """Any text output of an evaluation, written as the reports are (see
-    :func:`_write_text`).
-
-    Raises:
-        InputError: as :func:`_write_text`.
-    """
-    return _write_text(path, text, overwrite)
-
-
 def write_json(result: EvaluationResult, path: PathLike, *, overwrite: bool = False) -> str:
     """The whole result (scores, matrix, pixel counts, settings) as strict JSON."""
     return _write_text(path, json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n",
@@ -546,3 +536,37 @@ def comparison_dict(before: EvaluationResult, after: EvaluationResult) -> Dict[s
     """Both evaluations and the gains, as plain JSON types."""
     return {"format": "flair-landcover-comparison/1", "before": before.to_dict(),
             "after": after.to_dict(), "gains": class_gains(before, after)}
+
+
+def write_report_files(result: EvaluationResult, report_path: Optional[PathLike],
+                       metrics_path: Optional[PathLike], *, overwrite: bool = False,
+                       before: Optional[EvaluationResult] = None) -> List[str]:
+    """The report files of an evaluation, for every front end (QGIS, the command): the
+    HTML report, the metrics JSON and the per-class CSV beside it. With ``before`` (the
+    map before fine-tuning, scored on the same reference): the before/after report, and
+    a JSON holding both evaluations and the gains.
+
+    Returns:
+        The lines to log: the summary (and the gains with ``before``).
+
+    Raises:
+        InputError: as :func:`_write_text`, or evaluations in different schemes.
+    """
+    lines = summary_lines(result)
+    if before is not None:
+        lines += gain_lines(before, result)
+    if report_path:
+        if before is None:
+            write_html(result, report_path, overwrite=overwrite)
+        else:
+            write_comparison_html(before, result, report_path, overwrite=overwrite,
+                                  labels=("Before (base model)", "After (fine-tuned)"))
+    if metrics_path:
+        if before is None:
+            write_json(result, metrics_path, overwrite=overwrite)
+        else:
+            _write_text(metrics_path, json.dumps(comparison_dict(before, result), indent=2,
+                                                 allow_nan=False) + "\n", overwrite)
+        write_csv(result, os.path.splitext(os.fspath(metrics_path))[0] + ".csv",
+                  overwrite=overwrite)
+    return lines
