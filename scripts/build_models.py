@@ -155,11 +155,23 @@ def fine_tune_on_polygons():
         component.setPosition(QPointF(120, 60 + 70 * i))
         model.addModelParameter(p, component)
 
+    from flair_landcover.flair_plugin.algorithms import ALGORITHMS
+
+    ours = {f"flair:{a.NAME}": a for a in ALGORITHMS}
+
     def child(child_id, algorithm, sources, x, y=200, outputs=None):
         c = QgsProcessingModelChildAlgorithm(algorithm)
         c.setChildId(child_id)
         c.setDescription(child_id.replace("_", " ").capitalize())
         c.setPosition(QPointF(x, y))
+        # every mandatory parameter gets a value (its default) so that the Modeler finds
+        # the model complete and shows the values to change
+        instance = ours[algorithm]()
+        instance.initAlgorithm()
+        for p in instance.parameterDefinitions():
+            if (p.name() not in sources and not p.isDestination()
+                    and not p.flags() & p.FlagOptional and p.defaultValue() is not None):
+                sources[p.name()] = Source.fromStaticValue(p.defaultValue())
         for name, source in sources.items():
             c.addParameterSources(name, [source])
         if outputs:
@@ -205,12 +217,26 @@ BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons,
             "fine_tune_on_polygons.model3": fine_tune_on_polygons}
 
 
+def _import_this_checkout() -> None:
+    """Make ``flair_landcover`` this checkout (a venv may link another one): the models
+    are built from the algorithms next to this script."""
+    import atexit
+    import shutil
+    import tempfile
+
+    holder = Path(tempfile.mkdtemp(prefix="flair-build-"))
+    atexit.register(shutil.rmtree, holder, True)  # the link only, never the checkout
+    (holder / "flair_landcover").symlink_to(REPO)
+    sys.path.insert(0, str(holder))
+
+
 def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=MODELS, help="folder to write to")
     folder = parser.parse_args(argv).output
+    _import_this_checkout()
     try:
         import flair_landcover  # noqa: F401
     except ImportError:
