@@ -163,6 +163,8 @@ def _evaluate(model, image, polygons, tmp_path, name):
                             check_scheme=False)
 
 
+# two trainings and four maps: about 2 minutes on two idle cores, 14 when they are shared
+@pytest.mark.timeout(1800)
 def test_fine_tuning_on_a_few_polygons_fixes_the_confused_class(territory, tmp_path):
     root, base, info = territory
     spec = ex.PatchSpec.of_model(read_meta(base.best_checkpoint))
