@@ -25,6 +25,10 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 NODATA = 0
 """Value written where a prediction has no data. FLAIR codes start at 1, so 0 is free."""
 
+NOT_ANNOTATED = NODATA
+"""Mask value of a pixel no annotation covers (patches exported from polygons): the
+training ignores it (no loss, no score), as the evaluation ignores a reference's 0."""
+
 
 @dataclass(frozen=True)
 class FlairClass:

@@ -281,18 +281,35 @@ class UTTLoss(nn.Module):
         return self.w_sat * sat + self.w_aerial * aerial
 
 
+IGNORE_INDEX = 255
+"""Target index of a pixel that is not a class (a "not annotated" pixel of a sparse
+annotation): it adds nothing to the loss nor to its weight."""
+
+
 def weighted_cross_entropy(logits: torch.Tensor, target: torch.Tensor,
-                           weight: torch.Tensor) -> torch.Tensor:
+                           weight: torch.Tensor, ignore_index: int = IGNORE_INDEX
+                           ) -> torch.Tensor:
     """Class-weighted mean cross-entropy (as ``F.cross_entropy``), 0 when no pixel weighs.
 
     A batch made only of weight-0 classes ("other", plowed land for the satellite head)
-    would make torch's weighted mean 0/0 = NaN and poison the weights; it adds 0 instead.
+    or of ``ignore_index`` pixels (sparse annotations: what no polygon covers) would make
+    torch's weighted mean 0/0 = NaN and poison the weights; it adds 0 instead.
     """
-    per_pixel = F.cross_entropy(logits, target, weight=weight, reduction="none")
-    total = weight[target].sum()
+    valid = target != ignore_index
+    # ignored pixels read as class 0 for the lookup, then weigh 0: no gradient from them
+    safe = torch.where(valid, target, torch.zeros_like(target))
+    per_pixel = F.cross_entropy(logits, safe, weight=weight, reduction="none") * valid
+    total = pixel_weights(target, weight, ignore_index).sum()
     # weight-0 pixels add 0 to the sum, so with no weighing pixel this is 0 / 1 = 0 (and
     # no host-device sync to test for it)
     return per_pixel.sum() / torch.where(total > 0, total, torch.ones_like(total))
+
+
+def pixel_weights(target: torch.Tensor, weight: torch.Tensor,
+                  ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
+    """Each pixel's loss weight: its class's, 0 for an ``ignore_index`` pixel."""
+    valid = target != ignore_index
+    return weight[torch.where(valid, target, torch.zeros_like(target))] * valid
 
 
 def count_parameters(module: nn.Module) -> Dict[str, int]:

@@ -120,7 +120,110 @@ def landcover_to_polygons():
     return model
 
 
-BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons}
+def fine_tune_on_polygons():
+    """Export patches from the user's polygons -> fine-tune -> segment with the base and
+    the fine-tuned model -> one before/after report on held-out polygons."""
+    from qgis.core import (
+        QgsProcessing,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+        QgsProcessingParameterField,
+        QgsProcessingParameterFile,
+        QgsProcessingParameterNumber,
+        QgsProcessingParameterRasterLayer,
+        QgsProcessingParameterVectorLayer,
+    )
+    from qgis.core import QgsProcessingModelChildParameterSource as Source
+    from qgis.PyQt.QtCore import QPointF
+
+    from flair_landcover.flair_plugin.engine.options import DEFAULT_EPOCHS_IN_QGIS
+
+    model = QgsProcessingModelAlgorithm("Fine-tune on your polygons", "Workflows",
+                                        "workflows")
+    model.setHelpContent({"ALG_DESC": (
+        "Teaches a FLAIR model your territory: exports training patches from your "
+        "annotation polygons (pixels outside them are ignored), fine-tunes the model on "
+        "them, maps the orthophoto with the base and the fine-tuned model, and scores both "
+        "on held-out polygons (not used for training) in one report with the IoU gain per "
+        "class. The held-out polygons need the same class field as the annotations."),
+        "ALG_CREATOR": "FLAIR Land Cover"})
+    polygon = [QgsProcessing.TypeVectorPolygon]
+    params = [
+        QgsProcessingParameterRasterLayer("imagery", "Aerial imagery"),
+        QgsProcessingParameterRasterLayer("nir", "Near-infrared layer (optional)",
+                                          optional=True),
+        QgsProcessingParameterRasterLayer("elevation", "Elevation layer (optional)",
+                                          optional=True),
+        QgsProcessingParameterFile("model", "Model to fine-tune (checkpoint file)"),
+        QgsProcessingParameterVectorLayer("annotations", "Annotation polygons (training)",
+                                          types=polygon),
+        QgsProcessingParameterField("class_field", "Class field",
+                                    parentLayerParameterName="annotations"),
+        QgsProcessingParameterFeatureSource("mapping", "Mapping table: class value -> FLAIR "
+                                            "code (optional)",
+                                            types=[QgsProcessing.TypeVector], optional=True),
+        QgsProcessingParameterVectorLayer("held_out", "Held-out polygons (evaluation)",
+                                          types=polygon),
+        QgsProcessingParameterNumber("epochs", "Epochs", defaultValue=DEFAULT_EPOCHS_IN_QGIS,
+                                     minValue=1),
+    ]
+    for i, p in enumerate(params):
+        component = QgsProcessingModelParameter(p.name())
+        component.setPosition(QPointF(120, 60 + 70 * i))
+        model.addModelParameter(p, component)
+
+    def child(child_id, algorithm, sources, x, y=200, outputs=None):
+        c = QgsProcessingModelChildAlgorithm(algorithm)
+        c.setChildId(child_id)
+        c.setDescription(child_id.replace("_", " ").capitalize())
+        c.setPosition(QPointF(x, y))
+        for name, source in sources.items():
+            c.addParameterSources(name, [source])
+        fill_unset_parameters(c)
+        if outputs:
+            c.setModelOutputs(outputs)
+        model.addChildAlgorithm(c)
+
+    def out(child_id, name, description):
+        o = QgsProcessingModelOutput(name, description)
+        o.setChildId(child_id)
+        o.setChildOutputName(name)
+        return {description: o}
+
+    imagery = {"INPUT": Source.fromModelParameter("imagery"),
+               "NIR_LAYER": Source.fromModelParameter("nir"),
+               "ELEVATION_LAYER": Source.fromModelParameter("elevation")}
+    child("export_patches", "flair:exportpatches", {
+        **imagery, "MODEL": Source.fromModelParameter("model"),
+        "ANNOTATIONS": Source.fromModelParameter("annotations"),
+        "CLASS_FIELD": Source.fromModelParameter("class_field"),
+        "MAPPING": Source.fromModelParameter("mapping")}, 420)
+    child("fine_tune", "flair:train", {
+        "PAIRS_CSV": Source.fromChildOutput("export_patches", "PAIRS_CSV"),
+        "INIT": Source.fromChildOutput("export_patches", "MODEL_FILE"),
+        "EPOCHS": Source.fromModelParameter("epochs")}, 640,
+        outputs=out("fine_tune", "OUTPUT_DIR", "Fine-tuning run (models, log)"))
+    child("segment_before", "flair:segmentaerial", {
+        **imagery, "MODEL": Source.fromModelParameter("model")}, 860, 120,
+        out("segment_before", "OUTPUT", "Land cover (base model)"))
+    child("segment_after", "flair:segmentaerial", {
+        **imagery, "MODEL": Source.fromChildOutput("fine_tune", "BEST_MODEL")}, 860, 280,
+        out("segment_after", "OUTPUT", "Land cover (fine-tuned)"))
+    child("before_after", "flair:evaluate", {
+        "PREDICTION": Source.fromChildOutput("segment_after", "OUTPUT"),
+        "BASELINE": Source.fromChildOutput("segment_before", "OUTPUT"),
+        "REFERENCE_POLYGONS": Source.fromModelParameter("held_out"),
+        "REFERENCE_FIELD": Source.fromModelParameter("class_field"),
+        "MAPPING": Source.fromModelParameter("mapping")}, 1080,
+        outputs=out("before_after", "OUTPUT_REPORT", "Before/after report"))
+    return model
+
+
+BUILDERS = {"landcover_to_polygons.model3": landcover_to_polygons,
+            "fine_tune_on_polygons.model3": fine_tune_on_polygons}
 
 
 def _import_this_checkout() -> None:

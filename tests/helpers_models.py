@@ -18,14 +18,15 @@ def tiny_unet(bands: int = 5, logits: int = 19, seed: int = 0) -> FlairUNet:
 
 
 def our_checkpoint(path: Path, bands: int = 5, logit_codes: Sequence[int] = tuple(range(1, 20)),
-                   seed: int = 0) -> Path:
-    """A tiny U-Net in this plugin's format (safetensors + JSON meta)."""
+                   seed: int = 0, **meta_fields) -> Path:
+    """A tiny U-Net in this plugin's format (safetensors + JSON meta); ``meta_fields``
+    set more of its metadata (e.g. ``tile_size``)."""
     module = tiny_unet(bands, len(logit_codes), seed)
     meta = ModelMeta(in_channels=bands, logit_codes=tuple(logit_codes),
                      bands=AERIAL_BANDS[:bands], means=FLAIR1_MEANS[:bands],
                      stds=FLAIR1_STDS[:bands], encoder=TINY["encoder"],
                      encoder_depth=TINY["encoder_depth"],
-                     decoder_channels=TINY["decoder_channels"], source="tests")
+                     decoder_channels=TINY["decoder_channels"], source="tests", **meta_fields)
     return save_checkpoint(path, module, meta)
 
 

@@ -5,6 +5,7 @@ from .compare import CompareAlgorithm
 from .download_model import DownloadModelAlgorithm
 from .evaluate import EvaluateAlgorithm
 from .evaluate_model import EvaluateModelAlgorithm
+from .export_patches import ExportPatchesAlgorithm
 from .install_packages import InstallPackagesAlgorithm
 from .landcover_polygons import LandcoverPolygonsAlgorithm
 from .low_confidence import LowConfidenceAlgorithm
@@ -15,6 +16,7 @@ from .segment_multimodal import SegmentMultimodalAlgorithm
 from .train import TrainAlgorithm
 
 ALGORITHMS = (ApplyStyleAlgorithm, SegmentAerialAlgorithm, SegmentMultimodalAlgorithm,
-              SegmentCatalogueAlgorithm, TrainAlgorithm, EvaluateAlgorithm, EvaluateModelAlgorithm,
+              SegmentCatalogueAlgorithm, ExportPatchesAlgorithm, TrainAlgorithm,
+              EvaluateAlgorithm, EvaluateModelAlgorithm,
               DownloadModelAlgorithm, InstallPackagesAlgorithm, PolygonStatisticsAlgorithm,
               LowConfidenceAlgorithm, CompareAlgorithm, LandcoverPolygonsAlgorithm)

@@ -57,6 +57,7 @@ class EvaluateAlgorithm(FlairAlgorithm):
     OUTPUT_ERRORS, OUTPUT_CONFUSION = "OUTPUT_ERRORS", "OUTPUT_CONFUSION"
     CELL_SIZE, OUTPUT_HOTSPOTS = "CELL_SIZE", "OUTPUT_HOTSPOTS"
     AREA = "AREA"
+    BASELINE = "BASELINE"
     MIOU, MIOU_PRESENT = "MIOU", "MIOU_PRESENT"
 
     NAME = "evaluate"
@@ -100,13 +101,22 @@ class EvaluateAlgorithm(FlairAlgorithm):
         "<b>error hot spots</b>: a grid of cells (cell size in map units) with each cell's "
         "error rate and dominant confusion, worst first in the attribute table; and an "
         "agreement raster: binary (correct / wrong) or reference (correct, or the reference "
-        "class where wrong). Then 'Compare layer over layer' loads them as map themes.")
+        "class where wrong). Then 'Compare layer over layer' loads them as map themes.\n\n"
+        "<b>Before/after</b>: give a second land cover as <i>Land cover before</i> (e.g. the "
+        "base model's map, the first one being the fine-tuned model's): both are scored "
+        "against the same annotations and the report opens with the IoU gain per class. "
+        "Both maps are read as <i>What the prediction's values mean</i> says, without the "
+        "check that guesses another scheme (a base model that confuses classes would fool "
+        "it).")
 
     def initAlgorithm(self, config=None):  # noqa: N802
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.PREDICTION, self.tr("Land cover to check (prediction)")))
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.REFERENCE, self.tr("Reference raster (annotation)"), optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.BASELINE, self.tr("Land cover before (e.g. the base model's map): the report "
+                                   "shows the IoU gain per class"), optional=True))
         self.addParameter(QgsProcessingParameterVectorLayer(
             self.REFERENCE_POLYGONS, self.tr("Or reference polygons (annotation)"),
             types=[QgsProcessing.TypeVectorPolygon], optional=True))
@@ -178,6 +188,8 @@ class EvaluateAlgorithm(FlairAlgorithm):
                                            self.OUTPUT_CONFUSION)]
         hotspots_path = self._hotspots_path(parameters, context)
         area = polygon_layer_path(self, parameters, self.AREA, context, feedback)
+        baseline = (self._file(parameters, self.BASELINE, context)
+                    if parameters.get(self.BASELINE) not in (None, "") else None)
         with engine_errors():
             from ..engine.evaluation.hotspots import HotspotGrid, hotspot_summary
 
@@ -189,9 +201,10 @@ class EvaluateAlgorithm(FlairAlgorithm):
             check_output_paths(report_files(outputs[self.OUTPUT_REPORT],
                                             outputs.get(self.OUTPUT_METRICS))
                                + layers + [hotspots_path],
-                               [prediction, reference], overwrite=True, geotiffs=layers)
-            result = evaluate_rasters(
-                prediction, reference, scheme=scheme,
+                               [prediction, reference, baseline], overwrite=True,
+                               geotiffs=layers)
+            settings = dict(
+                scheme=scheme,
                 prediction_scheme=self.parameterAsEnumString(
                     parameters, self.PREDICTION_SCHEME, context),
                 reference_scheme=self.parameterAsEnumString(
@@ -199,15 +212,24 @@ class EvaluateAlgorithm(FlairAlgorithm):
                 band=band_value(self, parameters, self.PREDICTION_BAND, context),
                 reference_band=band_value(self, parameters, self.REFERENCE_BAND, context),
                 extent=extent_value(self, parameters, self.EXTENT, context, prediction_crs),
-                agreement_path=outputs.get(self.OUTPUT_AGREEMENT), agreement_mode=mode,
-                errors_path=outputs.get(self.OUTPUT_ERRORS),
-                confusion_path=outputs.get(self.OUTPUT_CONFUSION),
                 reference_field=polygons[1] if polygons else None,
                 reference_mapping=mapping,
                 reference_layer=polygons[2] if polygons else None,
-                area_path=area[0] if area else None, area_layer=area[1] if area else None,
+                area_path=area[0] if area else None, area_layer=area[1] if area else None)
+            result = evaluate_rasters(
+                prediction, reference, **settings,
+                agreement_path=outputs.get(self.OUTPUT_AGREEMENT), agreement_mode=mode,
+                errors_path=outputs.get(self.OUTPUT_ERRORS),
+                confusion_path=outputs.get(self.OUTPUT_CONFUSION),
                 sinks=[grid] if grid else [],
-                overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
+                overwrite=True, progress=bridge.progress, cancel=bridge.cancel,
+                check_scheme=baseline is None)
+            # the same reference, mapping and area for both: the gain is the models' alone.
+            # Before/after compares two maps of the declared scheme (this plugin's maps):
+            # not judged for it, since a model that confuses classes looks shifted
+            before = (evaluate_rasters(baseline, reference, **settings, check_scheme=False,
+                                       progress=bridge.progress, cancel=bridge.cancel)
+                      if baseline else None)
             if grid is not None:
                 grid.write(hotspots_path, overwrite=True)
                 line = hotspot_summary(grid.cells)
@@ -218,7 +240,8 @@ class EvaluateAlgorithm(FlairAlgorithm):
                     "The prediction and the reference are the same file: the scores compare "
                     "a layer with itself. Choose the annotation as reference."))
             write_reports(result, outputs[self.OUTPUT_REPORT],
-                          outputs.get(self.OUTPUT_METRICS), feedback, self.language)
+                          outputs.get(self.OUTPUT_METRICS), feedback, before,
+                          self.language)
         styles = {self.OUTPUT_AGREEMENT: (f"agreement-{mode}", self.tr("Agreement ({mode})")
                                           .format(mode=mode), agreement_legend(mode, scheme)),
                   self.OUTPUT_ERRORS: ("errors", self.tr("Errors (predicted class)"),
@@ -312,25 +335,16 @@ def report_files(report_path: str, metrics_path) -> list:
             str(Path(metrics_path).with_suffix(".csv")) if metrics_path else None]
 
 
-def write_reports(result, report_path: str, metrics_path, feedback,
+def write_reports(result, report_path: str, metrics_path, feedback, before=None,
                   language: str = "en") -> None:
-    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked.
-    Class names in ``language`` in the log and the report (for people); the JSON and CSV
-    keep the English names (for scripts, the same on every machine)."""
-    import dataclasses
-
+    """The summary in the log, the HTML report, and the JSON + CSV metrics when asked
+    (:func:`..engine.evaluation.report.write_report_files`; with ``before``, the
+    before/after report; class names in ``language`` for people, English for scripts)."""
     from ..engine.evaluation import report
-    from ..engine.evaluation.metrics import ConfusionMatrix
 
-    shown = result if language == "en" else dataclasses.replace(
-        result, confusion=ConfusionMatrix(result.scheme.localized(language),
-                                          result.confusion.matrix))
-    for line in report.summary_lines(shown):
+    for line in report.write_report_files(result, report_path, metrics_path,
+                                          overwrite=True, before=before, language=language):
         feedback.pushInfo(line)
-    report.write_html(shown, report_path, overwrite=True)
-    if metrics_path:
-        report.write_json(result, metrics_path, overwrite=True)
-        report.write_csv(result, Path(metrics_path).with_suffix(".csv"), overwrite=True)
 
 
 def miou_outputs(result) -> dict:

@@ -253,3 +253,16 @@ def described(template: str) -> str:
     """A help text with its ``{defaults}`` filled in from the values above, so a help text
     never restates a number. QGIS passes the translated template."""
     return template.format(**_HELP_VALUES)
+
+# --------------------------------------------------------------------------- patch export
+# (training patches from your own annotations: engine.data.export, flair:exportpatches)
+
+DEFAULT_VAL_SHARE = 0.2
+"""Share of the exported patches kept for validation (whole spatial blocks)."""
+
+DEFAULT_SPLIT_BLOCK = 4
+"""Side of a train/validation split block, in patches: neighbouring patches share a block
+and so a split, so no validation patch touches a training one inside a block."""
+
+DEFAULT_MIN_ANNOTATED = 0.01
+"""Least share of a patch's pixels that must be annotated for the patch to be exported."""

@@ -21,9 +21,11 @@ REPO = Path(__file__).resolve().parents[2]
 def test_workflows_are_listed_under_the_provider(flair_plugin):
     provider = QgsApplication.processingRegistry().providerById("flair")
     workflows = [a for a in provider.algorithms() if isinstance(a, QgsProcessingModelAlgorithm)]
-    assert [a.displayName() for a in workflows] == ["Land cover to polygons"]
-    assert workflows[0].group() == "Workflows"
-    assert workflows[0].shortHelpString()
+    assert sorted(a.displayName() for a in workflows) == ["Fine-tune on your polygons",
+                                                          "Land cover to polygons"]
+    for workflow in workflows:
+        assert workflow.group() == "Workflows"
+        assert workflow.shortHelpString()
 
 
 def test_landcover_to_polygons_is_valid_in_the_modeler(flair_plugin, tmp_path):
@@ -108,3 +110,55 @@ def test_landcover_to_polygons_runs_in_qgis_process(tmp_path):
     assert vertices(smoothed) > vertices(layer)
     assert abs(sum(f["area_ha"] for f in smoothed.getFeatures()) - total) < 0.1 * total
     assert raster.exists() and raster.with_suffix(".qml").exists()
+
+
+def test_fine_tune_workflow_is_valid_in_the_modeler(flair_plugin):
+    """Every step's algorithm exists and every required input is connected: what the
+    Graphical Modeler checks before it runs or opens a model."""
+    model = QgsProcessingModelAlgorithm()
+    path = next(p for p in model_paths() if p.endswith("fine_tune_on_polygons.model3"))
+    assert model.fromFile(path)
+    steps = model.childAlgorithms()
+    assert {c.algorithmId() for c in steps.values()} == {
+        "flair:exportpatches", "flair:train", "flair:segmentaerial", "flair:evaluate"}
+    for child_id, child in steps.items():
+        assert child.algorithm() is not None, child_id
+        ok, errors = model.validateChildAlgorithm(child_id)
+        assert ok, (child_id, errors)
+    # the chain: export -> fine-tune -> segment -> before/after evaluation
+    assert model.dependsOnChildAlgorithms("before_after") >= {
+        "export_patches", "fine_tune", "segment_after", "segment_before"}
+
+
+def test_fine_tune_workflow_runs_in_qgis_process(tmp_path):
+    from helpers_models import our_checkpoint
+    from helpers_rasters import ORIGIN
+    from helpers_vectors import pixel_rectangle, write_polygons
+    from osgeo import ogr
+
+    from flair_landcover.synthetic.generator import write_mosaic
+
+    image, mask = tmp_path / "area.tif", tmp_path / "area_MSK.tif"
+    write_mosaic(image, mask, 384, 384, seed=4, origin=ORIGIN)
+    # 64 px patches: the default split blocks (4 x 4 patches) cut the area in four
+    model = our_checkpoint(tmp_path / "base.flair.safetensors", tile_size=64)
+    rects = {"annotations": [(0, 0, 60, 60, 6), (300, 0, 380, 50, 5), (0, 300, 60, 380, 1)],
+             "held_out": [(100, 100, 200, 200, 6), (300, 300, 380, 380, 5)]}
+    layers = {}
+    for name, boxes in rects.items():
+        layers[name] = write_polygons(
+            tmp_path / f"{name}.gpkg",
+            [(pixel_rectangle(ORIGIN, 0.2, c0, r0, c1, r1), {"code": v})
+             for c0, r0, c1, r1, v in boxes], [("code", ogr.OFTInteger)])
+    env = linked_plugin_env(tmp_path)
+    report = tmp_path / "before_after.html"
+    run_qgis_process(["run", "flair:Fine-tune on your polygons", "--", f"imagery={image}",
+                      f"model={model}", f"annotations={layers['annotations']}",
+                      "class_field=code", f"held_out={layers['held_out']}", "epochs=1",
+                      f"fine_tune:Fine-tuning run (models, log)={tmp_path / 'run'}",
+                      f"segment_before:Land cover (base model)={tmp_path / 'before.tif'}",
+                      f"segment_after:Land cover (fine-tuned)={tmp_path / 'after.tif'}",
+                      f"before_after:Before/after report={report}"], env, timeout=600)
+    assert (tmp_path / "run" / "best.flair.safetensors").exists()
+    assert (tmp_path / "before.tif").exists() and (tmp_path / "after.tif").exists()
+    assert "IoU gain per class" in report.read_text()

@@ -55,6 +55,9 @@ def add_evaluate_arguments(parser: argparse.ArgumentParser) -> None:
                              "code leaves the value out")
     parser.add_argument("--area", type=Path,
                         help="polygons of the area of interest (a commune, a mask)")
+    parser.add_argument("--baseline", type=Path, metavar="BEFORE.tif",
+                        help="the map before fine-tuning (the base model's), scored on the "
+                             "same reference: the report shows the IoU gain per class")
     parser.add_argument("--errors", type=Path,
                         help="errors GeoTIFF: wrong pixels in the predicted class's colour, "
                              "correct ones transparent")
@@ -102,7 +105,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     layers = [args.agreement, args.errors, args.confusion]
     check_output_paths(_report_outputs(args) + layers + [args.hotspots],
-                       [args.prediction, args.reference], args.overwrite, geotiffs=layers)
+                       [args.prediction, args.reference, args.baseline], args.overwrite,
+                       geotiffs=layers)
     mapping = ClassMapping.from_csv(args.mapping) if args.mapping else None
     grid = HotspotGrid(args.cell_size) if args.hotspots else None
     cancelled = threading.Event()
@@ -114,7 +118,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
             errors_path=args.errors, confusion_path=args.confusion,
             reference_field=args.reference_field, reference_mapping=mapping,
             area_path=args.area, sinks=[grid] if grid else [],
-            overwrite=args.overwrite, progress=bar.progress, cancel=cancelled.is_set)
+            overwrite=args.overwrite, progress=bar.progress, cancel=cancelled.is_set,
+            check_scheme=args.baseline is None)
+        # before/after: the same reference and settings; both maps are read as declared
+        # (see evaluate_rasters' check_scheme)
+        before = None if args.baseline is None else evaluate_rasters(
+            args.baseline, args.reference, scheme=args.scheme,
+            prediction_scheme=args.prediction_scheme, reference_scheme=args.reference_scheme,
+            reference_field=args.reference_field, reference_mapping=mapping,
+            area_path=args.area, progress=bar.progress, cancel=cancelled.is_set,
+            check_scheme=False)
     if grid is not None:
         grid.write(args.hotspots, overwrite=args.overwrite)
     from ...styling.qml import legend_scheme, write_sidecar
@@ -129,7 +142,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
              confusion_legend(result.confusion, result.pixel_area_m2))):
         if path:
             write_sidecar(path, legend_scheme(key, key.capitalize(), rows))
-    return _report(result, args)
+    return _report(result, args, before)
 
 
 def run_split(args: argparse.Namespace) -> int:
@@ -171,16 +184,14 @@ def _report_outputs(args) -> List[Optional[Path]]:
     return [args.report, args.metrics, args.metrics and args.metrics.with_suffix(".csv")]
 
 
-def _report(result, args) -> int:
+def _report(result, args, before=None) -> int:
     from ..evaluation import report
 
-    for line in report.summary_lines(result):
+    for line in report.write_report_files(result, args.report, args.metrics,
+                                          overwrite=args.overwrite, before=before):
         print(line)
     if args.report:
-        print(f"report: {report.write_html(result, args.report, overwrite=args.overwrite)}")
+        print(f"report: {args.report}")
     if args.metrics:
-        report.write_json(result, args.metrics, overwrite=args.overwrite)
-        report.write_csv(result, args.metrics.with_suffix(".csv"), overwrite=args.overwrite)
         print(f"metrics: {args.metrics} and {args.metrics.with_suffix('.csv')}")
     return EXIT_OK
-

@@ -4,11 +4,11 @@
     flair-landcover predict --input IN.tif --sentinel S2_*.tif --model UTT --output OUT.tif
 
 Sub-commands register in :data:`COMMANDS` (name -> (add_arguments, run, help)):
-``predict`` here, ``train`` from :mod:`.train`, ``evaluate``, ``evaluate-split`` and
-``download`` from :mod:`.evaluate`, ``import`` from :mod:`.import_model`. All run
-through :func:`.common.run_command`: every error prints one line and exits with status
-2; Ctrl-C or SIGTERM cancels cleanly (no partial output left behind) and exits with
-status 130.
+``predict`` here, ``export-patches`` from :mod:`.export`, ``train`` from :mod:`.train`,
+``evaluate``, ``evaluate-split`` and ``download`` from :mod:`.evaluate`, ``import`` from
+:mod:`.import_model`. All run through :func:`.common.run_command`: every error prints one
+line and exits with status 2; Ctrl-C or SIGTERM cancels cleanly (no partial output left
+behind) and exits with status 130.
 
 Run as ``python -m flair_landcover.flair_plugin.engine.cli.main`` or through the
 ``flair-landcover`` launcher that calls :func:`main`.
@@ -45,6 +45,7 @@ from .evaluate import (
     run_evaluate,
     run_split,
 )
+from .export import EXPORT_HELP, add_export_arguments, run_export  # light: no torch
 from .import_model import IMPORT_HELP, add_import_arguments, run_import
 from .train import TRAIN_HELP, add_train_arguments, rank_zero_say, train_command  # light: no torch
 
@@ -229,6 +230,7 @@ class Command:
 COMMANDS: Dict[str, Command] = {
     "predict": Command(add_predict_arguments, run_predict, PREDICT_HELP),
     "catalogue": Command(add_catalogue_arguments, run_catalogue_command, CATALOGUE_HELP),
+    "export-patches": Command(add_export_arguments, run_export, EXPORT_HELP),
     "train": Command(add_train_arguments, train_command, TRAIN_HELP, rank_zero_say),
     "evaluate": Command(add_evaluate_arguments, run_evaluate, EVALUATE_HELP),
     "evaluate-split": Command(add_split_arguments, run_split, SPLIT_HELP),

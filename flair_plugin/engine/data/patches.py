@@ -49,6 +49,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ....models.metadata_encoding import METADATA_DIM, encode_aerial_metadata
+from ....models.utt import IGNORE_INDEX
 from ...nomenclature import (
     AERIAL_BANDS,
     CLASS_SETS,
@@ -63,6 +64,7 @@ from ...nomenclature import (
     TRAIN_BAND_SETS,
     hub_landcover_codes,
     patch_band_indexes,
+    NOT_ANNOTATED,
     scheme,
 )
 from ..errors import DatasetError, io_error_detail
@@ -97,7 +99,8 @@ class TrainScheme:
     ``logit_codes[i]`` is the FLAIR code logit ``i`` stands for, 0 when the logit is
     inactive (loss weight 0, left out of the mIoU, never predicted): the same convention
     as :class:`~..checkpoints.meta.ModelMeta`, so it is stored in the checkpoint as it is.
-    ``code_to_index`` maps every mask value 0..255 to a logit index (255 = not a code).
+    ``code_to_index`` maps every mask value 0..255 to a logit index (IGNORE_INDEX = not a
+    code, e.g. NOT_ANNOTATED: left out of the loss and the scores).
     ``metric_scheme`` names the nomenclature scheme whose FLAIR mIoU convention applies.
     """
 
@@ -144,7 +147,7 @@ def training_scheme(key: str) -> TrainScheme:
     if key in CLASS_SETS:
         active = set(CLASS_SETS[key])
         logit_codes = tuple(c if c in active else 0 for c in CODES)
-        table = [255] * 256
+        table = [IGNORE_INDEX] * 256
         for c in CODES:
             table[c] = c - 1
         return TrainScheme(key, logit_codes, tuple(table), "flair19",
@@ -160,7 +163,7 @@ def training_scheme(key: str) -> TrainScheme:
         base = scheme("baseline13")
         ignored = set(base.ignored_values)
         logit_codes = tuple(0 if e.value in ignored else e.codes[0] for e in base.entries)
-        table = [255] * 256
+        table = [IGNORE_INDEX] * 256
         for c in CODES:
             table[c] = base.value_of_code(c)
         return TrainScheme(key, logit_codes, tuple(table), "baseline13",
@@ -679,13 +682,15 @@ def _check_image(pair: PatchPair, count: int, dtype: str, bands: Bands) -> None:
 
 
 def _check_mask_values(path: Path, values: np.ndarray) -> None:
-    low, high = int(values.min()), int(values.max())
-    if low < min(CODES) or high > max(CODES):
-        bad = np.unique(values[(values < min(CODES)) | (values > max(CODES))])[:5]
+    """Codes 1..19, or NOT_ANNOTATED (0: sparse annotations, ignored by the loss)."""
+    bad_values = (values > max(CODES)) | ((values < min(CODES)) & (values != NOT_ANNOTATED))
+    if bad_values.any():
+        bad = np.unique(values[bad_values])[:5]
         raise DatasetError(
             f"annotation {path} holds value(s) {', '.join(str(int(v)) for v in bad)} outside "
-            f"FLAIR's class codes {min(CODES)}..{max(CODES)}; masks must hold the codes as in "
-            f"FLAIR's MSK_ files (0-based or re-coded masks must be converted first)")
+            f"FLAIR's class codes {min(CODES)}..{max(CODES)} (and {NOT_ANNOTATED} = not "
+            f"annotated); masks must hold the codes as in FLAIR's MSK_ files (0-based or "
+            f"re-coded masks must be converted first)")
 
 
 # --------------------------------------------------------------------------- metadata

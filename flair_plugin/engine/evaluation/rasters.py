@@ -841,7 +841,8 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                   progress: Optional[Progress], cancel: Optional[Cancel],
                   vector: Optional[VectorReference] = None,
                   sinks: Sequence[object] = (),
-                  area: Optional[Tuple[str, Optional[str]]] = None) -> _One:
+                  area: Optional[Tuple[str, Optional[str]]] = None,
+                  check_scheme: bool = True) -> _One:
     """The matrix, counts and notes of one prediction/reference pair, and the note saying
     how the reference was warped or reprojected (None when it was read directly).
 
@@ -887,7 +888,7 @@ def _evaluate_one(prediction_path: str, reference_path: str, opts: _Options, *,
                 if path:
                     writers.append(_LayerWriter(path, grid, opts.block, layers.overwrite,
                                                 kind, opts.scheme))
-        fit = check_scheme_fit(pred, ref, region, opts.scheme)
+        fit = check_scheme_fit(pred, ref, region, opts.scheme) if check_scheme else None
         for sink in sinks:
             sink.start(grid, opts.scheme)
         cm, counts = _stream(pred, ref, region, opts, writers, sinks, progress, cancel,
@@ -1016,7 +1017,8 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
                      block: int = DEFAULT_BLOCK,
                      sinks: Sequence[object] = (),
                      progress: Optional[Progress] = None,
-                     cancel: Optional[Cancel] = None) -> EvaluationResult:
+                     cancel: Optional[Cancel] = None,
+                     check_scheme: bool = True) -> EvaluationResult:
     """Score a class raster against a reference raster or polygons, block by block.
 
     Args:
@@ -1052,6 +1054,10 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
             each block, like the inference's callback.
         cancel: called before each block; returning True stops with
             :class:`EvaluationCancelled`, leaving no file.
+        check_scheme: judge the prediction's declared scheme against the reference
+            (:class:`SchemeFit`). False for the maps of a before/after comparison of
+            models: a model that confuses neighbouring classes looks like a map shifted
+            by one, and the comparison is of maps whose scheme is known.
 
     Raises:
         InputError: a bad input or setting (before any work), or no pixel compared.
@@ -1078,7 +1084,8 @@ def evaluate_rasters(prediction_path: PathLike, reference_path: PathLike, *,
     same = same_file(prediction_path, reference_path)
     one = _evaluate_one(prediction_path, reference_path, opts, extent=extent, layers=layers,
                         progress=progress, cancel=cancel, vector=vector, sinks=sinks,
-                        area=(os.fspath(area_path), area_layer) if area_path else None)
+                        area=(os.fspath(area_path), area_layer) if area_path else None,
+                        check_scheme=check_scheme)
     notes = list(one.notes)
     if same:
         notes.insert(0, SAME_INPUT_WARNING)

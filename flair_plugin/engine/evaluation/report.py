@@ -13,9 +13,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import dataclasses
 import json
 import os
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -387,13 +388,17 @@ def _settings_rows(result: EvaluationResult) -> List[Tuple[str, object]]:
     return rows
 
 
-def render_html(result: EvaluationResult) -> str:
-    """The report as one HTML string (inline CSS and SVG only)."""
-    m = result.metrics
-    heatmap, left_out = confusion_svg(result)
-    what = (f"{_e(os.path.basename(str(result.settings.get('prediction'))))} against "
+def _title(result: EvaluationResult) -> str:
+    return (f"{_e(os.path.basename(str(result.settings.get('prediction'))))} against "
             f"{_e(os.path.basename(str(result.settings.get('reference'))))}"
             if result.pairs == 1 else f"{result.pairs} prediction/reference pairs")
+
+
+def _body(result: EvaluationResult, heading: str = "h2") -> str:
+    """Everything one evaluation shows, below its title; ``heading`` the sections' tag
+    (h3 inside a before/after report, where each model has its own h2)."""
+    m = result.metrics
+    heatmap, left_out = confusion_svg(result)
     ignored = [c.name for c in m.classes if c.ignored]
     convention = (f"mIoU follows FLAIR's convention for scheme <b>{_e(m.scheme_key)}</b>: "
                   f"{_e(m.convention.description)}. Ignored classes: "
@@ -411,19 +416,172 @@ def render_html(result: EvaluationResult) -> str:
         warning = ("<p style='border:2px solid #d7191c;padding:8px;font-weight:600'>"
                    "The prediction and the reference are the same file: these scores "
                    "compare a layer with itself.</p>")
+    h = heading
+    return "".join([
+        warning, _cards(m, result),
+        f"<p class='note'>{convention}</p>", absent,
+        f"<{h}>IoU per class</{h}>", iou_bars_svg(m),
+        f"<{h}>Largest confusions</{h}>", _confusion_table(result),
+        f"<{h}>Confusion matrix</{h}>", heatmap, left,
+        f"<{h}>Scores per class</{h}>", _class_table(m, result),
+        f"<{h}>Areas</{h}>", _kv_table(_pixel_rows(result)),
+        f"<{h}>Inputs and settings</{h}>", _kv_table(_settings_rows(result)),
+        (f"<{h}>Notes</{h}><ul class='note'>{notes}</ul>" if notes else ""),
+    ])
+
+
+def render_html(result: EvaluationResult) -> str:
+    """The report as one HTML string (inline CSS and SVG only)."""
+    what = _title(result)
     return "".join([
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>FLAIR land-cover evaluation: {what}</title><style>{_CSS}</style></head><body>",
         "<h1>Land-cover evaluation</h1>",
         f"<p class='sub'>{what}, scores in scheme {_e(result.scheme.title)}</p>",
-        warning, _cards(m, result),
-        f"<p class='note'>{convention}</p>", absent,
-        "<h2>IoU per class</h2>", iou_bars_svg(m),
-        "<h2>Largest confusions</h2>", _confusion_table(result),
-        "<h2>Confusion matrix</h2>", heatmap, left,
-        "<h2>Scores per class</h2>", _class_table(m, result),
-        "<h2>Areas</h2>", _kv_table(_pixel_rows(result)),
-        "<h2>Inputs and settings</h2>", _kv_table(_settings_rows(result)),
-        (f"<h2>Notes</h2><ul class='note'>{notes}</ul>" if notes else ""),
+        _body(result),
         "</body></html>\n",
     ])
+
+
+# --------------------------------------------------------------------------- before/after
+
+def class_gains(before: EvaluationResult, after: EvaluationResult
+                ) -> List[Dict[str, object]]:
+    """Per scored class present in either evaluation: IoU before, after and the gain
+    (None where a side has no IoU), and the annotated pixels.
+
+    Raises:
+        InputError: the two evaluations are in different schemes (their classes differ).
+    """
+    if before.scheme.key != after.scheme.key:
+        raise InputError(f"the evaluations before and after are in different schemes "
+                         f"({before.scheme.key}, {after.scheme.key}): evaluate both in one")
+    rows = []
+    for b, a in zip(before.metrics.classes, after.metrics.classes):
+        if b.ignored or (b.absent and a.absent):
+            continue
+        gain = None if a.iou is None or b.iou is None else a.iou - b.iou
+        rows.append({"value": a.value, "name": a.name, "colour": a.colour,
+                     "iou_before": b.iou, "iou_after": a.iou, "gain": gain,
+                     "reference_pixels": a.reference_pixels})
+    return rows
+
+
+def _signed(x: Optional[float]) -> str:
+    return "—" if x is None else f"{100 * x:+.1f} pts"
+
+
+def gain_lines(before: EvaluationResult, after: EvaluationResult) -> List[str]:
+    """The before/after in a few lines for a log: mIoU and each class's IoU gain."""
+    mb, ma = before.metrics, after.metrics
+    delta = (None if ma.miou_present is None or mb.miou_present is None
+             else ma.miou_present - mb.miou_present)
+    lines = [f"mIoU over the classes present: {percent(mb.miou_present)} before, "
+             f"{percent(ma.miou_present)} after ({_signed(delta)})"]
+    for row in class_gains(before, after):
+        lines.append(f"  {row['name']}: IoU {percent(row['iou_before'], 1)} -> "
+                     f"{percent(row['iou_after'], 1)} ({_signed(row['gain'])})")
+    return lines
+
+
+def _gain_table(before: EvaluationResult, after: EvaluationResult) -> str:
+    head = ("<table><tr><th class='l'>class</th><th>IoU before</th><th>IoU after</th>"
+            "<th>gain</th><th>annotated</th></tr>")
+    body = []
+    for row in class_gains(before, after):
+        gain = row["gain"]
+        colour = "" if gain is None or abs(gain) < 0.005 else (
+            " style='color:#1a9641;font-weight:600'" if gain > 0 else
+            " style='color:#d7191c;font-weight:600'")
+        body.append(f"<tr><td class='l'><span class='sw' style='background:{row['colour']}'>"
+                    f"</span>{_e(row['name'])}</td><td>{percent(row['iou_before'], 1)}</td>"
+                    f"<td>{percent(row['iou_after'], 1)}</td><td{colour}>{_signed(gain)}</td>"
+                    f"<td>{ha(after, int(row['reference_pixels']))}</td></tr>")
+    return head + "".join(body) + "</table>"
+
+
+def render_comparison_html(before: EvaluationResult, after: EvaluationResult,
+                           labels: Tuple[str, str] = ("Before", "After")) -> str:
+    """One report of two evaluations against the same reference (a base model and its
+    fine-tuned version): the per-class IoU gain first, then each evaluation's own
+    report (the same sections as :func:`render_html`)."""
+    what = _title(after)
+    return "".join([
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>FLAIR land-cover before/after: {what}</title><style>{_CSS}</style>"
+        "</head><body>",
+        "<h1>Land-cover evaluation: before and after</h1>",
+        f"<p class='sub'>{_e(labels[0])}: {_title(before)}; {_e(labels[1])}: {what}; scores "
+        f"in scheme {_e(after.scheme.title)}</p>",
+        "<h2>IoU gain per class</h2>",
+        "".join(f"<p class='note'>{_e(line)}</p>" for line in gain_lines(before, after)[:1]),
+        _gain_table(before, after),
+        f"<h2>{_e(labels[1])}</h2>", _body(after, "h3"),
+        f"<h2>{_e(labels[0])}</h2>", _body(before, "h3"),
+        "</body></html>\n",
+    ])
+
+
+def write_comparison_html(before: EvaluationResult, after: EvaluationResult,
+                          path: PathLike, *, labels: Tuple[str, str] = ("Before", "After"),
+                          overwrite: bool = False) -> str:
+    """The before/after report (see :func:`render_comparison_html`).
+
+    Raises:
+        InputError: as :func:`_write_text`, or evaluations in different schemes.
+    """
+    return _write_text(path, render_comparison_html(before, after, labels), overwrite)
+
+
+def comparison_dict(before: EvaluationResult, after: EvaluationResult) -> Dict[str, object]:
+    """Both evaluations and the gains, as plain JSON types."""
+    return {"format": "flair-landcover-comparison/1", "before": before.to_dict(),
+            "after": after.to_dict(), "gains": class_gains(before, after)}
+
+
+def localized(result: EvaluationResult, language: str) -> EvaluationResult:
+    """``result`` with its class names in ``language`` (for people: the log and the HTML
+    report; the JSON and CSV keep the English names, the same for scripts everywhere)."""
+    if language == "en":
+        return result
+    from .metrics import ConfusionMatrix
+
+    return dataclasses.replace(result, confusion=ConfusionMatrix(
+        result.scheme.localized(language), result.confusion.matrix))
+
+
+def write_report_files(result: EvaluationResult, report_path: Optional[PathLike],
+                       metrics_path: Optional[PathLike], *, overwrite: bool = False,
+                       before: Optional[EvaluationResult] = None,
+                       language: str = "en") -> List[str]:
+    """The report files of an evaluation, for every front end (QGIS, the command): the
+    HTML report, the metrics JSON and the per-class CSV beside it. With ``before`` (the
+    map before fine-tuning, scored on the same reference): the before/after report, and
+    a JSON holding both evaluations and the gains. ``language``: of the class names in
+    the lines and the HTML (see :func:`localized`).
+
+    Returns:
+        The lines to log: the summary (and the gains with ``before``).
+
+    Raises:
+        InputError: as :func:`_write_text`, or evaluations in different schemes.
+    """
+    shown, shown_before = localized(result, language), before and localized(before, language)
+    lines = summary_lines(shown)
+    if before is not None:
+        lines += gain_lines(shown_before, shown)
+    if report_path:
+        if before is None:
+            write_html(shown, report_path, overwrite=overwrite)
+        else:
+            write_comparison_html(shown_before, shown, report_path, overwrite=overwrite,
+                                  labels=("Before (base model)", "After (fine-tuned)"))
+    if metrics_path:
+        if before is None:
+            write_json(result, metrics_path, overwrite=overwrite)
+        else:
+            _write_text(metrics_path, json.dumps(comparison_dict(before, result), indent=2,
+                                                 allow_nan=False) + "\n", overwrite)
+        write_csv(result, os.path.splitext(os.fspath(metrics_path))[0] + ".csv",
+                  overwrite=overwrite)
+    return lines

@@ -5,6 +5,11 @@ satellite head) are :func:`weighted_cross_entropy` with the run's class weights:
 classes a scheme leaves out weigh 0, and so does plowed land in the satellite term
 (FLAIR-2: not separable from agricultural land at 10 m). The function itself lives with
 the models (torch only, used by ``models.utt.UTTLoss`` as well) and is re-exported here.
+
+Sparse annotations (patches exported from polygons, :mod:`..data.export`): a pixel no
+polygon covers holds :data:`~...nomenclature.NOT_ANNOTATED` in its mask, which the class
+scheme maps to :data:`IGNORE_INDEX`; such pixels add nothing to the loss, its weight or the
+validation confusion matrix.
 """
 
 from __future__ import annotations
@@ -13,10 +18,11 @@ from typing import Optional, Sequence, Tuple
 
 import torch
 
-from ....models.utt import utt_class_weights, weighted_cross_entropy
+from ....models.utt import IGNORE_INDEX, pixel_weights, utt_class_weights, weighted_cross_entropy
 from ...nomenclature import CLASSES
 
-__all__ = ["PLOWED_LAND", "head_class_weights", "segmentation_loss", "weighted_cross_entropy"]
+__all__ = ["IGNORE_INDEX", "PLOWED_LAND", "head_class_weights", "pixel_weights",
+           "segmentation_loss", "weighted_cross_entropy"]
 
 PLOWED_LAND = next(c.code for c in CLASSES if c.name == "plowed land")
 

@@ -109,7 +109,7 @@ from ..io.atomic import atomic_open, atomic_path
 from ..io.outputs import check_output_paths
 from ..options import DEFAULT_LR, DEFAULT_WEIGHT_DECAY, MODELS, OPTIMIZERS, SCHEDULERS
 from ..options import TRAINING_PRECISIONS as PRECISIONS
-from .losses import head_class_weights, segmentation_loss
+from .losses import IGNORE_INDEX, head_class_weights, pixel_weights, segmentation_loss
 from .runs import STATE_FILE
 
 ProgressCallback = Callable[[float, str], None]
@@ -746,7 +746,7 @@ class FlairSegmentationModule(L.LightningModule):
         head's for a U-T&T) and the batch's total aerial weight (the epoch's mean)."""
         loss = segmentation_loss(logits, target, self.class_weights, sat_logits,
                                  self.sat_weights, self.config.utt_aux_weight)
-        return loss, self.class_weights[target].sum()
+        return loss, pixel_weights(target, self.class_weights).sum()
 
     def training_step(self, batch, batch_idx: int):
         logits, sat, target = self._outputs(batch)
@@ -766,7 +766,8 @@ class FlairSegmentationModule(L.LightningModule):
         self.sums[2] += loss.double() * weight
         self.sums[3] += weight
         k = self.scheme.num_logits
-        pairs = target.flatten() * k + self.predict_indices(logits).flatten()
+        annotated = target.flatten() != IGNORE_INDEX  # sparse labels: not-annotated pixels
+        pairs = (target.flatten() * k + self.predict_indices(logits).flatten())[annotated]
         self.confusion += torch.bincount(pairs, minlength=k * k).view(k, k)
 
     # ------------------------------------------------------------------ epoch bookkeeping
