@@ -61,10 +61,10 @@ from ...nomenclature import (
     FLAIRHUB_ORDER,
     HUB_AERIAL_MEANS,
     HUB_AERIAL_STDS,
+    NOT_ANNOTATED,
     TRAIN_BAND_SETS,
     hub_landcover_codes,
     patch_band_indexes,
-    NOT_ANNOTATED,
     scheme,
 )
 from ..errors import DatasetError, io_error_detail

@@ -11,9 +11,9 @@ failure never leaves half a report. An existing file is kept unless ``overwrite=
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
-import dataclasses
 import json
 import os
 from typing import Dict, Iterable, List, Optional, Tuple, Union
