@@ -266,17 +266,152 @@ Hors ligne, le journal donne l'adresse exacte à ouvrir dans un navigateur et o�
 <context>
     <name>EvaluateAlgorithm</name>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="63"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="64"/>
         <source>Evaluate land cover against annotations</source>
         <translation>Évaluer l'occupation du sol par rapport à des annotations</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="65"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="66"/>
         <source>Evaluation</source>
         <translation>Évaluation</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="71"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="113"/>
+        <source>Land cover to check (prediction)</source>
+        <translation>Occupation du sol à contrôler (prédiction)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="115"/>
+        <source>Reference raster (annotation)</source>
+        <translation>Raster de référence (annotation)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="120"/>
+        <source>Or reference polygons (annotation)</source>
+        <translation>Ou polygones de référence (annotation)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="123"/>
+        <source>Class field of the polygons</source>
+        <translation>Champ de classe des polygones</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="126"/>
+        <source>Mapping table: polygon class value -&gt; FLAIR code (CSV or table)</source>
+        <translation>Table de correspondance : valeur de classe des polygones -&gt; code FLAIR (CSV ou table)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="131"/>
+        <source>What the prediction&apos;s values mean</source>
+        <translation>Ce que signifient les valeurs de la prédiction</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="134"/>
+        <source>Report the scores in these classes</source>
+        <translation>Exprimer les scores dans ces classes</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="136"/>
+        <source>Extent</source>
+        <translation>Emprise</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="138"/>
+        <source>Area of interest (polygons: a commune, a mask)</source>
+        <translation>Zone d'intérêt (polygones : une commune, un masque)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="141"/>
+        <source>Agreement raster values</source>
+        <translation>Valeurs du raster d'accord</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="144"/>
+        <source>Prediction band</source>
+        <translation>Bande de la prédiction</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="146"/>
+        <source>Reference band</source>
+        <translation>Bande de la référence</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="149"/>
+        <source>What the reference&apos;s values mean (without a mapping table)</source>
+        <translation>Ce que signifient les valeurs de la référence (sans table de correspondance)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="153"/>
+        <source>Errors (over the imagery: wrong pixels in the predicted class&apos;s colour)</source>
+        <translation>Erreurs (sur l'imagerie : pixels faux dans la couleur de la classe prédite)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="157"/>
+        <source>Confusion (predicted / annotated pairs)</source>
+        <translation>Confusion (paires prédit / annoté)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="160"/>
+        <source>Agreement</source>
+        <translation>Accord</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="163"/>
+        <source>Hot-spot cell size</source>
+        <translation>Taille des cellules de points chauds</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="166"/>
+        <source>Error hot spots (grid, worst cells first)</source>
+        <translation>Points chauds d'erreurs (grille, pires cellules d'abord)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="239"/>
+        <source>The prediction and the reference are the same file: the scores compare a layer with itself. Choose the annotation as reference.</source>
+        <translation>La prédiction et la référence sont le même fichier : les scores compareraient une couche à elle-même. Choisissez l'annotation comme référence.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="245"/>
+        <source>Agreement ({mode})</source>
+        <translation>Accord ({mode})</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="247"/>
+        <source>Errors (predicted class)</source>
+        <translation>Erreurs (classe prédite)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="250"/>
+        <source>Confusion</source>
+        <translation>Confusion</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="271"/>
+        <source>{path}: the hot spots are written as a GeoPackage; give a .gpkg name.</source>
+        <translation>{path} : les points chauds sont écrits en GeoPackage ; donnez un nom en .gpkg.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="283"/>
+        <source>Give one reference: a raster, or polygons with their class field.</source>
+        <translation>Donnez une référence : un raster, ou des polygones avec leur champ de classe.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="289"/>
+        <source>Reference polygons: choose the field that holds each polygon&apos;s class.</source>
+        <translation>Polygones de référence : choisissez le champ qui contient la classe de chaque polygone.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="299"/>
+        <source>{parameter}: not a raster file; save the layer as a GeoTIFF first.</source>
+        <translation>{parameter} : ce n'est pas un fichier raster ; enregistrez d'abord la couche en GeoTIFF.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="314"/>
+        <source>{path}: this layer is a GeoTIFF; give a .tif name.</source>
+        <translation>{path} : cette couche est un GeoTIFF ; donnez un nom en .tif.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="72"/>
         <source>Compares a land-cover raster (a prediction) with a reference pixel by pixel, over rasters of any size, over an extent or an &lt;b&gt;area of interest&lt;/b&gt; (polygons: a commune, a mask layer). The reference is a raster (FLAIR MSK_*.tif annotations) or &lt;b&gt;polygons&lt;/b&gt; (your photo-interpretation): choose the field holding the class and, when it is not a FLAIR code, a mapping table (CSV or table layer: first column your value, second column the FLAIR code 1..19 or class name; an empty code leaves the value out). Polygons in any CRS are burnt on the prediction&apos;s grid block by block; overlapping polygons of different classes and unmapped values are reported, not compared.
 
 &lt;b&gt;What the prediction&apos;s values mean&lt;/b&gt;: FLAIR codes 1..19 for this plugin&apos;s predictions; flair19-index for 0-based FLAIR-1 zone detection, flairhub for FLAIR-HUB. A wrong choice is detected and the scheme that fits is named.
@@ -284,7 +419,9 @@ Hors ligne, le journal donne l'adresse exacte à ouvrir dans un navigateur et o�
 For one area the headline mIoU is over the classes present; FLAIR&apos;s convention (absent classes count 0, for whole test sets) is shown beside it. Areas are in hectares.
 The reference is read on the prediction&apos;s grid (nearest neighbour) when grids or CRS differ. No data in either raster, and 0 in a prediction, are not scored. A class present in neither raster has no IoU: the report says so.
 
-&lt;b&gt;Outputs&lt;/b&gt;: an HTML report (confusion matrix, IoU per class, areas, settings), the metrics as JSON (and CSV beside it); layers to lay over the imagery: &lt;b&gt;errors&lt;/b&gt; (correct pixels transparent, wrong ones in the colour of the predicted class) and &lt;b&gt;confusion&lt;/b&gt; (one legend entry per &apos;predicted X / annotated Y&apos; pair present, the largest first: untick all but one to see it); &lt;b&gt;error hot spots&lt;/b&gt;: a grid of cells (cell size in map units) with each cell&apos;s error rate and dominant confusion, worst first in the attribute table; and an agreement raster: binary (correct / wrong) or reference (correct, or the reference class where wrong). Then &apos;Compare layer over layer&apos; loads them as map themes.</source>
+&lt;b&gt;Outputs&lt;/b&gt;: an HTML report (confusion matrix, IoU per class, areas, settings), the metrics as JSON (and CSV beside it); layers to lay over the imagery: &lt;b&gt;errors&lt;/b&gt; (correct pixels transparent, wrong ones in the colour of the predicted class) and &lt;b&gt;confusion&lt;/b&gt; (one legend entry per &apos;predicted X / annotated Y&apos; pair present, the largest first: untick all but one to see it); &lt;b&gt;error hot spots&lt;/b&gt;: a grid of cells (cell size in map units) with each cell&apos;s error rate and dominant confusion, worst first in the attribute table; and an agreement raster: binary (correct / wrong) or reference (correct, or the reference class where wrong). Then &apos;Compare layer over layer&apos; loads them as map themes.
+
+&lt;b&gt;Before/after&lt;/b&gt;: give a second land cover as &lt;i&gt;Land cover before&lt;/i&gt; (e.g. the base model&apos;s map, the first one being the fine-tuned model&apos;s): both are scored against the same annotations and the report opens with the IoU gain per class. Both maps are read as &lt;i&gt;What the prediction&apos;s values mean&lt;/i&gt; says, without the check that guesses another scheme (a base model that confuses classes would fool it).</source>
         <translation>Compare pixel à pixel un raster d'occupation du sol (une prédiction) à une référence, sur des rasters de toute taille, sur une emprise ou une &lt;b&gt;zone d'intérêt&lt;/b&gt; (polygones : une commune, une couche de masque). La référence est un raster (annotations FLAIR MSK_*.tif) ou des &lt;b&gt;polygones&lt;/b&gt; (votre photo-interprétation) : choisissez le champ qui contient la classe et, si ce n'est pas un code FLAIR, une table de correspondance (CSV ou couche table : première colonne votre valeur, deuxième colonne le code FLAIR 1..19 ou le nom de classe ; un code vide écarte la valeur). Les polygones, dans n'importe quel SCR, sont rastérisés sur la grille de la prédiction bloc par bloc ; les polygones superposés de classes différentes et les valeurs sans correspondance sont signalés, pas comparés.
 
 &lt;b&gt;Ce que signifient les valeurs de la prédiction&lt;/b&gt; : codes FLAIR 1..19 pour les prédictions de cette extension ; flair19-index pour la détection par zone de FLAIR-1 (à partir de 0), flairhub pour FLAIR-HUB. Un mauvais choix est détecté et la nomenclature qui convient est indiquée.
@@ -292,142 +429,14 @@ The reference is read on the prediction&apos;s grid (nearest neighbour) when gri
 Pour une zone, le mIoU principal porte sur les classes présentes ; la convention de FLAIR (les classes absentes comptent 0, pour des jeux de test entiers) est indiquée à côté. Les surfaces sont en hectares.
 La référence est lue sur la grille de la prédiction (plus proche voisin) quand les grilles ou les SCR diffèrent. Les pixels sans donnée dans l'un des rasters, et la valeur 0 d'une prédiction, ne sont pas évalués. Une classe présente dans aucun des deux rasters n'a pas d'IoU : le rapport le dit.
 
-&lt;b&gt;Sorties&lt;/b&gt; : un rapport HTML (matrice de confusion, IoU par classe, surfaces, paramètres), les métriques en JSON (et en CSV à côté) ; des couches à superposer à l'imagerie : &lt;b&gt;erreurs&lt;/b&gt; (pixels justes transparents, pixels faux dans la couleur de la classe prédite) et &lt;b&gt;confusion&lt;/b&gt; (une entrée de légende par paire « prédit X / annoté Y » présente, la plus étendue d'abord : décochez toutes sauf une pour la voir) ; &lt;b&gt;points chauds d'erreurs&lt;/b&gt; : une grille de cellules (taille en unités de la carte) avec le taux d'erreur et la confusion dominante de chaque cellule, les pires d'abord dans la table attributaire ; et un raster d'accord : binaire (juste / faux) ou référence (juste, ou la classe de référence là où c'est faux). Ensuite, « Comparer couche sur couche » les charge comme thèmes de carte.</translation>
+&lt;b&gt;Sorties&lt;/b&gt; : un rapport HTML (matrice de confusion, IoU par classe, surfaces, paramètres), les métriques en JSON (et en CSV à côté) ; des couches à superposer à l'imagerie : &lt;b&gt;erreurs&lt;/b&gt; (pixels justes transparents, pixels faux dans la couleur de la classe prédite) et &lt;b&gt;confusion&lt;/b&gt; (une entrée de légende par paire « prédit X / annoté Y » présente, la plus étendue d'abord : décochez toutes sauf une pour la voir) ; &lt;b&gt;points chauds d'erreurs&lt;/b&gt; : une grille de cellules (taille en unités de la carte) avec le taux d'erreur et la confusion dominante de chaque cellule, les pires d'abord dans la table attributaire ; et un raster d'accord : binaire (juste / faux) ou référence (juste, ou la classe de référence là où c'est faux). Ensuite, « Comparer couche sur couche » les charge comme thèmes de carte.
+
+&lt;b&gt;Avant/après&lt;/b&gt; : donnez une seconde occupation du sol comme &lt;i&gt;Occupation du sol avant&lt;/i&gt; (p. ex. la carte du modèle de base, la première étant celle du modèle affiné) : les deux sont évaluées sur les mêmes annotations et le rapport commence par le gain d'IoU par classe. Les deux cartes sont lues comme l'indique &lt;i&gt;Ce que signifient les valeurs de la prédiction&lt;/i&gt;, sans la vérification qui devine une autre nomenclature (un modèle de base qui confond des classes la tromperait).</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="106"/>
-        <source>Land cover to check (prediction)</source>
-        <translation>Occupation du sol à contrôler (prédiction)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="108"/>
-        <source>Reference raster (annotation)</source>
-        <translation>Raster de référence (annotation)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="110"/>
-        <source>Or reference polygons (annotation)</source>
-        <translation>Ou polygones de référence (annotation)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="113"/>
-        <source>Class field of the polygons</source>
-        <translation>Champ de classe des polygones</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="116"/>
-        <source>Mapping table: polygon class value -&gt; FLAIR code (CSV or table)</source>
-        <translation>Table de correspondance : valeur de classe des polygones -&gt; code FLAIR (CSV ou table)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="121"/>
-        <source>What the prediction&apos;s values mean</source>
-        <translation>Ce que signifient les valeurs de la prédiction</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="124"/>
-        <source>Report the scores in these classes</source>
-        <translation>Exprimer les scores dans ces classes</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="126"/>
-        <source>Extent</source>
-        <translation>Emprise</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="128"/>
-        <source>Area of interest (polygons: a commune, a mask)</source>
-        <translation>Zone d'intérêt (polygones : une commune, un masque)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="131"/>
-        <source>Agreement raster values</source>
-        <translation>Valeurs du raster d'accord</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="134"/>
-        <source>Prediction band</source>
-        <translation>Bande de la prédiction</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="136"/>
-        <source>Reference band</source>
-        <translation>Bande de la référence</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="139"/>
-        <source>What the reference&apos;s values mean (without a mapping table)</source>
-        <translation>Ce que signifient les valeurs de la référence (sans table de correspondance)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="143"/>
-        <source>Errors (over the imagery: wrong pixels in the predicted class&apos;s colour)</source>
-        <translation>Erreurs (sur l'imagerie : pixels faux dans la couleur de la classe prédite)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="147"/>
-        <source>Confusion (predicted / annotated pairs)</source>
-        <translation>Confusion (paires prédit / annoté)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="150"/>
-        <source>Agreement</source>
-        <translation>Accord</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="153"/>
-        <source>Hot-spot cell size</source>
-        <translation>Taille des cellules de points chauds</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="156"/>
-        <source>Error hot spots (grid, worst cells first)</source>
-        <translation>Points chauds d'erreurs (grille, pires cellules d'abord)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="217"/>
-        <source>The prediction and the reference are the same file: the scores compare a layer with itself. Choose the annotation as reference.</source>
-        <translation>La prédiction et la référence sont le même fichier : les scores compareraient une couche à elle-même. Choisissez l'annotation comme référence.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="222"/>
-        <source>Agreement ({mode})</source>
-        <translation>Accord ({mode})</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="224"/>
-        <source>Errors (predicted class)</source>
-        <translation>Erreurs (classe prédite)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="227"/>
-        <source>Confusion</source>
-        <translation>Confusion</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="248"/>
-        <source>{path}: the hot spots are written as a GeoPackage; give a .gpkg name.</source>
-        <translation>{path} : les points chauds sont écrits en GeoPackage ; donnez un nom en .gpkg.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="260"/>
-        <source>Give one reference: a raster, or polygons with their class field.</source>
-        <translation>Donnez une référence : un raster, ou des polygones avec leur champ de classe.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="266"/>
-        <source>Reference polygons: choose the field that holds each polygon&apos;s class.</source>
-        <translation>Polygones de référence : choisissez le champ qui contient la classe de chaque polygone.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="276"/>
-        <source>{parameter}: not a raster file; save the layer as a GeoTIFF first.</source>
-        <translation>{parameter} : ce n'est pas un fichier raster ; enregistrez d'abord la couche en GeoTIFF.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="291"/>
-        <source>{path}: this layer is a GeoTIFF; give a .tif name.</source>
-        <translation>{path} : cette couche est un GeoTIFF ; donnez un nom en .tif.</translation>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="117"/>
+        <source>Land cover before (e.g. the base model&apos;s map): the report shows the IoU gain per class</source>
+        <translation>Occupation du sol avant (p. ex. la carte du modèle de base) : le rapport montre le gain d'IoU par classe</translation>
     </message>
 </context>
 <context>
@@ -488,6 +497,118 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
     </message>
 </context>
 <context>
+    <name>ExportPatchesAlgorithm</name>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="45"/>
+        <source>Export training patches from your annotations</source>
+        <translation>Exporter des patchs d'entraînement depuis vos annotations</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="47"/>
+        <source>Training</source>
+        <translation>Entraînement</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="52"/>
+        <source>Cuts your orthophoto and your annotations into training patches for a FLAIR model, so that 'Train a FLAIR model' can fine-tune it on your territory.
+
+&lt;b&gt;Imagery&lt;/b&gt;: as for the segmentation (a raster with R, G, B..., or RGB plus a near-infrared and an elevation layer), resampled to the model's resolution.
+&lt;b&gt;Model&lt;/b&gt;: the model you will fine-tune: it sets the bands, the resolution and the patch size (advanced: a smaller patch size).
+&lt;b&gt;Annotations&lt;/b&gt;: polygons (any CRS) with a class field and, when the field does not hold FLAIR codes, a mapping table (first column your value, second the FLAIR code or class name; an empty code leaves the value out); or a class raster. Pixels no polygon covers are marked &lt;i&gt;not annotated&lt;/i&gt; (0): the training ignores them, so a few polygons are enough. &lt;b&gt;Area of interest&lt;/b&gt;: only annotations inside it.
+&lt;b&gt;Split&lt;/b&gt;: patches are grouped in blocks of N×N neighbouring patches; whole blocks go to validation until the validation share is reached, so validation never scores places next to what was trained on.
+
+&lt;b&gt;Output&lt;/b&gt;: a folder with img/IMG_*.tif, msk/MSK_*.tif, pairs.csv (give it to 'Train a FLAIR model' as its CSV of pairs), class_counts.csv and export.json. The class counts per split are in the log: a class absent from validation cannot be scored, one absent from training cannot be learnt.</source>
+        <translation>Découpe votre orthophotographie et vos annotations en patchs d'entraînement pour un modèle FLAIR, afin que « Entraîner un modèle FLAIR » puisse l'affiner sur votre territoire.
+
+&lt;b&gt;Imagerie&lt;/b&gt; : comme pour la segmentation (un raster R, V, B…, ou RVB plus une couche proche infrarouge et une couche d'élévation), rééchantillonnée à la résolution du modèle.
+&lt;b&gt;Modèle&lt;/b&gt; : le modèle que vous allez affiner : il fixe les bandes, la résolution et la taille des patchs (avancé : une taille plus petite).
+&lt;b&gt;Annotations&lt;/b&gt; : des polygones (tout SCR) avec un champ de classe et, si le champ ne contient pas de codes FLAIR, une table de correspondance (première colonne votre valeur, deuxième le code FLAIR ou le nom de classe ; un code vide écarte la valeur) ; ou un raster de classes. Les pixels qu'aucun polygone ne couvre sont marqués &lt;i&gt;non annotés&lt;/i&gt; (0) : l'entraînement les ignore, quelques polygones suffisent donc. &lt;b&gt;Zone d'intérêt&lt;/b&gt; : seules les annotations qui s'y trouvent.
+&lt;b&gt;Répartition&lt;/b&gt; : les patchs sont groupés en blocs de N×N patchs voisins ; des blocs entiers vont en validation jusqu'à atteindre la part de validation, si bien que la validation n'évalue jamais des lieux voisins de ceux appris.
+
+&lt;b&gt;Sortie&lt;/b&gt; : un dossier avec img/IMG_*.tif, msk/MSK_*.tif, pairs.csv (à donner à « Entraîner un modèle FLAIR » comme CSV de paires), class_counts.csv et export.json. Les effectifs par classe et par partie sont dans le journal : une classe absente de la validation ne peut pas être évaluée, une classe absente de l'entraînement ne peut pas être apprise.</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="76"/>
+        <source>Annotation polygons</source>
+        <translation>Polygones d'annotation</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="79"/>
+        <source>Class field of the polygons</source>
+        <translation>Champ de classe des polygones</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="82"/>
+        <source>Or a class raster (0 = not annotated)</source>
+        <translation>Ou un raster de classes (0 = non annoté)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="85"/>
+        <source>Mapping table: class value -&gt; FLAIR code (CSV or table)</source>
+        <translation>Table de correspondance : valeur de classe -&gt; code FLAIR (CSV ou table)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="88"/>
+        <source>Area of interest (polygons)</source>
+        <translation>Zone d'intérêt (polygones)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="91"/>
+        <source>Patch size in pixels (default: the model&apos;s)</source>
+        <translation>Taille des patchs en pixels (par défaut : celle du modèle)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="94"/>
+        <source>Validation share</source>
+        <translation>Part de validation</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="97"/>
+        <source>Split block side (patches)</source>
+        <translation>Côté des blocs de répartition (en patchs)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="100"/>
+        <source>Least annotated share of a patch</source>
+        <translation>Part annotée minimale d'un patch</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="104"/>
+        <source>Seed of the split</source>
+        <translation>Graine de la répartition</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="107"/>
+        <source>Patch folder (new or empty)</source>
+        <translation>Dossier des patchs (nouveau ou vide)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="109"/>
+        <source>Pairs CSV</source>
+        <translation>CSV des paires</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="110"/>
+        <source>Class counts</source>
+        <translation>Effectifs par classe</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="111"/>
+        <source>Model file (to fine-tune)</source>
+        <translation>Fichier du modèle (à affiner)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="113"/>
+        <source>Training patches</source>
+        <translation>Patchs d'entraînement</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/export_patches.py" line="115"/>
+        <source>Validation patches</source>
+        <translation>Patchs de validation</translation>
+    </message>
+</context>
+<context>
     <name>FeedbackCallbacks</name>
     <message>
         <location filename="../flair_plugin/algorithms/engine_bridge.py" line="22"/>
@@ -528,32 +649,32 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
         <translation>Annulé : {reason}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="358"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="372"/>
         <source>Report</source>
         <translation>Rapport</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="359"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="373"/>
         <source>HTML files (*.html)</source>
         <translation>Fichiers HTML (*.html)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="360"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="374"/>
         <source>Metrics (JSON; a CSV is written beside it)</source>
         <translation>Métriques (JSON ; un CSV est écrit à côté)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="361"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="375"/>
         <source>JSON files (*.json)</source>
         <translation>Fichiers JSON (*.json)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="362"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="376"/>
         <source>mIoU (FLAIR convention)</source>
         <translation>mIoU (convention FLAIR)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/evaluate.py" line="363"/>
+        <location filename="../flair_plugin/algorithms/evaluate.py" line="377"/>
         <source>mIoU over the classes present in either raster</source>
         <translation>mIoU sur les classes présentes dans l'un ou l'autre raster</translation>
     </message>
@@ -1413,140 +1534,156 @@ Avancé : &lt;i&gt;block&lt;/i&gt; (512 = le patch de FLAIR-2 ; chaque bloc reç
         <translation>Entraînement</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="81"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="84"/>
         <source>Output folder (temporary = a new folder under &apos;FLAIR trainings&apos;, kept)</source>
         <translation>Dossier de sortie (temporaire = un nouveau dossier sous « FLAIR trainings », conservé)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="85"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="88"/>
         <source>Best model</source>
         <translation>Meilleur modèle</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="86"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="89"/>
         <source>Last model</source>
         <translation>Dernier modèle</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="87"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="90"/>
         <source>Training log (CSV)</source>
         <translation>Journal d'entraînement (CSV)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="88"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="91"/>
         <source>Training curves (PNG)</source>
         <translation>Courbes d'entraînement (PNG)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="89"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="92"/>
         <source>Best validation mIoU</source>
         <translation>Meilleur mIoU de validation</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="96"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="99"/>
         <source>Or: CSV of image,mask[,split] pairs</source>
         <translation>Ou : CSV de paires image,masque[,split]</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="96"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="99"/>
         <source>CSV files (*.csv)</source>
         <translation>Fichiers CSV (*.csv)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="99"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="102"/>
         <source>Training domains (comma-separated; empty = FLAIR&apos;s official)</source>
         <translation>Domaines d'entraînement (séparés par des virgules ; vide = ceux officiels de FLAIR)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="102"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="105"/>
         <source>Validation domains (empty = FLAIR&apos;s official)</source>
         <translation>Domaines de validation (vide = ceux officiels de FLAIR)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="107"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="110"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="108"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="111"/>
         <source>Classes</source>
         <translation>Classes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="110"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="113"/>
         <source>Bands</source>
         <translation>Bandes</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="111"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="114"/>
         <source>FLAIR models (*.safetensors *.pth *.ckpt)</source>
         <translation>Modèles FLAIR (*.safetensors *.pth *.ckpt)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="114"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="117"/>
         <source>Resume the run in the output folder</source>
         <translation>Reprendre l'entraînement du dossier de sortie</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="116"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="119"/>
         <source>Encoder</source>
         <translation>Encodeur</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="118"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="121"/>
         <source>Use the aerial metadata (FLAIR-1 MLP)</source>
         <translation>Utiliser les métadonnées aériennes (MLP de FLAIR-1)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="121"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="124"/>
         <source>Re-initialise the last layer when fine-tuning</source>
         <translation>Réinitialiser la dernière couche lors du réglage fin</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="126"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="129"/>
         <source>Epochs (in total, when resuming)</source>
         <translation>Époques (au total, en cas de reprise)</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="129"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="132"/>
         <source>Batch size</source>
         <translation>Taille de lot</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="141"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="144"/>
         <source>Optimiser</source>
         <translation>Optimiseur</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="143"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="146"/>
         <source>Precision</source>
         <translation>Précision</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="145"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="148"/>
         <source>Random seed</source>
         <translation>Graine aléatoire</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="168"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="171"/>
         <source>Nothing to resume: no training run with a saved state in {root}. Give the folder of the run to resume as the output folder, or untick &apos;Resume&apos; to start a new run.</source>
         <translation>Rien à reprendre : aucun entraînement avec un état sauvegardé dans {root}. Donnez comme dossier de sortie le dossier de l'entraînement à reprendre, ou décochez « Reprendre » pour en commencer un nouveau.</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="184"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="187"/>
         <source>The run&apos;s files (models, log, curves) go to {folder}</source>
         <translation>Les fichiers de l'entraînement (modèles, journal, courbes) vont dans {folder}</translation>
     </message>
     <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="193"/>
+        <location filename="../flair_plugin/algorithms/train.py" line="196"/>
         <source>Best validation mIoU {miou:.4f} at epoch {epoch}; {epochs} epoch(s) done</source>
         <translation>Meilleur mIoU de validation {miou:.4f} à l'époque {epoch} ; {epochs} époque(s) effectuée(s)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/train.py" line="96"/>
+        <source>FLAIR dataset folder (or a CSV of pairs below)</source>
+        <translation>Dossier du jeu de données FLAIR (ou un CSV de paires ci-dessous)</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/train.py" line="114"/>
+        <source>Fine-tune from this model</source>
+        <translation>Affiner à partir de ce modèle</translation>
+    </message>
+    <message>
+        <location filename="../flair_plugin/algorithms/train.py" line="138"/>
+        <source>Learning rate (empty = the optimiser&apos;s FLAIR default)</source>
+        <translation>Taux d'apprentissage (vide = la valeur FLAIR par défaut de l'optimiseur)</translation>
     </message>
     <message>
         <location filename="../flair_plugin/algorithms/train.py" line="54"/>
         <source>Trains a FLAIR U-Net on FLAIR data on your disk (the FLAIR-1/FLAIR-2 download, or your own patches named IMG_&amp;lt;id&amp;gt;.tif / MSK_&amp;lt;id&amp;gt;.tif), or fine-tunes an existing model (this plugin&apos;s, or a FLAIR-INC .pth).
 
 &lt;b&gt;Dataset&lt;/b&gt;: the folder holding the patches, in any layout: files are found by name, the domain (D006_2020...) by folder name. Splits: FLAIR&apos;s official train and validation domains unless you list domains (e.g. D006,D007_2020), or give a CSV of image,mask[,split] pairs.
+&lt;b&gt;Your own territory&lt;/b&gt;: give the pairs.csv of &apos;Export training patches from your annotations&apos; and the model to fine-tune: pixels no polygon covers (mask value 0) are ignored, in the loss and in the validation scores.
 &lt;b&gt;Classes&lt;/b&gt;: 15cl (FLAIR-INC: clear cut, mixed, ligneous and other ignored), 19cl, 12cl or baseline13. &lt;b&gt;Bands&lt;/b&gt;: rgbie, rgbi or rgb.
 Every epoch the log shows the validation mIoU (FLAIR&apos;s convention), and the output folder gets best.flair.safetensors (use it in &apos;Land cover from aerial imagery&apos;), last.flair.safetensors, a resumable state, a CSV log and a PNG of the curves.
 Cancel stops at the next step, keeps a resumable state and ends the algorithm as failed (so a model or batch run does not go on with an unfinished model): run again with the same output folder and &apos;Resume&apos; ticked (and as many epochs as you want in total).
@@ -1554,25 +1691,11 @@ Cancel stops at the next step, keeps a resumable state and ends the algorithm as
         <translation>Entraîne un U-Net FLAIR sur des données FLAIR de votre disque (le téléchargement FLAIR-1/FLAIR-2, ou vos propres patchs nommés IMG_&amp;lt;id&amp;gt;.tif / MSK_&amp;lt;id&amp;gt;.tif), ou affine un modèle existant (de cette extension, ou un .pth FLAIR-INC).
 
 &lt;b&gt;Jeu de données&lt;/b&gt; : le dossier des patchs, quelle que soit l'arborescence : les fichiers sont trouvés par leur nom, le domaine (D006_2020…) par le nom du dossier. Répartition : les domaines officiels d'entraînement et de validation de FLAIR, sauf si vous listez des domaines (p. ex. D006,D007_2020) ou donnez un CSV de paires image,masque[,split].
+&lt;b&gt;Votre territoire&lt;/b&gt; : donnez le pairs.csv de « Exporter des patchs d'entraînement depuis vos annotations » et le modèle à affiner : les pixels qu'aucun polygone ne couvre (valeur de masque 0) sont ignorés, dans la perte et dans les scores de validation.
 &lt;b&gt;Classes&lt;/b&gt; : 15cl (FLAIR-INC : coupe, mixte, ligneux et autre ignorés), 19cl, 12cl ou baseline13. &lt;b&gt;Bandes&lt;/b&gt; : rgbie, rgbi ou rgb.
 À chaque époque, le journal affiche le mIoU de validation (convention FLAIR), et le dossier de sortie reçoit best.flair.safetensors (à utiliser dans « Segmenter une orthophotographie »), last.flair.safetensors, un état de reprise, un journal CSV et un PNG des courbes.
 Annuler arrête à l'itération suivante, garde un état de reprise et termine l'algorithme en échec (pour qu'un modèle de traitement ou un lot ne continue pas avec un modèle inachevé) : relancez avec le même dossier de sortie et « Reprendre » coché (et autant d'époques que vous voulez au total).
 &lt;b&gt;Dossier de sortie&lt;/b&gt; : laissé temporaire, l'entraînement reçoit son propre dossier sous « FLAIR trainings » à côté du projet enregistré (ou dans vos Documents) : QGIS supprime son dossier temporaire en quittant. « Reprendre » sans dossier continue le dernier entraînement enregistré là.</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="93"/>
-        <source>FLAIR dataset folder (or a CSV of pairs below)</source>
-        <translation>Dossier du jeu de données FLAIR (ou un CSV de paires ci-dessous)</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="111"/>
-        <source>Fine-tune from this model</source>
-        <translation>Affiner à partir de ce modèle</translation>
-    </message>
-    <message>
-        <location filename="../flair_plugin/algorithms/train.py" line="135"/>
-        <source>Learning rate (empty = the optimiser&apos;s FLAIR default)</source>
-        <translation>Taux d'apprentissage (vide = la valeur FLAIR par défaut de l'optimiseur)</translation>
     </message>
 </context>
 </TS>
