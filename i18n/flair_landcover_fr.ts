@@ -806,7 +806,7 @@ La référence est lue sur la grille de la prédiction (plus proche voisin) quan
     <message>
         <location filename="../flair_plugin/algorithms/model_choice.py" line="44"/>
         <source>Model file (or choose an IGN model below)</source>
-        <translation>Fichier du modèle (ou choisissez un modèle de l'IGN ci-dessous)</translation>
+        <translation>Fichier du modèle (ou choisir un modèle de l'IGN ci-dessous)</translation>
     </message>
     <message>
         <location filename="../flair_plugin/algorithms/model_choice.py" line="48"/>

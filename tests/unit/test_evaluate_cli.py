@@ -87,5 +87,7 @@ def test_download_offline_says_what_to_fetch(tmp_path):
     assert done.returncode == 2, done.stderr
     assert requests == []
     assert "offline mode is on" in done.stderr
-    assert "https://huggingface.co/IGNF/FLAIR-INC_rgb_12cl_resnet34-unet" in done.stderr
+    # the file's address on the hub it would use (HF_ENDPOINT: a mirror, here the server)
+    assert (f"{env['HF_ENDPOINT']}/IGNF/FLAIR-INC_rgb_12cl_resnet34-unet/resolve/main/"
+            in done.stderr)
     assert str(tmp_path) in done.stderr
