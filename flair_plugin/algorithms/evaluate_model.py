@@ -88,6 +88,6 @@ class EvaluateModelAlgorithm(FlairAlgorithm):
                 precision=self.parameterAsEnumString(parameters, self.PRECISION, context),
                 predictions_dir=kept, outputs=report_files(report, metrics),
                 overwrite=True, progress=bridge.progress, cancel=bridge.cancel)
-            write_reports(result, report, metrics, feedback, self.language)
+            write_reports(result, report, metrics, feedback, language=self.language)
         return {self.OUTPUT_REPORT: report, self.OUTPUT_METRICS: metrics or None,
                 **miou_outputs(result)}

@@ -32,7 +32,8 @@ def test_landcover_to_polygons_is_valid_in_the_modeler(flair_plugin, tmp_path):
     """No red step in the Graphical Modeler, no "model is not valid" warning on Run, and
     the inputs in the order a user thinks in."""
     model = QgsProcessingModelAlgorithm()
-    assert model.fromFile(next(p for p in model_paths() if p.endswith("polygons.model3")))
+    assert model.fromFile(next(p for p in model_paths()
+                               if p.endswith("landcover_to_polygons.model3")))
     assert model.validate() == (True, [])
     for child_id in model.childAlgorithms():
         assert model.validateChildAlgorithm(child_id) == (True, []), child_id
