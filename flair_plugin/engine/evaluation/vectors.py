@@ -383,12 +383,7 @@ class PolygonRasteriser:
         shape = (window.height, window.width)
         if n == 0:
             return np.zeros(shape, np.int32), np.zeros(shape, bool)
-        raster = gdal.GetDriverByName("MEM").Create("", window.width, window.height, 4,
-                                                    gdal.GDT_Float64)
-        t = self.grid.window_transform(window)
-        raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
-        if self.grid.crs is not None:
-            raster.SetProjection(self.target_wkt)
+        raster = self._window_raster(window, 4)
         gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=v"])
         gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
         values = raster.GetRasterBand(1).ReadAsArray()
@@ -455,6 +450,17 @@ class PolygonRasteriser:
         self._position = {fid: i for i, fid in enumerate(fids)}
         return np.asarray(fids, np.int64), np.asarray(codes, np.int64)
 
+    def _window_raster(self, window: PixelWindow, bands: int):
+        """An in-memory float64 raster of ``bands`` bands on ``window`` of the prediction's
+        grid, to burn the window's polygons into."""
+        raster = self.gdal.GetDriverByName("MEM").Create("", window.width, window.height,
+                                                         bands, self.gdal.GDT_Float64)
+        t = self.grid.window_transform(window)
+        raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
+        if self.grid.crs is not None:
+            raster.SetProjection(self.target_wkt)
+        return raster
+
     def _burn_layer(self, fields):
         """An in-memory layer in the prediction's CRS to burn a window's polygons from
         (returned with its data source, which must outlive it)."""
@@ -495,12 +501,7 @@ class PolygonRasteriser:
         shape = (window.height, window.width)
         if n == 0:
             return np.full(shape, -1, np.int64), np.zeros(shape, bool)
-        raster = gdal.GetDriverByName("MEM").Create("", window.width, window.height, 2,
-                                                    gdal.GDT_Float64)
-        t = self.grid.window_transform(window)
-        raster.SetGeoTransform((t.c, t.a, t.b, t.f, t.d, t.e))
-        if self.grid.crs is not None:
-            raster.SetProjection(self.target_wkt)
+        raster = self._window_raster(window, 2)
         gdal.RasterizeLayer(raster, [1], burn, options=["ATTRIBUTE=i"])
         gdal.RasterizeLayer(raster, [2], burn, burn_values=[1], options=["MERGE_ALG=ADD"])
         data = raster.ReadAsArray()
